@@ -1,0 +1,184 @@
+"""Settings from the environment (and `.env`), read once and validated at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+KhaltiEnv = Literal["emulator", "sandbox", "live"]
+KHALTI_ENVS: tuple[str, ...] = ("emulator", "sandbox", "live")
+
+# Published on purpose: the emulator moves no money, so its key is no secret. Real keys are.
+DEFAULT_EMULATOR_KEY = "emulator_secret_key_5f1c9a2e0b7d4c3a8e6f"
+
+DEFAULT_BASE_URLS = {
+    "sandbox": "https://dev.khalti.com/",
+    "live": "https://khalti.com/",
+}
+EMULATOR_MOUNT = "/sandbox/khalti/"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_URL = f"sqlite:///{PROJECT_ROOT / 'khalti_portal.db'}"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the portal reads, validated. `repr` hides the key."""
+
+    khalti_env: KhaltiEnv
+    khalti_secret_key: str
+    khalti_base_url: str
+    app_url: str
+    port: int
+    db_url: str
+    redis_url: str | None
+    reconcile_interval_seconds: int
+    reconcile_settle_seconds: int
+    created_timeout_seconds: int
+    grace_days: int
+    emulator_key: str
+    emulator_db: str
+    emulator_latency_ms: int
+    emulator_failure_rate: float
+    emulator_link_ttl_seconds: int
+
+    def __repr__(self) -> str:
+        """Show everything but the secrets."""
+        return (
+            f"Settings(khalti_env={self.khalti_env!r}, khalti_base_url={self.khalti_base_url!r}, "
+            f"app_url={self.app_url!r}, port={self.port}, db_url={_redact_url(self.db_url)!r})"
+        )
+
+    __str__ = __repr__
+
+    @property
+    def is_emulator(self) -> bool:
+        """True when the portal talks to its own Khalti emulator."""
+        return self.khalti_env == "emulator"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the single-process default database."""
+        return self.db_url.startswith("sqlite")
+
+
+def _redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+def _url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL such as https://example.com, got {value!r}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise ConfigError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def _rate(env: Mapping[str, str], name: str) -> float:
+    # A probability for the emulator's fault injection, not money.
+    raw = env.get(name, "").strip()
+    if not raw:
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number between 0 and 1, got {raw!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name} must be between 0 and 1, got {raw!r}")
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Validate `environ` (default: the process environment) into Settings, or raise ConfigError."""
+    env = dict(os.environ if environ is None else environ)
+    key = env.get("KHALTI_SECRET_KEY", "").strip()
+    mode = env.get("KHALTI_ENV", "").strip().lower()
+    if not mode:
+        if key:
+            raise ConfigError(
+                "KHALTI_SECRET_KEY is set but KHALTI_ENV is not: set KHALTI_ENV=sandbox or KHALTI_ENV=live "
+                "(a Khalti key's prefix cannot tell them apart)"
+            )
+        mode = "emulator"
+    if mode not in KHALTI_ENVS:
+        raise ConfigError(f"KHALTI_ENV must be one of emulator, sandbox, live; got {mode!r}")
+
+    app_url = _url("APP_URL", env.get("APP_URL", "").strip() or "http://localhost:3000").rstrip("/")
+    emulator_key = env.get("KHALTI_EMULATOR_KEY", "").strip() or DEFAULT_EMULATOR_KEY
+    if mode == "emulator":
+        secret = emulator_key
+        default_base = app_url + EMULATOR_MOUNT
+    else:
+        if not key:
+            raise ConfigError(f"KHALTI_ENV={mode} needs KHALTI_SECRET_KEY (the merchant secret key)")
+        secret = key
+        default_base = DEFAULT_BASE_URLS[mode]
+    base_url = _url("KHALTI_BASE_URL", env.get("KHALTI_BASE_URL", "").strip() or default_base)
+    if not base_url.endswith("/"):
+        base_url += "/"
+
+    db_url = env.get("REFLEX_DB_URL", "").strip() or DEFAULT_DB_URL
+    if "://" not in db_url:
+        raise ConfigError(f"REFLEX_DB_URL must be a database URL such as sqlite:///portal.db, got {db_url!r}")
+    redis_url = env.get("REFLEX_REDIS_URL", "").strip() or None
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"REFLEX_REDIS_URL must start with redis://, got {redis_url!r}")
+
+    return Settings(
+        khalti_env=mode,  # type: ignore[arg-type]
+        khalti_secret_key=secret,
+        khalti_base_url=base_url,
+        app_url=app_url,
+        port=_int(env, "PORT", 3000, minimum=1, maximum=65535),
+        db_url=db_url,
+        redis_url=redis_url,
+        reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60, minimum=1),
+        reconcile_settle_seconds=_int(env, "RECONCILE_SETTLE_SECONDS", 30),
+        created_timeout_seconds=_int(env, "CREATED_TIMEOUT_SECONDS", 300, minimum=1),
+        grace_days=_int(env, "GRACE_DAYS", 3, maximum=365),
+        emulator_key=emulator_key,
+        emulator_db=env.get("KHALTI_EMULATOR_DB", "").strip() or str(PROJECT_ROOT / ".khalti_emulator.db"),
+        emulator_latency_ms=_int(env, "KHALTI_EMULATOR_LATENCY_MS", 0, maximum=120_000),
+        emulator_failure_rate=_rate(env, "KHALTI_EMULATOR_FAILURE_RATE"),
+        emulator_link_ttl_seconds=_int(env, "KHALTI_EMULATOR_LINK_TTL_SECONDS", 3600, minimum=1),
+    )
+
+
+def load_dotenv_file(path: Path | None = None) -> None:
+    """Load `.env` without overriding the real environment; KHALTI_PORTAL_DOTENV=0 turns it off."""
+    if os.environ.get("KHALTI_PORTAL_DOTENV", "1").strip() == "0":
+        return
+    from dotenv import load_dotenv
+
+    load_dotenv(path or Path.cwd() / ".env", override=False)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings: `.env` (unless disabled) under the environment, read once."""
+    load_dotenv_file()
+    return load_settings()

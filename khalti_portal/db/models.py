@@ -1,0 +1,168 @@
+"""The portal's tables: plans, payments, subscription periods, the audit trail, user profiles.
+
+Money is integer paisa. Every datetime is a UTC-aware `UTCDateTime`. reflex-local-auth's own
+tables (`localuser`, `localauthsession`) are imported so they share this metadata.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from reflex_local_auth.auth_session import LocalAuthSession
+from reflex_local_auth.user import LocalUser
+from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from khalti_portal.db.types import UTCDateTime, utcnow
+
+__all__ = [
+    "LocalAuthSession",
+    "LocalUser",
+    "LoginAttempt",
+    "Payment",
+    "PaymentEvent",
+    "PaymentStatus",
+    "Plan",
+    "SubscriptionPeriod",
+    "UserProfile",
+]
+
+MIN_PRICE_PAISA = 1000  # Khalti refuses wallet payments under Rs 10.
+
+
+def _utc_column(*, nullable: bool, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _created_column() -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class PaymentStatus(StrEnum):
+    """Where a checkout attempt stands; see the state machine in ARCHITECTURE.md."""
+
+    CREATED = "created"
+    PENDING = "pending"
+    COMPLETED = "completed"
+    FLAGGED = "flagged"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class Plan(SQLModel, table=True):
+    """Something a subscriber can buy: a price for a number of days of access."""
+
+    __table_args__ = (
+        CheckConstraint(f"price_paisa >= {MIN_PRICE_PAISA}", name="ck_plan_price_min"),
+        CheckConstraint("duration_days >= 1", name="ck_plan_duration_min"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=Column(String(64), unique=True, nullable=False, index=True))
+    name: str = Field(sa_column=Column(String(120), nullable=False))
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    features: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    price_paisa: int
+    duration_days: int
+    is_active: bool = Field(default=True)
+    sort_order: int = Field(default=0)
+    created_at: datetime = _created_column()
+    updated_at: datetime = _created_column()
+
+    def feature_list(self) -> list[str]:
+        """The features, one per non-blank line."""
+        return [line.strip() for line in self.features.splitlines() if line.strip()]
+
+
+class Payment(SQLModel, table=True):
+    """One checkout attempt, with a snapshot of what was bought at the price of that moment."""
+
+    __table_args__ = (
+        CheckConstraint(f"amount_paisa >= {MIN_PRICE_PAISA}", name="ck_payment_amount_min"),
+        Index("ix_payment_status_next_check", "status", "next_check_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    purchase_order_id: str = Field(sa_column=Column(String(64), unique=True, nullable=False, index=True))
+    user_id: int = Field(foreign_key="localuser.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    amount_paisa: int
+    plan_name: str = Field(sa_column=Column(String(120), nullable=False))
+    duration_days: int
+    status: str = Field(default=PaymentStatus.CREATED.value, sa_column=Column(String(16), nullable=False, index=True))
+    pidx: str | None = Field(default=None, sa_column=Column(String(64), unique=True, nullable=True, index=True))
+    payment_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    payment_url_expires_at: datetime | None = _utc_column(nullable=True)
+    transaction_id: str | None = Field(default=None, sa_column=Column(String(64), nullable=True, index=True))
+    fee_paisa: int | None = None
+    last_lookup: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    failure_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _created_column()
+    updated_at: datetime = _created_column()
+    completed_at: datetime | None = _utc_column(nullable=True)
+    refunded_at: datetime | None = _utc_column(nullable=True)
+    refunded_paisa: int = Field(default=0)
+    # The reconciler's bookkeeping: when to look again, how often it has, and who holds the lease.
+    next_check_at: datetime | None = _utc_column(nullable=True)
+    check_count: int = Field(default=0)
+    claimed_until: datetime | None = _utc_column(nullable=True)
+    claimed_by: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
+
+
+class SubscriptionPeriod(SQLModel, table=True):
+    """One paid (or admin-granted) stretch of access; a user's expiry is derived from these."""
+
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ck_period_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="localuser.id", index=True)
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", index=True)
+    # One period per payment; NULL for a period an admin granted by hand.
+    payment_id: int | None = Field(default=None, foreign_key="payment.id", unique=True)
+    starts_at: datetime = _created_column()
+    ends_at: datetime = _created_column()
+    revoked_at: datetime | None = _utc_column(nullable=True)
+    revoke_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    granted_by: int | None = Field(default=None, foreign_key="localuser.id")
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _created_column()
+
+
+class PaymentEvent(SQLModel, table=True):
+    """Append-only audit: every lookup, every transition, every admin decision, and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    payment_id: int | None = Field(default=None, foreign_key="payment.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="localuser.id", index=True)
+    source: str = Field(sa_column=Column(String(16), nullable=False))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    actor_user_id: int | None = Field(default=None, foreign_key="localuser.id")
+    from_status: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    to_status: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    khalti_response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class UserProfile(SQLModel, table=True):
+    """What we keep beside reflex-local-auth's user: the admin role and contact details."""
+
+    user_id: int = Field(foreign_key="localuser.id", primary_key=True)
+    is_admin: bool = Field(default=False)
+    display_name: str = Field(default="", sa_column=Column(String(120), nullable=False, server_default=""))
+    email: str = Field(default="", sa_column=Column(String(254), nullable=False, server_default=""))
+    phone: str = Field(default="", sa_column=Column(String(20), nullable=False, server_default=""))
+    created_at: datetime = _created_column()
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed sign-in, kept to throttle guessing per username and per client."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=Column(String(255), nullable=False, index=True))
+    client_key: str = Field(sa_column=Column(String(128), nullable=False, index=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
