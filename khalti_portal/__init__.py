@@ -1,0 +1,1 @@
+"""khalti_portal: subscriptions paid through Khalti, built with Reflex."""

@@ -1,0 +1,54 @@
+"""Command line: seed-plans, check-port, create-admin, reconcile."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from collections.abc import Sequence
+
+from khalti_portal.config import ConfigError, get_settings
+
+
+def _seed_plans(_args: argparse.Namespace) -> int:
+    from khalti_portal.billing.plans import seed_demo_plans
+
+    added = seed_demo_plans()
+    print(f"seed-plans: added {added} demo plan(s)" if added else "seed-plans: catalog not empty, nothing added")
+    return 0
+
+
+def _check_port(args: argparse.Namespace) -> int:
+    # Reflex would silently move a busy port in dev; `make run` must say so instead.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("0.0.0.0", args.port))  # noqa: S104  (the port the app will listen on)
+        except OSError:
+            print(
+                f"Port {args.port} is busy: stop whatever is using it, or choose another with `make run PORT=...`.",
+                file=sys.stderr,
+            )
+            return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command tree."""
+    parser = argparse.ArgumentParser(prog="python -m khalti_portal", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("seed-plans", help="add the demo plans when the catalog is empty").set_defaults(func=_seed_plans)
+    port = sub.add_parser("check-port", help="fail when PORT is already taken")
+    port.add_argument("port", type=int)
+    port.set_defaults(func=_check_port)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; configuration errors are one line, not a traceback."""
+    args = build_parser().parse_args(argv)
+    try:
+        get_settings()
+        return int(args.func(args))
+    except ConfigError as err:
+        print(f"configuration error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,19 @@
+"""Route constants shared by pages, states and billing (Khalti's return_url is built from RETURN_ROUTE)."""
+
+from __future__ import annotations
+
+CATALOG_ROUTE = "/"
+LOGIN_ROUTE = "/login"
+REGISTER_ROUTE = "/register"
+CHECKOUT_ROUTE = "/checkout/[plan]"
+RETURN_ROUTE = "/payment/return"
+DASHBOARD_ROUTE = "/dashboard"
+PROFILE_ROUTE = "/profile"
+ADMIN_PLANS_ROUTE = "/admin/plans"
+ADMIN_PAYMENTS_ROUTE = "/admin/payments"
+EMULATOR_PREFIX = "/sandbox/khalti"
+
+
+def checkout_path(slug: str) -> str:
+    """The checkout page of one plan."""
+    return f"/checkout/{slug}"

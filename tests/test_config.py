@@ -1,0 +1,99 @@
+"""Settings: every refusal is one clear line, and a `.env` cannot steer a test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from khalti_portal.config import DEFAULT_EMULATOR_KEY, ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_run_on_the_emulator() -> None:
+    s = load_settings({})
+    assert s.khalti_env == "emulator"
+    assert s.khalti_secret_key == DEFAULT_EMULATOR_KEY
+    assert s.khalti_base_url == "http://localhost:3000/sandbox/khalti/"
+    assert s.app_url == "http://localhost:3000"
+    assert (s.port, s.grace_days, s.reconcile_interval_seconds) == (3000, 3, 60)
+    assert (s.reconcile_settle_seconds, s.created_timeout_seconds) == (30, 300)
+    assert s.db_url.startswith("sqlite:///")
+    assert s.redis_url is None
+    assert (s.emulator_latency_ms, s.emulator_failure_rate, s.emulator_link_ttl_seconds) == (0, 0.0, 3600)
+
+
+def test_sandbox_and_live_take_their_hosts() -> None:
+    assert load_settings({"KHALTI_ENV": "sandbox", "KHALTI_SECRET_KEY": "k"}).khalti_base_url == "https://dev.khalti.com/"
+    live = load_settings({"KHALTI_ENV": "LIVE", "KHALTI_SECRET_KEY": "k", "KHALTI_BASE_URL": "https://proxy.example/x"})
+    assert (live.khalti_env, live.khalti_base_url) == ("live", "https://proxy.example/x/")
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"KHALTI_SECRET_KEY": "live_secret_key_abc"}, "KHALTI_ENV is not"),
+        ({"KHALTI_ENV": "sandbox"}, "needs KHALTI_SECRET_KEY"),
+        ({"KHALTI_ENV": "live"}, "needs KHALTI_SECRET_KEY"),
+        ({"KHALTI_ENV": "staging"}, "KHALTI_ENV must be one of"),
+        ({"APP_URL": "localhost:3000"}, "APP_URL must be an http(s) URL"),
+        ({"APP_URL": "ftp://x"}, "APP_URL must be an http(s) URL"),
+        ({"KHALTI_ENV": "sandbox", "KHALTI_SECRET_KEY": "k", "KHALTI_BASE_URL": "dev.khalti.com"}, "KHALTI_BASE_URL"),
+        ({"PORT": "http"}, "PORT must be a whole number"),
+        ({"PORT": "70000"}, "PORT must be between 1 and 65535"),
+        ({"GRACE_DAYS": "-1"}, "GRACE_DAYS must be between 0 and 365"),
+        ({"REFLEX_DB_URL": "khalti.db"}, "REFLEX_DB_URL must be a database URL"),
+        ({"REFLEX_REDIS_URL": "localhost:6379"}, "REFLEX_REDIS_URL must start with redis://"),
+        ({"KHALTI_EMULATOR_FAILURE_RATE": "2"}, "between 0 and 1"),
+    ],
+)
+def test_each_bad_value_is_refused_in_one_line(env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(env)
+    message = str(err.value)
+    assert fragment in message
+    assert "\n" not in message
+
+
+def test_the_key_never_shows_in_repr_or_errors() -> None:
+    key = "live_secret_key_DO_NOT_PRINT"
+    s = load_settings({"KHALTI_ENV": "live", "KHALTI_SECRET_KEY": key})
+    assert key not in repr(s) and key not in str(s)
+    with pytest.raises(ConfigError) as err:
+        load_settings({"KHALTI_SECRET_KEY": key})
+    assert key not in str(err.value)
+
+
+def _settings_in_subprocess(cwd: Path, extra_env: dict[str, str]) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KHALTI_", "APP_URL", "GRACE_DAYS"))}
+    env.update(extra_env)
+    env["PYTHONPATH"] = str(ROOT)
+    code = "from khalti_portal.config import get_settings as g; s = g(); print(s.khalti_env, s.app_url, s.grace_days)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_dotenv_in_the_working_directory_cannot_change_test_settings(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("APP_URL=https://from-dotenv.example\nGRACE_DAYS=9\n")
+    # With KHALTI_PORTAL_DOTENV=0 (what `make test` and conftest set) the file is not read at all.
+    assert _settings_in_subprocess(tmp_path, {"KHALTI_PORTAL_DOTENV": "0"}) == "emulator http://localhost:3000 3"
+    assert os.environ["KHALTI_PORTAL_DOTENV"] == "0"
+
+
+def test_dotenv_loads_but_never_overrides_the_environment(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("APP_URL=https://from-dotenv.example\nGRACE_DAYS=9\n")
+    assert _settings_in_subprocess(tmp_path, {"KHALTI_PORTAL_DOTENV": "1"}) == "emulator https://from-dotenv.example 9"
+    got = _settings_in_subprocess(tmp_path, {"KHALTI_PORTAL_DOTENV": "1", "GRACE_DAYS": "5"})
+    assert got == "emulator https://from-dotenv.example 5"
+
+
+def test_rxconfig_does_not_set_env_file() -> None:
+    # Reflex's env_file loads with override=True: a .env would beat the real environment.
+    sys.path.insert(0, str(ROOT))
+    import rxconfig
+
+    assert rxconfig.config.env_file is None
