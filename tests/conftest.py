@@ -11,6 +11,9 @@ for _name in ("KHALTI_SECRET_KEY", "KHALTI_ENV", "KHALTI_BASE_URL", "REFLEX_REDI
 
 import pytest  # noqa: E402
 
+# Registered here so pytest rewrites their asserts; test modules import their helpers directly.
+pytest_plugins = ["tests.db_fixtures", "tests.state_support"]
+
 _skipped: list[str] = []
 
 
@@ -26,7 +29,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus: int) -> None:
     """Say why a green-looking run failed."""
     if os.environ.get("CI", "").lower() in ("1", "true", "yes") and _skipped:
         terminalreporter.write_line(f"CI=true: {len(_skipped)} skipped test(s) count as failures:", red=True)

@@ -1,0 +1,262 @@
+"""`start_checkout`: write the payment, ask Khalti for a payment link once, and say where to send the user."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlmodel import Session, col, select, update
+
+from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.plans import find_plan
+from khalti_portal.db.models import Payment, PaymentStatus, Plan
+from khalti_portal.khalti import (
+    CustomerInfo,
+    InitiateResult,
+    KhaltiAuthError,
+    KhaltiError,
+    KhaltiUnavailableError,
+    KhaltiValidationError,
+)
+from khalti_portal.routes import RETURN_ROUTE
+
+logger = logging.getLogger("khalti_portal.billing")
+
+CheckoutKind = Literal[
+    "redirect", "plan_not_found", "khalti_auth", "khalti_validation", "khalti_unavailable", "khalti_unexpected"
+]
+ORDER_PREFIX = "KP-"
+DEDUP_WINDOW = timedelta(seconds=60)
+SOURCE = "checkout"
+
+MESSAGES: dict[str, str] = {
+    "redirect": "Taking you to Khalti to pay.",
+    "plan_not_found": "This plan is not available any more. Please pick another plan.",
+    "khalti_auth": "Payments are not available right now. Please try again later.",
+    "khalti_validation": "Khalti could not accept this payment. Please try again later or contact us.",
+    "khalti_unavailable": "Khalti is not responding right now. Please try again in a few minutes.",
+    "khalti_unexpected": "Something went wrong while contacting Khalti. Please try again.",
+}
+
+
+@dataclass(frozen=True)
+class CheckoutOutcome:
+    """Where checkout ended: a Khalti link to redirect to, or a typed reason why not."""
+
+    kind: CheckoutKind
+    message: str
+    purchase_order_id: str | None = None
+    payment_id: int | None = None
+    payment_url: str | None = None
+    reused: bool = False  # a double click: the link of the payment started moments ago
+
+    @property
+    def ok(self) -> bool:
+        """True when the user should be sent to `payment_url`."""
+        return self.kind == "redirect"
+
+
+def new_purchase_order_id() -> str:
+    """An unguessable order id with a short readable prefix, e.g. `KP-3q2...`."""
+    return ORDER_PREFIX + secrets.token_urlsafe(16)
+
+
+async def start_checkout(
+    *,
+    user_id: int,
+    plan_slug: str,
+    customer: CustomerInfo | None = None,
+    deps: BillingDeps | None = None,
+) -> CheckoutOutcome:
+    """Start paying for `plan_slug`: the payment row is committed before Khalti hears of it."""
+    deps = resolve(deps)
+    prepared = await asyncio.to_thread(_prepare, deps, user_id, plan_slug)
+    if isinstance(prepared, CheckoutOutcome):
+        return prepared
+    payment, plan_name = prepared
+    settings = deps.settings
+    try:
+        # Never retried: a second initiate would be a second payment link for one order.
+        async with deps.khalti_factory() as client:
+            started = await client.initiate(
+                return_url=settings.app_url + RETURN_ROUTE,
+                website_url=settings.app_url,
+                amount_paisa=payment.amount_paisa,
+                purchase_order_id=payment.purchase_order_id,
+                purchase_order_name=plan_name,
+                customer_info=customer,
+            )
+    except Exception as exc:
+        # A KhaltiError is expected; anything else is a bug, but the payment must still not hang in `created`.
+        if not isinstance(exc, KhaltiError):
+            logger.exception("checkout %s: initiate raised a non-Khalti error", payment.purchase_order_id)
+        kind = _error_kind(exc)
+        await asyncio.to_thread(_fail, deps, payment, kind, exc)
+        return CheckoutOutcome(kind, MESSAGES[kind], payment.purchase_order_id, payment.id)
+    return await asyncio.to_thread(_store_link, deps, payment, started)
+
+
+def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome | tuple[Payment, str]:
+    """Find the plan, reuse a link from a double click, or commit a new `created` payment."""
+    now = deps.now()
+    with Session(deps.engine, expire_on_commit=False) as session:
+        plan = find_plan(session, plan_slug)
+        if plan is None or plan.id is None:
+            return CheckoutOutcome("plan_not_found", MESSAGES["plan_not_found"])
+        recent = _recent_link(session, user_id, plan, now)
+        if recent is not None:
+            record_event(
+                session,
+                at=now,
+                source=SOURCE,
+                kind="reused",
+                payment_id=recent.id,
+                user_id=user_id,
+                detail="a second checkout within a minute reuses the pending payment's link",
+            )
+            session.commit()
+            return CheckoutOutcome(
+                "redirect", MESSAGES["redirect"], recent.purchase_order_id, recent.id, recent.payment_url, reused=True
+            )
+        payment = Payment(
+            purchase_order_id=new_purchase_order_id(),
+            user_id=user_id,
+            plan_id=plan.id,
+            amount_paisa=plan.price_paisa,
+            plan_name=plan.name,
+            duration_days=plan.duration_days,
+            status=PaymentStatus.CREATED.value,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(payment)
+        session.flush()
+        record_event(
+            session,
+            at=now,
+            source=SOURCE,
+            kind="created",
+            payment_id=payment.id,
+            user_id=user_id,
+            to_status=PaymentStatus.CREATED.value,
+            detail=f"{plan.slug}: {payment.amount_paisa} paisa for {payment.duration_days} days",
+        )
+        session.commit()
+        return payment, plan.name
+
+
+def _recent_link(session: Session, user_id: int, plan: Plan, now: datetime) -> Payment | None:
+    """The user's pending payment for this plan (same price) from the last minute whose link still works."""
+    query = (
+        select(Payment)
+        .where(
+            Payment.user_id == user_id,
+            Payment.plan_id == plan.id,
+            Payment.status == PaymentStatus.PENDING.value,
+            Payment.amount_paisa == plan.price_paisa,
+            col(Payment.created_at) >= now - DEDUP_WINDOW,
+            col(Payment.payment_url).is_not(None),
+            col(Payment.payment_url_expires_at) > now,
+        )
+        .order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
+    )
+    return session.exec(query).first()
+
+
+def _error_kind(exc: Exception) -> CheckoutKind:
+    if isinstance(exc, KhaltiAuthError):
+        return "khalti_auth"
+    if isinstance(exc, KhaltiValidationError):
+        return "khalti_validation"
+    if isinstance(exc, KhaltiUnavailableError):
+        return "khalti_unavailable"
+    return "khalti_unexpected"
+
+
+def _failure_reason(kind: str, exc: Exception) -> str:
+    """The error's kind and shape only: never its body, which could echo what we sent."""
+    parts = [f"initiate failed: {kind}", type(exc).__name__]
+    http_status = getattr(exc, "http_status", None)
+    if http_status is not None:
+        parts.append(f"HTTP {http_status}")
+    if isinstance(exc, KhaltiUnavailableError):
+        parts.append(exc.reason)
+    if isinstance(exc, KhaltiValidationError) and exc.field_errors:
+        parts.append("fields: " + ", ".join(sorted(exc.field_errors)))
+    return parts[0] + (f" ({'; '.join(parts[1:])})" if len(parts) > 1 else "")
+
+
+def _fail(deps: BillingDeps, payment: Payment, kind: str, exc: Exception) -> None:
+    reason = _failure_reason(kind, exc)
+    logger.warning("checkout %s: %s", payment.purchase_order_id, reason)
+    now = deps.now()
+    with Session(deps.engine) as session:
+        moved = session.exec(
+            update(Payment)
+            .where(col(Payment.id) == payment.id, col(Payment.status) == PaymentStatus.CREATED.value)
+            .values(status=PaymentStatus.FAILED.value, failure_reason=reason, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        record_event(
+            session,
+            at=now,
+            source=SOURCE,
+            kind="transition" if moved.rowcount == 1 else "initiate_error",
+            payment_id=payment.id,
+            user_id=payment.user_id,
+            from_status=PaymentStatus.CREATED.value,
+            to_status=PaymentStatus.FAILED.value if moved.rowcount == 1 else None,
+            detail=reason,
+        )
+        session.commit()
+
+
+def _store_link(deps: BillingDeps, payment: Payment, started: InitiateResult) -> CheckoutOutcome:
+    """One short transaction: the link, its expiry, `pending`, and when to look it up first."""
+    now = deps.now()
+    values: dict[str, Any] = {
+        "pidx": started.pidx,
+        "payment_url": started.payment_url,
+        "payment_url_expires_at": started.expires_at,
+        "updated_at": now,
+    }
+    with Session(deps.engine) as session:
+        moved = session.exec(
+            update(Payment)
+            .where(col(Payment.id) == payment.id, col(Payment.status) == PaymentStatus.CREATED.value)
+            .values(
+                status=PaymentStatus.PENDING.value,
+                next_check_at=now + timedelta(seconds=deps.settings.reconcile_settle_seconds),
+                **values,
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        if moved.rowcount != 1:
+            # Timed out as `failed` while Khalti was answering: keep the pidx so the trail stays complete.
+            session.exec(
+                update(Payment).where(col(Payment.id) == payment.id).values(**values),
+                execution_options={"synchronize_session": False},
+            )
+        record_event(
+            session,
+            at=now,
+            source=SOURCE,
+            kind="transition" if moved.rowcount == 1 else "late_initiate",
+            payment_id=payment.id,
+            user_id=payment.user_id,
+            from_status=PaymentStatus.CREATED.value,
+            to_status=PaymentStatus.PENDING.value if moved.rowcount == 1 else None,
+            detail=f"pidx {started.pidx}, link valid until {started.expires_at.isoformat()}",
+            khalti_response=started.raw,
+        )
+        session.commit()
+    if moved.rowcount != 1:
+        logger.warning("checkout %s: initiate answered after the payment left `created`", payment.purchase_order_id)
+        kind: CheckoutKind = "khalti_unexpected"
+        return CheckoutOutcome(kind, MESSAGES[kind], payment.purchase_order_id, payment.id)
+    return CheckoutOutcome("redirect", MESSAGES["redirect"], payment.purchase_order_id, payment.id, started.payment_url)

@@ -1,0 +1,51 @@
+"""Rupees on screen and back: integer paisa in, `Rs 1,00,000` out (babel, lakh grouping); never float."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_decimal
+
+LOCALE = "en_IN"  # lakh grouping: 1,00,000
+PAISA_PER_RUPEE = 100
+# Our paisa columns are INTEGER; anything larger cannot be stored, so it cannot be an amount.
+MAX_PAISA = 2**31 - 1
+
+_PREFIX = re.compile(r"^(?:rs\.?|npr|रु\.?)\s*", re.IGNORECASE)
+_NUMBER = re.compile(r"^\d+(?:,\d+)*(?:\.\d*)?$|^\.\d+$", re.ASCII)
+
+
+class MoneyError(ValueError):
+    """An amount a person typed could not be read; the message says how to write it."""
+
+
+def format_rupees(paisa: int) -> str:
+    """`Rs 1,00,000` for whole rupees, `Rs 1,299.50` otherwise (Indian/Nepali lakh grouping)."""
+    if isinstance(paisa, bool) or not isinstance(paisa, int):
+        raise TypeError(f"format_rupees takes integer paisa, got {type(paisa).__name__}")
+    sign = "-" if paisa < 0 else ""
+    rupees = Decimal(abs(paisa)) / PAISA_PER_RUPEE
+    pattern = "#,##,##0" if abs(paisa) % PAISA_PER_RUPEE == 0 else "#,##,##0.00"
+    return f"{sign}Rs {format_decimal(rupees, format=pattern, locale=LOCALE)}"
+
+
+def parse_rupees(text: str) -> int:
+    """Paisa from what a person typed: `12.99` → 1299, `1,00,000` → 10000000, `Rs 10` → 1000."""
+    cleaned = _PREFIX.sub("", (text or "").strip()).strip()
+    if not cleaned:
+        raise MoneyError("Enter an amount in rupees, for example 499 or 1,299.50.")
+    if cleaned.startswith("-"):
+        raise MoneyError("An amount cannot be negative.")
+    if not _NUMBER.match(cleaned):
+        raise MoneyError(f"{text.strip()!r} is not an amount in rupees; write it like 499 or 1,299.50.")
+    whole, _, fraction = cleaned.replace(",", "").partition(".")
+    if len(fraction) > 2:
+        raise MoneyError("Use at most two digits after the decimal point (paisa), for example 1,299.50.")
+    try:
+        paisa = int(Decimal(f"{whole or '0'}.{fraction or '0'}") * PAISA_PER_RUPEE)
+    except InvalidOperation:  # pragma: no cover - the pattern above admits only digits
+        raise MoneyError(f"{text.strip()!r} is not an amount in rupees.") from None
+    if paisa > MAX_PAISA:
+        raise MoneyError(f"That amount is too large; the most we can handle is {format_rupees(MAX_PAISA)}.")
+    return paisa

@@ -1,0 +1,38 @@
+"""Time as people here read it: Nepal time (UTC+05:45) on screen, `...Z` UTC in attributes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from khalti_portal.billing.clock import ensure_utc
+
+NEPAL = ZoneInfo("Asia/Kathmandu")
+
+
+def to_nepal(dt: datetime) -> datetime:
+    """The same instant on Nepal's wall clock."""
+    return ensure_utc(dt).astimezone(NEPAL)
+
+
+def format_nepal(dt: datetime) -> str:
+    """`26 Dec 2026, 5:45 PM NPT`: day and hour without leading zeros, 12-hour clock."""
+    return f"{format_datetime(ensure_utc(dt), 'd MMM y, h:mm a', tzinfo=NEPAL, locale='en')} NPT"
+
+
+def iso_utc(dt: datetime) -> str:
+    """`2026-12-26T12:00:00Z`: whole seconds, UTC, the form `data-*` attributes carry."""
+    return ensure_utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def nepal_month_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of the (Gregorian) month that `now` falls in on Nepal's wall clock."""
+    local = to_nepal(now)
+    start = datetime.combine(local.date().replace(day=1), time(0), tzinfo=NEPAL)
+    if start.month == 12:
+        end = start.replace(year=start.year + 1, month=1)
+    else:
+        end = start.replace(month=start.month + 1)
+    return start.astimezone(UTC), end.astimezone(UTC)

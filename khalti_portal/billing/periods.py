@@ -1,0 +1,97 @@
+"""Subscription periods that stack: grant one after the current expiry, revoke one and close the gap."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, func, select, text
+
+from khalti_portal.billing.clock import ensure_utc
+from khalti_portal.db.models import SubscriptionPeriod
+
+# Namespace for pg_advisory_xact_lock(ns, user_id): "KP" so other advisory locks never collide.
+_USER_LOCK_NAMESPACE = 0x4B50
+
+
+def lock_user(session: Session, user_id: int) -> None:
+    """Serialise period changes of one user until the caller's transaction ends.
+
+    PostgreSQL takes a transaction-scoped advisory lock. SQLite needs none: a writer holds the whole
+    database, and billing always writes before it reads the periods it stacks on.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        lock = text("SELECT pg_advisory_xact_lock(:ns, :uid)")
+        session.exec(lock, params={"ns": _USER_LOCK_NAMESPACE, "uid": user_id})
+
+
+def current_expiry(session: Session, user_id: int) -> datetime | None:
+    """The latest `ends_at` of the user's non-revoked periods, or None if there are none."""
+    query = select(func.max(SubscriptionPeriod.ends_at)).where(
+        SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None)
+    )
+    return session.exec(query).one()
+
+
+def grant_period(
+    session: Session,
+    *,
+    user_id: int,
+    plan_id: int | None,
+    payment_id: int | None,
+    duration_days: int,
+    now: datetime,
+    granted_by: int | None = None,
+    note: str | None = None,
+) -> SubscriptionPeriod:
+    """Add `duration_days` of access starting when the current access ends (or now, if it has ended)."""
+    if duration_days < 1:
+        raise ValueError(f"a period lasts at least one day, got {duration_days}")
+    now = ensure_utc(now)
+    lock_user(session, user_id)
+    expiry = current_expiry(session, user_id)
+    starts_at = max(now, expiry) if expiry is not None else now
+    period = SubscriptionPeriod(
+        user_id=user_id,
+        plan_id=plan_id,
+        payment_id=payment_id,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(days=duration_days),
+        granted_by=granted_by,
+        note=note,
+        created_at=now,
+    )
+    session.add(period)
+    session.flush()
+    return period
+
+
+def revoke_period(session: Session, period: SubscriptionPeriod, *, now: datetime, reason: str) -> int:
+    """Revoke `period` and move the user's later periods earlier by its unused time; return how many moved.
+
+    Without the move, a refund of one period would leave a hole before the next already-paid one.
+    """
+    now = ensure_utc(now)
+    lock_user(session, period.user_id)
+    if period.revoked_at is not None:
+        return 0
+    period.revoked_at = now
+    period.revoke_reason = reason
+    session.add(period)
+    unused = period.ends_at - max(now, period.starts_at)
+    if unused <= timedelta(0):
+        session.flush()
+        return 0
+    later = session.exec(
+        select(SubscriptionPeriod).where(
+            SubscriptionPeriod.user_id == period.user_id,
+            col(SubscriptionPeriod.revoked_at).is_(None),
+            SubscriptionPeriod.starts_at >= period.ends_at,
+            SubscriptionPeriod.id != period.id,
+        )
+    ).all()
+    for other in later:
+        other.starts_at -= unused
+        other.ends_at -= unused
+        session.add(other)
+    session.flush()
+    return len(later)

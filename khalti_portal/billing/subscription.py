@@ -1,0 +1,277 @@
+"""A subscriber's access, Cashier-style: tiny predicates, each with a matching SQL query for admin figures.
+
+Boundaries, with E = the user's expiry (latest `ends_at` of non-revoked periods) and G = `GRACE_DAYS`:
+
+    active    now <  E - 7 days                (more than 7 days left)
+    expiring  E - 7 days <= now < E            (exactly 7 days left is expiring)
+    grace     E <= now <= E + G                (at the expiry instant access turns to grace; E + G still grace)
+    expired   now >  E + G
+    none      the user has no non-revoked period at all
+
+Periods are half-open [starts_at, ends_at); `is_active` (access, grace included) is `now <= E + G`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, Subquery
+from sqlmodel import Session, col, func, select
+
+from khalti_portal.billing.clock import ensure_utc
+from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.nepal_time import format_nepal, iso_utc
+from khalti_portal.db.models import LocalUser, Payment, Plan, SubscriptionPeriod
+
+EXPIRING_WITHIN = timedelta(days=7)
+DEFAULT_PLAN_LABEL = "Subscription"
+
+
+class SubscriptionStatus(StrEnum):
+    """Where a subscriber stands; the dashboard's `data-status`."""
+
+    ACTIVE = "active"
+    EXPIRING = "expiring"
+    GRACE = "grace"
+    EXPIRED = "expired"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class PeriodView:
+    """One stretch of access as the dashboard shows it."""
+
+    id: int
+    plan_name: str
+    starts_at: datetime
+    ends_at: datetime
+    payment_id: int | None
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    """One line of a subscriber's payment history."""
+
+    date: datetime
+    plan_name: str
+    amount_paisa: int
+    status: str
+    transaction_id: str | None
+    purchase_order_id: str
+
+
+@dataclass(frozen=True)
+class SubscriptionSummary:
+    """Everything the dashboard says about a subscriber, computed at one instant."""
+
+    status: SubscriptionStatus
+    plan_name: str | None
+    expires_at: datetime | None
+    days_left: int
+    upcoming: tuple[PeriodView, ...]
+
+    @property
+    def expires_at_iso(self) -> str | None:
+        """The expiry as `YYYY-MM-DDTHH:MM:SSZ`, for `data-expires-at`."""
+        return iso_utc(self.expires_at) if self.expires_at else None
+
+    @property
+    def expires_at_display(self) -> str | None:
+        """The expiry in Nepal time, e.g. `26 Dec 2026, 5:45 PM NPT`."""
+        return format_nepal(self.expires_at) if self.expires_at else None
+
+
+# -- pure rules -------------------------------------------------------------------------------------
+
+
+def status_at(expires: datetime | None, now: datetime, grace_days: int) -> SubscriptionStatus:
+    """The status for an expiry at `now` (the table in this module's docstring)."""
+    if expires is None:
+        return SubscriptionStatus.NONE
+    now = ensure_utc(now)
+    if now < expires - EXPIRING_WITHIN:
+        return SubscriptionStatus.ACTIVE
+    if now < expires:
+        return SubscriptionStatus.EXPIRING
+    if now <= expires + timedelta(days=grace_days):
+        return SubscriptionStatus.GRACE
+    return SubscriptionStatus.EXPIRED
+
+
+def days_left_at(expires: datetime | None, now: datetime) -> int:
+    """Whole days until the expiry, any part of a day counting as one; 0 once it has passed."""
+    if expires is None or expires <= now:
+        return 0
+    return math.ceil((expires - ensure_utc(now)) / timedelta(days=1))
+
+
+# -- matching queries (SELECTs of user ids, for admin figures) -------------------------------------
+
+
+def expiry_by_user() -> Subquery:
+    """Subquery (user_id, expires_at): each user's latest non-revoked `ends_at`."""
+    return (
+        select(SubscriptionPeriod.user_id, func.max(SubscriptionPeriod.ends_at).label("expires_at"))
+        .where(col(SubscriptionPeriod.revoked_at).is_(None))
+        .group_by(SubscriptionPeriod.user_id)
+        .subquery("expiry_by_user")
+    )
+
+
+def active_query(now: datetime, grace_days: int) -> Select[Any]:
+    """User ids for whom `is_active` holds at `now`."""
+    expiry = expiry_by_user()
+    return select(expiry.c.user_id).where(expiry.c.expires_at >= ensure_utc(now) - timedelta(days=grace_days))
+
+
+def on_grace_period_query(now: datetime, grace_days: int) -> Select[Any]:
+    """User ids for whom `on_grace_period` holds at `now`."""
+    return status_query(SubscriptionStatus.GRACE, now, grace_days)
+
+
+def status_query(wanted: SubscriptionStatus, now: datetime, grace_days: int) -> Select[Any]:
+    """User ids whose `status` at `now` is `wanted` (NONE: users with no non-revoked period)."""
+    now = ensure_utc(now)
+    expiry = expiry_by_user()
+    expires = expiry.c.expires_at
+    if wanted is SubscriptionStatus.NONE:
+        return select(LocalUser.id).where(col(LocalUser.id).not_in(select(expiry.c.user_id)))
+    conditions = {
+        SubscriptionStatus.ACTIVE: (expires > now + EXPIRING_WITHIN,),
+        SubscriptionStatus.EXPIRING: (expires <= now + EXPIRING_WITHIN, expires > now),
+        SubscriptionStatus.GRACE: (expires <= now, expires >= now - timedelta(days=grace_days)),
+        SubscriptionStatus.EXPIRED: (expires < now - timedelta(days=grace_days),),
+    }[wanted]
+    return select(expiry.c.user_id).where(*conditions)
+
+
+# -- predicates on one user -------------------------------------------------------------------------
+
+
+def _now(deps: BillingDeps, now: datetime | None) -> datetime:
+    return ensure_utc(now) if now is not None else deps.now()
+
+
+def _expires_at(session: Session, user_id: int) -> datetime | None:
+    query = select(func.max(SubscriptionPeriod.ends_at)).where(
+        SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None)
+    )
+    return session.exec(query).one()
+
+
+def expires_at(user_id: int, *, deps: BillingDeps | None = None) -> datetime | None:
+    """When the user's paid access ends: the latest `ends_at` of their non-revoked periods."""
+    deps = resolve(deps)
+    with Session(deps.engine) as session:
+        return _expires_at(session, user_id)
+
+
+def status(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> SubscriptionStatus:
+    """The user's SubscriptionStatus (active, expiring, grace, expired, none) at `now` (default: the clock)."""
+    deps = resolve(deps)
+    return status_at(expires_at(user_id, deps=deps), _now(deps, now), deps.settings.grace_days)
+
+
+def is_active(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> bool:
+    """True while the user has access, grace period included."""
+    return status(user_id, now, deps=deps) in _WITH_ACCESS
+
+
+def on_grace_period(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> bool:
+    """True after the expiry but within the grace days."""
+    return status(user_id, now, deps=deps) is SubscriptionStatus.GRACE
+
+
+_WITH_ACCESS = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.GRACE})
+
+
+# -- periods and history ----------------------------------------------------------------------------
+
+
+def _periods(session: Session, user_id: int, *conditions: Any) -> list[PeriodView]:
+    query = (
+        select(SubscriptionPeriod, Payment.plan_name, Plan.name)
+        .outerjoin(Payment, col(Payment.id) == SubscriptionPeriod.payment_id)
+        .outerjoin(Plan, col(Plan.id) == SubscriptionPeriod.plan_id)
+        .where(SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None), *conditions)
+        .order_by(col(SubscriptionPeriod.starts_at), col(SubscriptionPeriod.id))
+    )
+    return [
+        PeriodView(
+            id=period.id or 0,
+            plan_name=paid_name or plan_name or DEFAULT_PLAN_LABEL,
+            starts_at=period.starts_at,
+            ends_at=period.ends_at,
+            payment_id=period.payment_id,
+        )
+        for period, paid_name, plan_name in session.exec(query).all()
+    ]
+
+
+def _current(session: Session, user_id: int, now: datetime) -> PeriodView | None:
+    running = _periods(
+        session, user_id, col(SubscriptionPeriod.starts_at) <= now, col(SubscriptionPeriod.ends_at) > now
+    )
+    return running[-1] if running else None
+
+
+def current_period(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> PeriodView | None:
+    """The period running at `now`, if any."""
+    deps = resolve(deps)
+    with Session(deps.engine) as session:
+        return _current(session, user_id, _now(deps, now))
+
+
+def upcoming_periods(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> list[PeriodView]:
+    """Already-paid periods that start after `now`, soonest first."""
+    deps = resolve(deps)
+    with Session(deps.engine) as session:
+        return _periods(session, user_id, col(SubscriptionPeriod.starts_at) > _now(deps, now))
+
+
+def history(user_id: int, *, limit: int = 50, deps: BillingDeps | None = None) -> list[PaymentRecord]:
+    """The user's payments, newest first."""
+    deps = resolve(deps)
+    query = (
+        select(Payment)
+        .where(Payment.user_id == user_id)
+        .order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
+        .limit(limit)
+    )
+    with Session(deps.engine) as session:
+        return [
+            PaymentRecord(
+                date=p.created_at,
+                plan_name=p.plan_name,
+                amount_paisa=p.amount_paisa,
+                status=p.status,
+                transaction_id=p.transaction_id,
+                purchase_order_id=p.purchase_order_id,
+            )
+            for p in session.exec(query).all()
+        ]
+
+
+def summary(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> SubscriptionSummary:
+    """The dashboard's view of the user at `now`: status, plan, expiry, days left, what is already paid."""
+    deps = resolve(deps)
+    now = _now(deps, now)
+    with Session(deps.engine) as session:
+        expires = _expires_at(session, user_id)
+        current = _current(session, user_id, now)
+        upcoming = _periods(session, user_id, col(SubscriptionPeriod.starts_at) > now)
+        if current is None and expires is not None:
+            # In grace or expired: name the plan of the period that ended last.
+            ended = _periods(session, user_id, col(SubscriptionPeriod.ends_at) == expires)
+            current = ended[-1] if ended else None
+    return SubscriptionSummary(
+        status=status_at(expires, now, deps.settings.grace_days),
+        plan_name=current.plan_name if current else None,
+        expires_at=expires,
+        days_left=days_left_at(expires, now),
+        upcoming=tuple(upcoming),
+    )

@@ -1,0 +1,263 @@
+"""`verify_payment`: the one function that asks Khalti and moves a payment, exactly once per transition."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select, update
+
+from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.periods import grant_period, revoke_period
+from khalti_portal.billing.transitions import LOOKUP_STATES, Decision, decide
+from khalti_portal.config import Settings
+from khalti_portal.db.models import Payment, PaymentStatus, SubscriptionPeriod
+from khalti_portal.khalti import KhaltiError, KhaltiUnavailableError, LookupResult, LookupStatus
+
+logger = logging.getLogger("khalti_portal.billing")
+
+VerifySource = Literal["return", "dashboard", "reconciler", "admin"]
+VERIFY_SOURCES: frozenset[str] = frozenset({"return", "dashboard", "reconciler", "admin"})
+
+VerifyKind = Literal["not_found", "final", "changed", "unchanged", "unknown_status", "unavailable", "error"]
+"""not_found: no such pidx (Khalti not asked). final: the payment is settled, Khalti not asked.
+changed: this call applied a transition. unchanged: Khalti answered, nothing to do (or a racing call
+did it first). unknown_status: Khalti answered a status we cannot place. unavailable / error: the
+lookup failed (retryable / not), the payment is untouched."""
+
+NOT_FOUND = "not_found"
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    """What verification found: the payment's status afterwards and whether this call changed it."""
+
+    status: str  # a PaymentStatus value, or "not_found"
+    changed: bool
+    payment_id: int | None
+    user_id: int | None
+    period_ends_at: datetime | None  # ends_at of this payment's (non-revoked) period, if it has one
+    kind: VerifyKind
+    lookup_status: str | None = None  # Khalti's status text, when Khalti was asked
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The payment as read before the lookup; the transition checks `status` is still this."""
+
+    id: int
+    user_id: int
+    plan_id: int
+    status: PaymentStatus
+    amount_paisa: int
+    duration_days: int
+    check_count: int
+
+
+async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps | None = None) -> VerifyOutcome:
+    """Look the payment up with Khalti and apply what Khalti says; safe to call from anywhere, at once."""
+    if source not in VERIFY_SOURCES:
+        raise ValueError(f"verify_payment source must be one of {sorted(VERIFY_SOURCES)}, got {source!r}")
+    deps = resolve(deps)
+    # Database work runs in a worker thread: a busy database must not stall the event loop.
+    snap = await asyncio.to_thread(_load, deps, pidx) if pidx else None
+    if snap is None:
+        return VerifyOutcome(NOT_FOUND, False, None, None, None, "not_found")
+    if snap.status not in LOOKUP_STATES:
+        ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
+        return VerifyOutcome(snap.status.value, False, snap.id, snap.user_id, ends_at, "final")
+    try:
+        # The lookup happens before, and outside, any transaction.
+        async with deps.khalti_factory() as client:
+            result = await client.lookup(pidx)
+    except KhaltiError as exc:
+        await asyncio.to_thread(_record_lookup_error, deps, snap, exc, source)
+        kind: VerifyKind = "unavailable" if isinstance(exc, KhaltiUnavailableError) else "error"
+        ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
+        return VerifyOutcome(snap.status.value, False, snap.id, snap.user_id, ends_at, kind)
+    return await asyncio.to_thread(_apply, deps, snap, result, source)
+
+
+def _load(deps: BillingDeps, pidx: str) -> _Snapshot | None:
+    with Session(deps.engine) as session:
+        payment = session.exec(select(Payment).where(Payment.pidx == pidx)).first()
+        if payment is None or payment.id is None:
+            return None
+        return _Snapshot(
+            id=payment.id,
+            user_id=payment.user_id,
+            plan_id=payment.plan_id,
+            status=PaymentStatus(payment.status),
+            amount_paisa=payment.amount_paisa,
+            duration_days=payment.duration_days,
+            check_count=payment.check_count,
+        )
+
+
+def _period_ends_at(session: Session, payment_id: int) -> datetime | None:
+    query = select(SubscriptionPeriod.ends_at).where(
+        SubscriptionPeriod.payment_id == payment_id, col(SubscriptionPeriod.revoked_at).is_(None)
+    )
+    return session.exec(query).first()
+
+
+def _period_ends_at_of(deps: BillingDeps, payment_id: int) -> datetime | None:
+    with Session(deps.engine) as session:
+        return _period_ends_at(session, payment_id)
+
+
+def _record_lookup_error(deps: BillingDeps, snap: _Snapshot, exc: KhaltiError, source: str) -> None:
+    logger.warning("lookup failed for payment %s (%s): %s", snap.id, type(exc).__name__, exc)
+    reason = getattr(exc, "reason", None)
+    with Session(deps.engine) as session:
+        record_event(
+            session,
+            at=deps.now(),
+            source=source,
+            kind="lookup_error",
+            payment_id=snap.id,
+            user_id=snap.user_id,
+            from_status=snap.status.value,
+            detail=f"{type(exc).__name__}{f' ({reason})' if reason else ''}: {exc}",
+            khalti_response={"http_status": exc.http_status, "body": exc.body} if exc.http_status else None,
+        )
+        session.commit()
+
+
+def next_check_after(now: datetime, check_count: int, settings: Settings) -> datetime:
+    """When a still-pending payment is worth asking about again: doubling from the settle time, capped."""
+    base = timedelta(seconds=max(1, settings.reconcile_settle_seconds))
+    return now + min(base * 2 ** min(check_count, 20), MAX_BACKOFF)
+
+
+def _apply(deps: BillingDeps, snap: _Snapshot, result: LookupResult, source: str) -> VerifyOutcome:
+    """Record the lookup and apply its transition in one short transaction."""
+    now = deps.now()
+    decision = decide(snap.status, result, amount_paisa=snap.amount_paisa)
+    if decision.anomaly:
+        logger.warning("payment %s: %s", snap.id, decision.reason)
+    try:
+        with Session(deps.engine, expire_on_commit=False) as session:
+            changed = _apply_in(session, deps, snap, result, decision, source, now)
+            status = session.exec(select(Payment.status).where(Payment.id == snap.id)).one()
+            ends_at = _period_ends_at(session, snap.id)
+            session.commit()
+    except IntegrityError:
+        # The unique payment_id on periods caught a second grant: another verifier won, nothing to add.
+        logger.warning("payment %s: a racing verifier already granted its period", snap.id)
+        changed = False
+        with Session(deps.engine) as session:
+            status = session.exec(select(Payment.status).where(Payment.id == snap.id)).one()
+            ends_at = _period_ends_at(session, snap.id)
+    if changed:
+        kind: VerifyKind = "changed"
+    else:
+        kind = "unknown_status" if result.status is LookupStatus.UNKNOWN else "unchanged"
+    return VerifyOutcome(status, changed, snap.id, snap.user_id, ends_at, kind, result.status_text)
+
+
+def _apply_in(
+    session: Session,
+    deps: BillingDeps,
+    snap: _Snapshot,
+    result: LookupResult,
+    decision: Decision,
+    source: str,
+    now: datetime,
+) -> bool:
+    # Write first: on SQLite this takes the write lock before anything is read; on PostgreSQL it locks
+    # the row, so racing verifiers queue here and each then sees the winner's committed status.
+    session.exec(
+        update(Payment)
+        .where(col(Payment.id) == snap.id)
+        .values(last_lookup=result.raw, updated_at=now, check_count=col(Payment.check_count) + 1),
+        execution_options={"synchronize_session": False},
+    )
+    common: dict[str, Any] = {"payment_id": snap.id, "user_id": snap.user_id, "source": source, "at": now}
+    record_event(
+        session,
+        kind="lookup",
+        from_status=snap.status.value,
+        detail=f"{result.status_text} (HTTP {result.http_status}), total_amount={result.total_amount}",
+        khalti_response=result.raw,
+        **common,
+    )
+    if decision.anomaly:
+        record_event(session, kind="anomaly", from_status=snap.status.value, detail=decision.reason, **common)
+    if decision.to_status is None:
+        if snap.status is PaymentStatus.PENDING:
+            session.exec(
+                update(Payment)
+                .where(col(Payment.id) == snap.id, col(Payment.status) == PaymentStatus.PENDING.value)
+                .values(next_check_at=next_check_after(now, snap.check_count, deps.settings)),
+                execution_options={"synchronize_session": False},
+            )
+        return False
+    return _transition(session, snap, result, decision, decision.to_status, source, now)
+
+
+def _transition(
+    session: Session,
+    snap: _Snapshot,
+    result: LookupResult,
+    decision: Decision,
+    to_status: PaymentStatus,
+    source: str,
+    now: datetime,
+) -> bool:
+    """One conditional UPDATE; only the caller whose UPDATE matched goes on to grant or revoke."""
+    values: dict[str, Any] = {"status": to_status.value, "updated_at": now, "next_check_at": None}
+    if result.transaction_id:
+        values["transaction_id"] = result.transaction_id
+        values["fee_paisa"] = result.fee
+    if to_status is PaymentStatus.COMPLETED:
+        values["completed_at"] = now
+    elif to_status is PaymentStatus.REFUNDED:
+        values["refunded_at"] = now
+        values["refunded_paisa"] = snap.amount_paisa
+    else:
+        values["failure_reason"] = decision.reason
+    moved = session.exec(
+        update(Payment).where(col(Payment.id) == snap.id, col(Payment.status) == snap.status.value).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    if moved.rowcount != 1:
+        logger.info("payment %s: lost the race to move it from %s to %s", snap.id, snap.status, to_status)
+        return False
+    detail = decision.reason or ""
+    if decision.grant:
+        period = grant_period(
+            session,
+            user_id=snap.user_id,
+            plan_id=snap.plan_id,
+            payment_id=snap.id,
+            duration_days=snap.duration_days,
+            now=now,
+        )
+        detail += f"; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}"
+    if decision.revoke:
+        period = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == snap.id)).first()
+        if period is not None:
+            shifted = revoke_period(session, period, now=now, reason=decision.reason or to_status.value)
+            detail += f"; period {period.id} revoked"
+            if shifted:
+                detail += f", {shifted} later period(s) moved earlier"
+    record_event(
+        session,
+        kind="transition",
+        payment_id=snap.id,
+        user_id=snap.user_id,
+        source=source,
+        at=now,
+        from_status=snap.status.value,
+        to_status=to_status.value,
+        detail=detail,
+        khalti_response=result.raw,
+    )
+    return True
