@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import socket
 import sys
 from collections.abc import Sequence
@@ -15,6 +16,29 @@ def _seed_plans(_args: argparse.Namespace) -> int:
 
     added = seed_demo_plans()
     print(f"seed-plans: added {added} demo plan(s)" if added else "seed-plans: catalog not empty, nothing added")
+    return 0
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    from khalti_portal import accounts
+
+    existing = accounts.find_user_id(args.username)
+    password = None
+    if existing is None:
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = getpass.getpass(f"Password for new admin {args.username!r}: ")
+            if getpass.getpass("Repeat the password: ") != password:
+                print("create-admin: the two passwords differ; nothing was changed", file=sys.stderr)
+                return 1
+    try:
+        _, created = accounts.make_admin(args.username, password)
+    except accounts.AccountError as err:
+        print(f"create-admin: {err}", file=sys.stderr)
+        return 1
+    verb = "created admin" if created else "promoted existing account to admin"
+    print(f"create-admin: {verb} {args.username!r}")
     return 0
 
 
@@ -37,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m khalti_portal", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("seed-plans", help="add the demo plans when the catalog is empty").set_defaults(func=_seed_plans)
+    admin = sub.add_parser("create-admin", help="create an admin account, or promote an existing one")
+    admin.add_argument("username")
+    admin.add_argument("--password-stdin", action="store_true", help="read a new account's password from stdin")
+    admin.set_defaults(func=_create_admin)
     port = sub.add_parser("check-port", help="fail when PORT is already taken")
     port.add_argument("port", type=int)
     port.set_defaults(func=_check_port)

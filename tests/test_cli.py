@@ -1,0 +1,92 @@
+"""`python -m khalti_portal`: seed-plans and create-admin on a fresh database, twice in a row."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlmodel import Session, SQLModel, select
+
+from khalti_portal.db.models import LocalUser, Plan, UserProfile
+from khalti_portal.db.session import make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REFLEX_DB_URL": db_url, "KHALTI_PORTAL_DOTENV": "0"}
+    return subprocess.run([sys.executable, "-m", "khalti_portal", *args], cwd=ROOT, env=env, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def fresh_db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    SQLModel.metadata.create_all(make_engine(url))
+    return url
+
+
+def test_create_admin_on_a_fresh_database_and_twice_in_a_row(tmp_path: Path) -> None:
+    url = fresh_db(tmp_path)
+    first = cli(url, "create-admin", "root_admin", "--password-stdin", stdin="a strong password\n")
+    assert first.returncode == 0, first.stderr
+    assert "created admin 'root_admin'" in first.stdout
+    second = cli(url, "create-admin", "root_admin", "--password-stdin", stdin="")
+    assert second.returncode == 0, second.stderr
+    assert "promoted existing account" in second.stdout
+    with Session(make_engine(url)) as session:
+        users = session.exec(select(LocalUser).where(LocalUser.username == "root_admin")).all()
+        assert len(users) == 1 and users[0].verify("a strong password")
+        assert session.get(UserProfile, users[0].id).is_admin
+
+
+def test_create_admin_promotes_an_existing_subscriber(tmp_path: Path) -> None:
+    url = fresh_db(tmp_path)
+    from khalti_portal import accounts
+
+    accounts.create_user("subscriber1", "long enough pw", engine=make_engine(url))
+    out = cli(url, "create-admin", "subscriber1")
+    assert out.returncode == 0, out.stderr
+    with Session(make_engine(url)) as session:
+        user = session.exec(select(LocalUser).where(LocalUser.username == "subscriber1")).one()
+        assert session.get(UserProfile, user.id).is_admin
+        assert user.verify("long enough pw")  # promotion never touches the password
+
+
+def test_create_admin_refuses_a_short_password(tmp_path: Path) -> None:
+    url = fresh_db(tmp_path)
+    out = cli(url, "create-admin", "x_admin", "--password-stdin", stdin="short\n")
+    assert out.returncode == 1
+    assert "at least 8 characters" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_seed_plans_only_when_the_catalog_is_empty(tmp_path: Path) -> None:
+    url = fresh_db(tmp_path)
+    assert "added 3 demo plan(s)" in cli(url, "seed-plans").stdout
+    assert "nothing added" in cli(url, "seed-plans").stdout
+    with Session(make_engine(url)) as session:
+        assert sorted(p.slug for p in session.exec(select(Plan)).all()) == ["basic", "premium", "standard"]
+
+
+def test_a_bad_setting_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "KHALTI_SECRET_KEY": "live_secret_key_x", "KHALTI_PORTAL_DOTENV": "0"}
+    env.pop("KHALTI_ENV", None)
+    out = subprocess.run([sys.executable, "-m", "khalti_portal", "seed-plans"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert out.stderr.startswith("configuration error: KHALTI_SECRET_KEY is set but KHALTI_ENV is not")
+    assert "live_secret_key_x" not in out.stderr
+
+
+def test_check_port_says_a_busy_port_is_busy() -> None:
+    with socket.socket() as sock:
+        sock.bind(("0.0.0.0", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "khalti_portal", "check-port", str(port)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert f"Port {port} is busy" in out.stderr
