@@ -275,3 +275,54 @@ def summary(user_id: int, now: datetime | None = None, *, deps: BillingDeps | No
         days_left=days_left_at(expires, now),
         upcoming=tuple(upcoming),
     )
+
+
+# -- what the catalog, checkout and dashboard ask ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodWindow:
+    """The stretch a new payment would buy: from now, or from the current expiry when renewing early."""
+
+    starts_at: datetime
+    ends_at: datetime
+    renewing: bool
+
+
+def next_period_window(
+    user_id: int, duration_days: int, now: datetime | None = None, *, deps: BillingDeps | None = None
+) -> PeriodWindow:
+    """What paying now would buy, by the same stacking rule `grant_period` applies."""
+    deps = resolve(deps)
+    now = _now(deps, now)
+    expires = expires_at(user_id, deps=deps)
+    starts = max(now, expires) if expires is not None else now
+    return PeriodWindow(starts, starts + timedelta(days=duration_days), renewing=starts > now)
+
+
+def current_plan_slug(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> str | None:
+    """The slug of the plan the user's access runs on (grace included), or None without access."""
+    deps = resolve(deps)
+    now = _now(deps, now)
+    query = (
+        select(Plan.slug, SubscriptionPeriod.ends_at)
+        .join(Plan, col(Plan.id) == SubscriptionPeriod.plan_id)
+        .where(SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None))
+        .order_by(col(SubscriptionPeriod.ends_at).desc(), col(SubscriptionPeriod.id).desc())
+        .limit(1)
+    )
+    with Session(deps.engine) as session:
+        row = session.exec(query).first()
+    if row is None or status_at(row[1], now, deps.settings.grace_days) not in _WITH_ACCESS:
+        return None
+    return row[0]
+
+
+def pending_pidxs(user_id: int, *, deps: BillingDeps | None = None) -> list[str]:
+    """The pidx of each of the user's payments still waiting on Khalti."""
+    deps = resolve(deps)
+    query = select(Payment.pidx).where(
+        Payment.user_id == user_id, Payment.status == "pending", col(Payment.pidx).is_not(None)
+    )
+    with Session(deps.engine) as session:
+        return [pidx for pidx in session.exec(query).all() if pidx]

@@ -45,6 +45,7 @@ class VerifyOutcome:
     period_ends_at: datetime | None  # ends_at of this payment's (non-revoked) period, if it has one
     kind: VerifyKind
     lookup_status: str | None = None  # Khalti's status text, when Khalti was asked
+    purchase_order_id: str | None = None  # the reference a person can quote to support
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class _Snapshot:
     amount_paisa: int
     duration_days: int
     check_count: int
+    purchase_order_id: str
+    pidx: str
 
 
 async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps | None = None) -> VerifyOutcome:
@@ -71,7 +74,9 @@ async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps |
         return VerifyOutcome(NOT_FOUND, False, None, None, None, "not_found")
     if snap.status not in LOOKUP_STATES:
         ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
-        return VerifyOutcome(snap.status.value, False, snap.id, snap.user_id, ends_at, "final")
+        return VerifyOutcome(
+            snap.status.value, False, snap.id, snap.user_id, ends_at, "final", purchase_order_id=snap.purchase_order_id
+        )
     try:
         # The lookup happens before, and outside, any transaction.
         async with deps.khalti_factory() as client:
@@ -80,7 +85,9 @@ async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps |
         await asyncio.to_thread(_record_lookup_error, deps, snap, exc, source)
         kind: VerifyKind = "unavailable" if isinstance(exc, KhaltiUnavailableError) else "error"
         ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
-        return VerifyOutcome(snap.status.value, False, snap.id, snap.user_id, ends_at, kind)
+        return VerifyOutcome(
+            snap.status.value, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
+        )
     return await asyncio.to_thread(_apply, deps, snap, result, source)
 
 
@@ -97,6 +104,8 @@ def _load(deps: BillingDeps, pidx: str) -> _Snapshot | None:
             amount_paisa=payment.amount_paisa,
             duration_days=payment.duration_days,
             check_count=payment.check_count,
+            purchase_order_id=payment.purchase_order_id,
+            pidx=pidx,
         )
 
 
@@ -113,7 +122,9 @@ def _period_ends_at_of(deps: BillingDeps, payment_id: int) -> datetime | None:
 
 
 def _record_lookup_error(deps: BillingDeps, snap: _Snapshot, exc: KhaltiError, source: str) -> None:
-    logger.warning("lookup failed for payment %s (%s): %s", snap.id, type(exc).__name__, exc)
+    logger.warning(
+        "lookup failed for order %s pidx %s (%s): %s", snap.purchase_order_id, snap.pidx, type(exc).__name__, exc
+    )
     reason = getattr(exc, "reason", None)
     with Session(deps.engine) as session:
         record_event(
@@ -141,7 +152,7 @@ def _apply(deps: BillingDeps, snap: _Snapshot, result: LookupResult, source: str
     now = deps.now()
     decision = decide(snap.status, result, amount_paisa=snap.amount_paisa)
     if decision.anomaly:
-        logger.warning("payment %s: %s", snap.id, decision.reason)
+        logger.warning("order %s pidx %s: %s", snap.purchase_order_id, snap.pidx, decision.reason)
     try:
         with Session(deps.engine, expire_on_commit=False) as session:
             changed = _apply_in(session, deps, snap, result, decision, source, now)
@@ -150,7 +161,9 @@ def _apply(deps: BillingDeps, snap: _Snapshot, result: LookupResult, source: str
             session.commit()
     except IntegrityError:
         # The unique payment_id on periods caught a second grant: another verifier won, nothing to add.
-        logger.warning("payment %s: a racing verifier already granted its period", snap.id)
+        logger.warning(
+            "order %s pidx %s: a racing verifier already granted its period", snap.purchase_order_id, snap.pidx
+        )
         changed = False
         with Session(deps.engine) as session:
             status = session.exec(select(Payment.status).where(Payment.id == snap.id)).one()
@@ -159,7 +172,9 @@ def _apply(deps: BillingDeps, snap: _Snapshot, result: LookupResult, source: str
         kind: VerifyKind = "changed"
     else:
         kind = "unknown_status" if result.status is LookupStatus.UNKNOWN else "unchanged"
-    return VerifyOutcome(status, changed, snap.id, snap.user_id, ends_at, kind, result.status_text)
+    return VerifyOutcome(
+        status, changed, snap.id, snap.user_id, ends_at, kind, result.status_text, snap.purchase_order_id
+    )
 
 
 def _apply_in(
@@ -228,7 +243,13 @@ def _transition(
         execution_options={"synchronize_session": False},
     )
     if moved.rowcount != 1:
-        logger.info("payment %s: lost the race to move it from %s to %s", snap.id, snap.status, to_status)
+        logger.info(
+            "order %s pidx %s: lost the race to move it from %s to %s",
+            snap.purchase_order_id,
+            snap.pidx,
+            snap.status,
+            to_status,
+        )
         return False
     detail = decision.reason or ""
     if decision.grant:
