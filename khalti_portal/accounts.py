@@ -1,0 +1,153 @@
+"""Accounts over reflex-local-auth's tables: password rules, sign-up, sign-in with throttling, the admin role."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from khalti_portal.db.models import LocalUser, LoginAttempt, UserProfile
+from khalti_portal.db.session import session_scope
+from khalti_portal.db.types import utcnow
+from khalti_portal.khalti import CustomerInfo
+
+MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_BYTES = 72  # bcrypt raises beyond 72 bytes, on sign-up and on sign-in alike
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
+THROTTLE_FAILURES = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_LOCK = timedelta(minutes=15)
+
+
+class AccountError(ValueError):
+    """A sign-up or sign-in refused, with a message for the person and the form field it is about."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def password_problem(password: str) -> str | None:
+    """Why this password is refused, or None."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        return f"Use at least {MIN_PASSWORD_CHARS} characters."
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        return f"Use at most {MAX_PASSWORD_BYTES} bytes (fewer for accented letters or emoji)."
+    return None
+
+
+def username_problem(username: str) -> str | None:
+    """Why this username is refused, or None."""
+    if not USERNAME_RE.fullmatch(username):
+        return "Use 3 to 32 letters, digits, dots, dashes or underscores."
+    return None
+
+
+def create_user(username: str, password: str, *, engine: Engine | None = None) -> int:
+    """Create an enabled account and its profile; raises AccountError."""
+    username = username.strip()
+    if problem := username_problem(username):
+        raise AccountError(problem, "username")
+    if problem := password_problem(password):
+        raise AccountError(problem, "password")
+    try:
+        with session_scope(engine) as session:
+            user = LocalUser(username=username, password_hash=LocalUser.hash_password(password), enabled=True)
+            session.add(user)
+            session.flush()
+            session.add(UserProfile(user_id=user.id))
+            return int(user.id)
+    except IntegrityError:
+        raise AccountError("That username is taken; choose another.", "username") from None
+
+
+def find_user_id(username: str, *, engine: Engine | None = None) -> int | None:
+    """The id of `username`, or None."""
+    with session_scope(engine) as session:
+        return session.exec(select(LocalUser.id).where(LocalUser.username == username.strip())).first()
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """Sign-in is refused until `until` (UTC)."""
+
+    until: datetime
+
+
+def lockout(username: str, client_key: str, now: datetime, *, engine: Engine | None = None) -> Lockout | None:
+    """A lock while 5 failures for this username or this client fall within 15 minutes before the last one."""
+    since = now - THROTTLE_WINDOW - THROTTLE_LOCK
+    with session_scope(engine) as session:
+        for column, value in ((LoginAttempt.username, username.lower()), (LoginAttempt.client_key, client_key)):
+            times = session.exec(
+                select(LoginAttempt.created_at).where(column == value, LoginAttempt.created_at > since)
+                .order_by(LoginAttempt.created_at.desc())
+            ).all()
+            # The 5th failure inside any 15-minute window starts a 15-minute lock.
+            for i in range(len(times) - THROTTLE_FAILURES + 1):
+                newest, fifth = times[i], times[i + THROTTLE_FAILURES - 1]
+                if newest - fifth <= THROTTLE_WINDOW and now < newest + THROTTLE_LOCK:
+                    return Lockout(until=newest + THROTTLE_LOCK)
+    return None
+
+
+def authenticate(
+    username: str, password: str, *, client_key: str, now: datetime | None = None, engine: Engine | None = None
+) -> int:
+    """The user id for good credentials; AccountError for bad ones, a lock, or a disabled account."""
+    now = now or utcnow()
+    username = username.strip()
+    if lock := lockout(username, client_key, now, engine=engine):
+        minutes = max(1, int((lock.until - now).total_seconds() + 59) // 60)
+        raise AccountError(
+            f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "password"
+        )
+    # bcrypt would raise on > 72 bytes: refuse before hashing (and count it as a failure).
+    ok_shape = not password_problem(password) and len(username) <= 255
+    with session_scope(engine) as session:
+        user = session.exec(select(LocalUser).where(LocalUser.username == username)).first() if ok_shape else None
+        if user is not None and user.enabled and user.verify(password):
+            session.exec(delete(LoginAttempt).where(func.lower(LoginAttempt.username) == username.lower()))
+            return int(user.id)
+        session.add(LoginAttempt(username=username.lower()[:255], client_key=client_key[:128], created_at=now))
+    if user is not None and not user.enabled:
+        raise AccountError("This account is disabled.", "username")
+    raise AccountError("That username and password do not match.", "password")
+
+
+def is_admin(user_id: int | None, *, engine: Engine | None = None) -> bool:
+    """Whether `user_id` holds the admin role, read from the database."""
+    if user_id is None or user_id < 0:
+        return False
+    with session_scope(engine) as session:
+        return bool(session.exec(select(UserProfile.is_admin).where(UserProfile.user_id == user_id)).first())
+
+
+def make_admin(username: str, password: str | None, *, engine: Engine | None = None) -> tuple[int, bool]:
+    """Create `username` as an admin, or promote the existing account; returns (user id, created)."""
+    created = False
+    user_id = find_user_id(username, engine=engine)
+    if user_id is None:
+        if password is None:
+            raise AccountError("A new account needs a password.", "password")
+        user_id = create_user(username, password, engine=engine)
+        created = True
+    with session_scope(engine) as session:
+        profile = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
+        profile.is_admin = True
+        session.add(profile)
+    return user_id, created
+
+
+def customer_info(user_id: int, *, engine: Engine | None = None) -> CustomerInfo | None:
+    """What the profile tells Khalti about the payer (`customer_info`), or None when it is empty."""
+    with session_scope(engine) as session:
+        profile = session.get(UserProfile, user_id)
+        if profile is None or not (profile.display_name or profile.email or profile.phone):
+            return None
+        return CustomerInfo(name=profile.display_name, email=profile.email, phone=profile.phone)

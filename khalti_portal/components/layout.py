@@ -1,0 +1,93 @@
+"""The one page wrapper: navigation, sign-in/out, admin links, the emulator banner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from khalti_portal import routes
+from khalti_portal.components.styles import ACCENT, MAX_WIDTH
+from khalti_portal.config import get_settings
+from khalti_portal.states.auth import AuthState
+
+
+def emulator_banner() -> rx.Component:
+    """Says loudly that no real money moves."""
+    return rx.box(
+        rx.text("Khalti emulator — no real money moves", weight="bold", size="2"),
+        id="emulator-banner",
+        role="status",
+        background_color=rx.color("amber", 4),
+        color=rx.color("amber", 12),
+        padding="0.4rem 1rem",
+        text_align="center",
+        width="100%",
+    )
+
+
+def navbar() -> rx.Component:
+    """Brand, catalog, dashboard, admin (for admins) and the account links."""
+    return rx.hstack(
+        rx.link(rx.heading("khalti_portal", size="5", color=rx.color(ACCENT, 11)), href=routes.CATALOG_ROUTE,
+                underline="none"),
+        rx.spacer(),
+        rx.hstack(
+            rx.link("Plans", href=routes.CATALOG_ROUTE, id="nav-plans"),
+            rx.cond(
+                AuthState.is_authenticated,
+                rx.hstack(
+                    rx.link("Dashboard", href=routes.DASHBOARD_ROUTE, id="nav-dashboard"),
+                    rx.cond(
+                        AuthState.is_admin,
+                        rx.link("Admin", href=routes.ADMIN_PLANS_ROUTE, id="nav-admin"),
+                    ),
+                    rx.button("Sign out", id="sign-out", on_click=AuthState.sign_out, variant="soft", size="2"),
+                    spacing="4",
+                    align="center",
+                ),
+                rx.hstack(
+                    rx.link("Sign in", href=routes.LOGIN_ROUTE, id="nav-sign-in"),
+                    rx.link(rx.button("Register", size="2"), href=routes.REGISTER_ROUTE, id="nav-register"),
+                    spacing="4",
+                    align="center",
+                ),
+            ),
+            spacing="4",
+            align="center",
+            wrap="wrap",
+        ),
+        padding="0.75rem 1rem",
+        width="100%",
+        max_width=MAX_WIDTH,
+        margin="0 auto",
+        align="center",
+        wrap="wrap",
+    )
+
+
+def layout(content: rx.Component) -> rx.Component:
+    """Wrap a page's content in the shared chrome."""
+    show_banner = get_settings().is_emulator  # a mode, not a secret: safe to bake into the page
+    return rx.box(
+        emulator_banner() if show_banner else rx.fragment(),
+        rx.box(navbar(), border_bottom=f"1px solid {rx.color('gray', 5)}", width="100%"),
+        rx.box(content, as_="main", padding="1.5rem 1rem", width="100%", max_width=MAX_WIDTH, margin="0 auto"),
+        min_height="100vh",
+    )
+
+
+def page(route: str, title: str, on_load: object = None) -> Callable[[Callable[[], rx.Component]], rx.Component]:
+    """Register a page at `route` wrapped in the layout, like reflex-dev/templates' `template`."""
+
+    def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def wrapped() -> rx.Component:
+            return layout(content())
+
+        wrapped.__name__ = content.__name__
+        kwargs = {"route": route, "title": f"{title} · khalti_portal"}
+        if on_load is not None:
+            kwargs["on_load"] = on_load
+        return rx.page(**kwargs)(wrapped)
+
+    return decorator

@@ -1,0 +1,18 @@
+"""The Reflex app: pages, API routes, lifespan tasks. Wiring only."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+import khalti_portal.db.models  # noqa: F401  (tables registered for migrations)
+from khalti_portal.api import build_api
+from khalti_portal.config import get_settings
+from khalti_portal.pages import (  # noqa: F401  (pages register themselves)
+    account,
+    catalog,
+    checkout,
+    dashboard,
+    payment_return,
+)
+
+app = rx.App(api_transformer=build_api(get_settings()))

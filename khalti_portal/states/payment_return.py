@@ -1,0 +1,73 @@
+"""`/payment/return`: Khalti sends the browser here; only a server-side lookup decides anything."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+import reflex as rx
+
+from khalti_portal.billing.nepal_time import format_nepal
+from khalti_portal.billing.verification import verify_payment
+from khalti_portal.states.account import login_url
+from khalti_portal.states.auth import AuthState
+
+PIDX_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+FIRST_RECHECK_SECONDS = 2.0
+MAX_RECHECK_SECONDS = 30.0
+RECHECK_FOR_SECONDS = 300.0
+
+
+class PaymentReturnState(AuthState):
+    """The outcome of one payment, shown only to its owner."""
+
+    status: str = "verifying"
+    signed_out: bool = False
+    sign_in_href: str = ""
+    reference: str = ""
+    khalti_unreachable: bool = False
+    expires_display: str = ""
+
+    def _pidx(self) -> str:
+        # Only pidx is read from the query: status, amount and the rest can be forged.
+        pidx = self.router.url.query_parameters.get("pidx", "")
+        return pidx if isinstance(pidx, str) and PIDX_RE.fullmatch(pidx) else ""
+
+    @rx.event
+    def load(self) -> rx.event.EventSpec | None:
+        """Start verifying whatever pidx came back, whoever opened the page."""
+        if not self.is_hydrated:
+            return PaymentReturnState.load
+        self.status, self.reference, self.khalti_unreachable, self.expires_display = "verifying", "", False, ""
+        self.signed_out = self._user_id() is None
+        query = self.router.url.query
+        self.sign_in_href = login_url(self.router.url.path + (f"?{query}" if query else ""))
+        return PaymentReturnState.verify
+
+    @rx.event(background=True)
+    async def verify(self) -> None:
+        """Verify now; while Khalti says pending, check again at 2 s doubling to 30 s, for 5 minutes."""
+        async with self:
+            pidx, viewer = self._pidx(), self._user_id()
+        if not pidx:
+            async with self:
+                self.status = "not_found"
+            return
+        delay, deadline = FIRST_RECHECK_SECONDS, time.monotonic() + RECHECK_FOR_SECONDS
+        while True:
+            # Applied to the payment's owner even when the viewer is someone else or nobody.
+            outcome = await verify_payment(pidx, source="return")
+            mine = viewer is not None and outcome.user_id == viewer
+            async with self:
+                if self._pidx() != pidx:
+                    return  # the person has moved on to another payment
+                self.status = outcome.status if mine else ("verifying" if viewer is None else "not_found")
+                self.khalti_unreachable = mine and outcome.kind == "unavailable"
+                self.reference = outcome.purchase_order_id or "" if mine else ""
+                ends = outcome.period_ends_at if mine else None
+                self.expires_display = format_nepal(ends) if ends else ""
+            if not mine or outcome.status != "pending" or time.monotonic() + delay > deadline:
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RECHECK_SECONDS)

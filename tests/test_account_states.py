@@ -1,0 +1,113 @@
+"""Sign-up and sign-in forms, called as the browser would: both refuse 7 characters and 73 bytes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from khalti_portal import accounts
+from khalti_portal.db.types import utcnow
+from khalti_portal.states.account import LoginState, RegisterState, safe_next
+from tests.state_support import StateDriver, new_user, redirect_target
+
+SEVEN = "abcdefg"
+SEVENTY_THREE_BYTES = "é" * 36 + "a"  # 73 bytes in UTF-8, 37 characters
+
+
+def register_form(username: str, password: str, confirm: str | None = None) -> dict[str, str]:
+    return {"username": username, "password": password, "confirm_password": password if confirm is None else confirm}
+
+
+@pytest.mark.parametrize("password", [SEVEN, SEVENTY_THREE_BYTES])
+async def test_register_refuses_short_and_long_passwords(app_db, password: str) -> None:
+    tab = StateDriver()
+    state = tab.state(RegisterState, "/register")
+    await tab.run(state, "submit", register_form("asha", password))
+    assert state.error_message
+    assert state.error_field == "password"
+    assert accounts.find_user_id("asha") is None
+
+
+@pytest.mark.parametrize("password", [SEVEN, SEVENTY_THREE_BYTES])
+async def test_login_refuses_short_and_long_passwords_with_a_message(app_db, password: str) -> None:
+    new_user("asha")
+    tab = StateDriver()
+    state = tab.state(LoginState, "/login")
+    await tab.run(state, "submit", {"username": "asha", "password": password})
+    assert "characters" in state.error_message or "bytes" in state.error_message
+    assert not state.is_authenticated
+
+
+async def test_register_signs_in_and_goes_to_next(app_db) -> None:
+    tab = StateDriver()
+    state = tab.state(RegisterState, "/register?next=%2Fcheckout%2Fbasic")
+    await tab.run(state, "submit", register_form("bikash", "long enough pw"))
+    assert state.error_message == ""
+    assert accounts.find_user_id("bikash") is not None
+    assert redirect_target(tab.events[-1]) == "/checkout/basic"
+    assert state._user_id() == accounts.find_user_id("bikash")
+
+
+async def test_duplicate_username_is_refused_clearly(app_db) -> None:
+    new_user("chandra")
+    tab = StateDriver()
+    state = tab.state(RegisterState, "/register")
+    await tab.run(state, "submit", register_form("chandra", "another long pw"))
+    assert state.error_message == "That username is taken; choose another."
+    assert state.error_field == "username"
+
+
+async def test_passwords_must_match(app_db) -> None:
+    tab = StateDriver()
+    state = tab.state(RegisterState, "/register")
+    await tab.run(state, "submit", register_form("dipa", "long enough pw", "long enough pX"))
+    assert state.error_field == "confirm_password"
+    assert accounts.find_user_id("dipa") is None
+
+
+async def test_login_goes_back_to_the_full_return_url(app_db) -> None:
+    new_user("esha", "long enough pw")
+    tab = StateDriver()
+    state = tab.state(LoginState, "/login?next=%2Fpayment%2Freturn%3Fpidx%3Dabc%26status%3DCompleted")
+    await tab.run(state, "submit", {"username": "esha", "password": "long enough pw"})
+    assert state.error_message == ""
+    assert redirect_target(tab.events[-1]) == "/payment/return?pidx=abc&status=Completed"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "javascript:alert(1)", "", "\\\\x"])
+def test_next_never_leaves_the_site(target: str) -> None:
+    assert safe_next(target) == "/dashboard"
+
+
+def test_throttle_locks_after_five_failures_and_unlocks_after_fifteen_minutes(app_db) -> None:
+    new_user("farid", "long enough pw")
+    t0 = utcnow()
+    for i in range(5):
+        with pytest.raises(accounts.AccountError, match="do not match"):
+            accounts.authenticate("farid", "wrong password", client_key="c1", now=t0 + timedelta(minutes=i))
+    last = t0 + timedelta(minutes=4)
+    # Locked: even the right password is refused, with a message saying so, until last failure + 15 min.
+    with pytest.raises(accounts.AccountError, match="Too many failed sign-ins"):
+        accounts.authenticate("farid", "long enough pw", client_key="c2", now=last + timedelta(minutes=15, seconds=-1))
+    assert accounts.authenticate("farid", "long enough pw", client_key="c2", now=last + timedelta(minutes=15)) > 0
+
+
+def test_throttle_per_client_covers_many_usernames(app_db) -> None:
+    new_user("gita", "long enough pw")
+    t0 = utcnow()
+    for i in range(5):
+        with pytest.raises(accounts.AccountError):
+            accounts.authenticate(f"nobody{i}", "wrong password", client_key="attacker", now=t0)
+    with pytest.raises(accounts.AccountError, match="Too many"):
+        accounts.authenticate("gita", "long enough pw", client_key="attacker", now=t0 + timedelta(minutes=1))
+    assert accounts.authenticate("gita", "long enough pw", client_key="someone-else", now=t0) > 0
+
+
+def test_four_failures_do_not_lock(app_db) -> None:
+    new_user("hari", "long enough pw")
+    t0 = utcnow()
+    for _ in range(4):
+        with pytest.raises(accounts.AccountError):
+            accounts.authenticate("hari", "wrong password", client_key="c", now=t0)
+    assert accounts.authenticate("hari", "long enough pw", client_key="c", now=t0) > 0
