@@ -43,7 +43,7 @@ help:
 setup: .make/venv .make/web migrate seed
 
 migrate: .make/venv
-	$(BIN)/reflex db migrate --loglevel warning
+	$(BIN)/reflex db migrate
 
 seed: .make/venv
 	$(BIN)/python -m khalti_portal seed-plans

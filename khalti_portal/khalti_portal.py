@@ -9,6 +9,7 @@ from khalti_portal.api import build_api
 from khalti_portal.config import get_settings
 from khalti_portal.pages import (  # noqa: F401  (pages register themselves)
     account,
+    admin_plans,
     catalog,
     checkout,
     dashboard,

@@ -1,0 +1,534 @@
+"""Admins manage plans: a typed form checked field by field, create/edit/archive/restore/delete, each audited.
+
+Everything arrives as the text a person typed (`PlanForm`); `validate` turns it into `PlanValues` or a
+`PlanErrors` whose `fields` maps a form field to what is wrong with it. The price is parsed exactly
+(`parse_rupees`, Decimal → integer paisa): no float anywhere. Each change writes one `PaymentEvent`
+(payment_id None, source "admin", kind "plan") naming the admin and what changed.
+
+Editing a plan never touches its payments or subscription periods: they hold their own snapshots of
+the amount, name and duration that were bought.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select, update
+
+from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.clock import ensure_utc
+from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.money import MoneyError, format_rupees, parse_rupees
+from khalti_portal.billing.subscription import active_query
+from khalti_portal.db.models import MIN_PRICE_PAISA, Payment, Plan, SubscriptionPeriod
+from khalti_portal.db.session import session_scope
+
+AUDIT_SOURCE = "admin"
+AUDIT_KIND = "plan"
+
+SLUG_RE = re.compile(r"[a-z0-9-]{2,64}", re.ASCII)
+WHOLE_RE = re.compile(r"[+-]?\d{1,9}", re.ASCII)
+MAX_NAME = 120
+MAX_DESCRIPTION = 1000
+MAX_FEATURES = 20
+MAX_FEATURE_CHARS = 200
+MIN_DAYS, MAX_DAYS = 1, 3650
+MAX_SORT_ORDER = 1_000_000
+MAX_PRICE_TEXT = 32
+MAX_PLAN_ID = 2**31 - 1
+
+FIELDS = ("slug", "name", "price", "duration", "features", "description", "sort_order")
+
+
+# -- the form -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanForm:
+    """What an admin typed, as text: nothing here is trusted or converted yet."""
+
+    slug: str = ""
+    name: str = ""
+    price: str = ""
+    duration: str = ""
+    features: str = ""
+    description: str = ""
+    sort_order: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> PlanForm:
+        """A form from browser form data; anything that is not text (a number, a list) counts as empty."""
+        return cls(**{name: value if isinstance(value := data.get(name, ""), str) else "" for name in FIELDS})
+
+
+@dataclass(frozen=True)
+class PlanValues:
+    """A checked form: what a Plan row will hold."""
+
+    slug: str
+    name: str
+    price_paisa: int
+    duration_days: int
+    features: tuple[str, ...]
+    description: str
+    sort_order: int
+
+
+@dataclass(frozen=True)
+class PlanErrors:
+    """Why a change was refused: messages per form field, and/or one message about the whole change."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def summary(self) -> str:
+        """One line for a banner: the general message, or a pointer to the fields."""
+        return self.message or "Please correct the highlighted fields."
+
+
+def rupees_text(paisa: int) -> str:
+    """Paisa as an editable rupee amount without grouping: 129950 → `1299.50`, 49900 → `499`."""
+    whole, rest = divmod(paisa, 100)
+    return f"{whole}.{rest:02d}" if rest else str(whole)
+
+
+def form_of(plan: Plan) -> PlanForm:
+    """The edit form prefilled from a plan (round-trips through `validate`)."""
+    return PlanForm(
+        slug=plan.slug,
+        name=plan.name,
+        price=rupees_text(plan.price_paisa),
+        duration=str(plan.duration_days),
+        features="\n".join(plan.feature_list()),
+        description=plan.description,
+        sort_order=str(plan.sort_order),
+    )
+
+
+def _slug_problem(slug: str) -> str | None:
+    if not slug:
+        return "Enter a slug: the plan's name in its web address, like basic or gold-yearly."
+    if not 2 <= len(slug) <= 64:
+        return "Use 2 to 64 characters for the slug."
+    if not SLUG_RE.fullmatch(slug):
+        return "Use only lowercase letters, digits and hyphens in the slug (for example gold-yearly)."
+    return None
+
+
+def _name_problem(name: str) -> str | None:
+    if not name:
+        return "Enter a name."
+    if len(name) > MAX_NAME:
+        return f"Use at most {MAX_NAME} characters for the name."
+    return None
+
+
+def _price(text: str) -> int | str:
+    """Paisa, or the message for the price field."""
+    if len(text) > MAX_PRICE_TEXT:
+        return "That price is too long; write it like 499 or 1,299.50."
+    try:
+        paisa = parse_rupees(text)
+    except MoneyError as err:
+        return str(err)
+    if paisa < MIN_PRICE_PAISA:
+        return f"The lowest price is {format_rupees(MIN_PRICE_PAISA)}: Khalti refuses smaller payments."
+    return paisa
+
+
+def _whole(text: str) -> int | None:
+    """An integer in ASCII digits (optional sign), else None: `int()` alone accepts `1_0` and other scripts' digits."""
+    text = text.strip()
+    return int(text) if WHOLE_RE.fullmatch(text) else None
+
+
+def _duration(text: str) -> int | str:
+    days = _whole(text)
+    if days is None or not MIN_DAYS <= days <= MAX_DAYS:
+        return f"Enter a whole number of days from {MIN_DAYS} to {MAX_DAYS}."
+    return days
+
+
+def _features(text: str) -> tuple[str, ...] | str:
+    lines = tuple(line.strip() for line in text.splitlines() if line.strip())
+    if len(lines) > MAX_FEATURES:
+        return f"List at most {MAX_FEATURES} features, one per line (you have {len(lines)})."
+    for number, line in enumerate(lines, 1):
+        if len(line) > MAX_FEATURE_CHARS:
+            return f"Feature {number} is too long: use at most {MAX_FEATURE_CHARS} characters per line."
+    return lines
+
+
+def _sort_order(text: str) -> int | str:
+    if not text.strip():
+        return 0
+    number = _whole(text)
+    if number is None or abs(number) > MAX_SORT_ORDER:
+        return f"Enter a whole number between -{MAX_SORT_ORDER:,} and {MAX_SORT_ORDER:,} (lower shows first)."
+    return number
+
+
+def validate(form: PlanForm) -> PlanValues | PlanErrors:
+    """Check every field (all at once, so the admin sees every problem); slug uniqueness is checked on save."""
+    errors: dict[str, str] = {}
+    slug, name, description = form.slug.strip(), form.name.strip(), form.description.strip()
+    if problem := _slug_problem(slug):
+        errors["slug"] = problem
+    if problem := _name_problem(name):
+        errors["name"] = problem
+    price, duration, features, sort_order = (
+        _price(form.price), _duration(form.duration), _features(form.features), _sort_order(form.sort_order)
+    )
+    for name_, value in (("price", price), ("duration", duration), ("features", features),
+                         ("sort_order", sort_order)):
+        if isinstance(value, str):
+            errors[name_] = value
+    if len(description) > MAX_DESCRIPTION:
+        errors["description"] = f"Use at most {MAX_DESCRIPTION} characters for the description."
+    if errors:
+        return PlanErrors(fields=errors)
+    assert isinstance(price, int) and isinstance(duration, int) and isinstance(sort_order, int)
+    assert isinstance(features, tuple)
+    return PlanValues(slug=slug, name=name, price_paisa=price, duration_days=duration, features=features,
+                      description=description, sort_order=sort_order)
+
+
+def plan_id_of(value: object) -> int | None:
+    """A plan id from the browser: a positive int (or its digits as text), else None. Never a bool or float."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PLAN_ID:
+        return None
+    return value
+
+
+# -- changes ---------------------------------------------------------------------------------------------
+
+
+def _slug_taken(slug: str) -> PlanErrors:
+    return PlanErrors(fields={"slug": f"The slug {slug!r} is already used by another plan; choose another."})
+
+
+def _unknown(plan_id: object) -> PlanErrors:
+    return PlanErrors(message=f"There is no plan with id {plan_id!s:.20}; reload the page and try again.")
+
+
+def _label(plan: Plan) -> str:
+    return f"plan {plan.slug!r} (#{plan.id})"
+
+
+def _audit(session: Session, deps: BillingDeps, actor: int | None, detail: str, *,
+           from_status: str | None = None, to_status: str | None = None) -> None:
+    record_event(session, at=deps.now(), source=AUDIT_SOURCE, kind=AUDIT_KIND, actor_user_id=actor,
+                 from_status=from_status, to_status=to_status, detail=detail)
+
+
+def _status(active: bool) -> str:
+    return "active" if active else "archived"
+
+
+def _describe(values: PlanValues) -> str:
+    return (f"slug={values.slug!r} name={values.name!r} price={format_rupees(values.price_paisa)} "
+            f"duration={values.duration_days}d sort_order={values.sort_order} features={len(values.features)}")
+
+
+def _changes(plan: Plan, values: PlanValues) -> list[str]:
+    """What an edit changes, in words; empty when nothing does."""
+    changes = []
+    pairs: tuple[tuple[str, Any, Any], ...] = (
+        ("slug", plan.slug, values.slug),
+        ("name", plan.name, values.name),
+        ("price", plan.price_paisa, values.price_paisa),
+        ("duration", plan.duration_days, values.duration_days),
+        ("sort_order", plan.sort_order, values.sort_order),
+    )
+    for name, old, new in pairs:
+        if old != new:
+            if name == "price":
+                old, new = format_rupees(old), format_rupees(new)
+            elif name != "duration" and name != "sort_order":
+                old, new = repr(old), repr(new)
+            changes.append(f"{name} {old} -> {new}")
+    if plan.feature_list() != list(values.features):
+        changes.append("features changed")
+    if plan.description != values.description:
+        changes.append("description changed")
+    return changes
+
+
+def _slug_exists(session: Session, slug: str, *, besides: int | None = None) -> bool:
+    query = select(Plan.id).where(Plan.slug == slug)
+    if besides is not None:
+        query = query.where(Plan.id != besides)
+    return session.exec(query).first() is not None
+
+
+def _apply(plan: Plan, values: PlanValues, now: datetime) -> None:
+    plan.slug, plan.name, plan.description = values.slug, values.name, values.description
+    plan.features = "\n".join(values.features)
+    plan.price_paisa, plan.duration_days, plan.sort_order = values.price_paisa, values.duration_days, values.sort_order
+    plan.updated_at = now
+
+
+def _slug_in_use(deps: BillingDeps, slug: str, besides: int | None = None) -> bool:
+    with Session(deps.engine) as session:
+        return _slug_exists(session, slug, besides=besides)
+
+
+def _and_slug_taken(errors: PlanErrors, form: PlanForm, deps: BillingDeps, *, besides: int | None = None) -> PlanErrors:
+    """Other fields are wrong: say in the same breath if a well-formed slug is taken too."""
+    slug = form.slug.strip()
+    if "slug" in errors.fields or not _slug_in_use(deps, slug, besides):
+        return errors
+    return PlanErrors(fields={**errors.fields, **_slug_taken(slug).fields}, message=errors.message)
+
+
+def create_plan(form: PlanForm, *, actor_user_id: int | None = None,
+                deps: BillingDeps | None = None) -> Plan | PlanErrors:
+    """Add an active plan from the form; field errors (a taken slug included) instead when it is refused."""
+    deps = resolve(deps)
+    values = validate(form)
+    if isinstance(values, PlanErrors):
+        return _and_slug_taken(values, form, deps)
+    now = deps.now()
+    try:
+        with session_scope(deps.engine) as session:
+            if _slug_exists(session, values.slug):
+                return _slug_taken(values.slug)
+            plan = Plan(
+                slug=values.slug, name=values.name, description=values.description,
+                features="\n".join(values.features), price_paisa=values.price_paisa,
+                duration_days=values.duration_days, sort_order=values.sort_order, is_active=True,
+                created_at=now, updated_at=now,
+            )
+            session.add(plan)
+            session.flush()
+            _audit(session, deps, actor_user_id, f"created {_label(plan)}: {_describe(values)}", to_status="active")
+            return plan
+    except IntegrityError:
+        # Another admin took the slug between our check and our insert.
+        if _slug_in_use(deps, values.slug):
+            return _slug_taken(values.slug)
+        raise
+
+
+def update_plan(plan_id: int, form: PlanForm, *, actor_user_id: int | None = None,
+                deps: BillingDeps | None = None) -> Plan | PlanErrors:
+    """Change a plan's details; its payments and periods keep the snapshots they were bought with."""
+    deps = resolve(deps)
+    ident = plan_id_of(plan_id)
+    if ident is None:
+        return _unknown(plan_id)
+    values = validate(form)
+    if isinstance(values, PlanErrors):
+        return _and_slug_taken(values, form, deps, besides=ident)
+    now = deps.now()
+    try:
+        with session_scope(deps.engine) as session:
+            plan = session.get(Plan, ident)
+            if plan is None:
+                return _unknown(ident)
+            if _slug_exists(session, values.slug, besides=ident):
+                return _slug_taken(values.slug)
+            changes = _changes(plan, values)
+            if not changes:
+                return plan
+            _apply(plan, values, now)
+            session.add(plan)
+            session.flush()
+            _audit(session, deps, actor_user_id, f"updated {_label(plan)}: {'; '.join(changes)}")
+            return plan
+    except IntegrityError:
+        if _slug_in_use(deps, values.slug, besides=ident):
+            return _slug_taken(values.slug)
+        raise
+
+
+def _set_active(plan_id: int, active: bool, actor_user_id: int | None, deps: BillingDeps | None) -> Plan | PlanErrors:
+    deps = resolve(deps)
+    ident = plan_id_of(plan_id)
+    if ident is None:
+        return _unknown(plan_id)
+    now = deps.now()
+    with session_scope(deps.engine) as session:
+        # Conditional UPDATE: two admins clicking at once write one audit row, not two.
+        moved = session.exec(
+            update(Plan).where(col(Plan.id) == ident, col(Plan.is_active) == (not active))
+            .values(is_active=active, updated_at=now),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        plan = session.get(Plan, ident, populate_existing=True)
+        if plan is None:
+            return _unknown(ident)
+        if moved:
+            verb = "restored" if active else "archived"
+            _audit(session, deps, actor_user_id, f"{verb} {_label(plan)}",
+                   from_status=_status(not active), to_status=_status(active))
+        return plan
+
+
+def archive_plan(
+    plan_id: int, *, actor_user_id: int | None = None, deps: BillingDeps | None = None
+) -> Plan | PlanErrors:
+    """Take a plan off sale (it stays for its payments and the admin list); archiving twice is harmless."""
+    return _set_active(plan_id, False, actor_user_id, deps)
+
+
+def restore_plan(
+    plan_id: int, *, actor_user_id: int | None = None, deps: BillingDeps | None = None
+) -> Plan | PlanErrors:
+    """Put an archived plan back on sale; restoring an active plan is harmless."""
+    return _set_active(plan_id, True, actor_user_id, deps)
+
+
+def _in_use_message(plan: Plan, payments: int, periods: int) -> str:
+    what = f"{payments} payment{'s' if payments != 1 else ''}" if payments else (
+        f"{periods} subscription period{'s' if periods != 1 else ''}")
+    return (f"{plan.name} cannot be deleted: it has {what}, and those records must keep their plan. "
+            "Archive it instead to take it off sale.")
+
+
+def delete_plan(
+    plan_id: int, *, actor_user_id: int | None = None, deps: BillingDeps | None = None
+) -> Plan | PlanErrors:
+    """Delete a plan that nobody ever paid for (no payments, no periods); returns the deleted row."""
+    deps = resolve(deps)
+    ident = plan_id_of(plan_id)
+    if ident is None:
+        return _unknown(plan_id)
+    try:
+        with session_scope(deps.engine) as session:
+            plan = session.get(Plan, ident)
+            if plan is None:
+                return _unknown(ident)
+            payments, periods = _usage(session, ident)
+            if payments or periods:
+                return PlanErrors(message=_in_use_message(plan, payments, periods))
+            detail = (f"deleted {_label(plan)}: name={plan.name!r} price={format_rupees(plan.price_paisa)} "
+                      f"duration={plan.duration_days}d")
+            status = _status(plan.is_active)
+            session.delete(plan)
+            session.flush()
+            _audit(session, deps, actor_user_id, detail, from_status=status, to_status="deleted")
+            return plan
+    except IntegrityError:
+        # A checkout wrote a payment for this plan after our count: the foreign key refused the delete.
+        with Session(deps.engine) as session:
+            plan = session.get(Plan, ident)
+            if plan is None:
+                raise
+            return PlanErrors(message=_in_use_message(plan, *_usage(session, ident)))
+
+
+def _usage(session: Session, plan_id: int) -> tuple[int, int]:
+    """(payments, subscription periods) that name this plan."""
+    payments = session.exec(select(func.count()).select_from(Payment).where(Payment.plan_id == plan_id)).one()
+    periods = session.exec(
+        select(func.count()).select_from(SubscriptionPeriod).where(SubscriptionPeriod.plan_id == plan_id)
+    ).one()
+    return int(payments), int(periods)
+
+
+# -- reading -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdminPlanRow:
+    """One plan as the admin list shows it, with its figures."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    features: tuple[str, ...]
+    price_paisa: int
+    duration_days: int
+    is_active: bool
+    sort_order: int
+    active_subscribers: int
+    payments: int
+
+    @property
+    def deletable(self) -> bool:
+        """Only a plan nobody ever paid for may be deleted."""
+        return self.payments == 0
+
+
+def current_plan_query(now: datetime, grace_days: int) -> Select[Any]:
+    """(user_id, plan_id) for every user with access at `now` (grace included): the plan of their current period.
+
+    The current period is the user's latest-starting non-revoked period that has started: the one running
+    now, or during grace the one that ended last (periods stack without gaps or overlaps).
+    """
+    now = ensure_utc(now)
+    ranked = (
+        select(
+            col(SubscriptionPeriod.user_id).label("user_id"),
+            col(SubscriptionPeriod.plan_id).label("plan_id"),
+            func.row_number().over(
+                partition_by=col(SubscriptionPeriod.user_id),
+                order_by=(col(SubscriptionPeriod.starts_at).desc(), col(SubscriptionPeriod.id).desc()),
+            ).label("position"),
+        )
+        .where(col(SubscriptionPeriod.revoked_at).is_(None), col(SubscriptionPeriod.starts_at) <= now)
+        .subquery("current_period")
+    )
+    return select(ranked.c.user_id, ranked.c.plan_id).where(
+        ranked.c.position == 1, ranked.c.user_id.in_(active_query(now, grace_days))
+    )
+
+
+def active_subscribers_by_plan(session: Session, now: datetime, grace_days: int) -> dict[int, int]:
+    """Map plan id → how many users have access on it now (grace included)."""
+    current = current_plan_query(now, grace_days).subquery("current_plan")
+    query = (
+        select(current.c.plan_id, func.count(func.distinct(current.c.user_id)))
+        .where(current.c.plan_id.is_not(None))
+        .group_by(current.c.plan_id)
+    )
+    return {int(plan_id): int(count) for plan_id, count in session.exec(query).all()}
+
+
+def list_plans_for_admin(now: datetime | None = None, *, deps: BillingDeps | None = None) -> list[AdminPlanRow]:
+    """Every plan, on sale first then archived, each in catalogue order, with subscriber and payment counts."""
+    deps = resolve(deps)
+    now = ensure_utc(now) if now is not None else deps.now()
+    with Session(deps.engine) as session:
+        subscribers = active_subscribers_by_plan(session, now, deps.settings.grace_days)
+        paid = dict(session.exec(select(Payment.plan_id, func.count()).group_by(Payment.plan_id)).all())
+        plans = session.exec(
+            select(Plan).order_by(col(Plan.is_active).desc(), col(Plan.sort_order), col(Plan.price_paisa),
+                                  col(Plan.id))
+        ).all()
+        return [
+            AdminPlanRow(
+                id=int(plan.id or 0),
+                slug=plan.slug,
+                name=plan.name,
+                description=plan.description,
+                features=tuple(plan.feature_list()),
+                price_paisa=plan.price_paisa,
+                duration_days=plan.duration_days,
+                is_active=plan.is_active,
+                sort_order=plan.sort_order,
+                active_subscribers=subscribers.get(int(plan.id or 0), 0),
+                payments=int(paid.get(plan.id, 0)),
+            )
+            for plan in plans
+        ]
+
+
+def get_plan_by_id(plan_id: object, *, deps: BillingDeps | None = None) -> Plan | None:
+    """The plan with this id (active or archived), or None for anything that is not a known id."""
+    ident = plan_id_of(plan_id)
+    if ident is None:
+        return None
+    with Session(resolve(deps).engine, expire_on_commit=False) as session:
+        return session.get(Plan, ident)

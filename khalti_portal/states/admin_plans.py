@@ -1,0 +1,207 @@
+"""`/admin/plans`: every plan with its figures, a create/edit form, archive/restore/delete per row.
+
+Thin: each handler checks the caller is an admin (re-read from the database), hands the typed text to
+`billing.plan_admin`, and maps the outcome to small view objects. Prices arrive only as text and are
+parsed on the server; plan ids are checked on the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from khalti_portal.billing import plan_admin
+from khalti_portal.billing.money import format_rupees
+from khalti_portal.billing.plan_admin import AdminPlanRow, PlanErrors, PlanForm
+from khalti_portal.db.models import Plan
+from khalti_portal.states.admin_base import AdminState
+from khalti_portal.states.views import days_label
+
+
+@dataclass
+class AdminPlanView:
+    """One row of the admin plans table."""
+
+    id: int = 0
+    slug: str = ""
+    name: str = ""
+    price: str = ""
+    duration: str = ""
+    is_active: bool = True
+    status: str = "active"
+    subscribers: int = 0
+    payments: int = 0
+    deletable: bool = False
+
+    @classmethod
+    def of(cls, row: AdminPlanRow) -> AdminPlanView:
+        """Shape an admin row for the page."""
+        return cls(
+            id=row.id,
+            slug=row.slug,
+            name=row.name,
+            price=format_rupees(row.price_paisa),
+            duration=days_label(row.duration_days),
+            is_active=row.is_active,
+            status="active" if row.is_active else "archived",
+            subscribers=row.active_subscribers,
+            payments=row.payments,
+            deletable=row.deletable,
+        )
+
+
+@dataclass
+class PlanDraft:
+    """The text the form starts from: empty for a new plan, the plan's values when editing."""
+
+    slug: str = ""
+    name: str = ""
+    price: str = ""
+    duration: str = ""
+    features: str = ""
+    description: str = ""
+    sort_order: str = "0"
+
+    @classmethod
+    def of(cls, form: PlanForm) -> PlanDraft:
+        """The draft for a billing form."""
+        return cls(**{name: getattr(form, name) for name in plan_admin.FIELDS})
+
+
+class AdminPlansState(AdminState):
+    """The admin plans page."""
+
+    rows: list[AdminPlanView] = []
+    loaded: bool = False
+    editing_id: int = 0  # 0: the form creates a new plan
+    editing_name: str = ""
+    draft: PlanDraft = PlanDraft()
+    form_key: int = 0  # bumped to remount the form's inputs with a new draft
+    form_errors: dict[str, str] = {}
+    form_message: str = ""
+    notice: str = ""
+    error_message: str = ""
+
+    # -- helpers (not callable from the browser) ------------------------------------------------------
+
+    def _refresh(self) -> None:
+        self.rows = [AdminPlanView.of(row) for row in plan_admin.list_plans_for_admin()]
+        self.loaded = True
+
+    def _open_form(self, plan: Plan | None = None) -> None:
+        self.editing_id = int(plan.id or 0) if plan is not None else 0
+        self.editing_name = plan.name if plan is not None else ""
+        self.draft = PlanDraft.of(plan_admin.form_of(plan)) if plan is not None else PlanDraft()
+        self.form_errors, self.form_message = {}, ""
+        self.form_key += 1
+
+    def _clear_messages(self) -> None:
+        self.notice, self.error_message = "", ""
+
+    def _outcome(self, result: Plan | PlanErrors, done: str, *, gone: bool = False) -> None:
+        """After a row action: say what happened, redraw the table (and drop the edit of a deleted plan)."""
+        if isinstance(result, PlanErrors):
+            self.error_message = result.summary
+        else:
+            self.notice = done.format(name=result.name)
+            if gone and self.editing_id == result.id:
+                self._open_form()
+        self._refresh()
+
+    def _new_form(self) -> rx.event.EventSpec | None:
+        if self._admin_id() is None:
+            return self._refuse()
+        self._clear_messages()
+        self._open_form()
+        return None
+
+    # -- handlers ---------------------------------------------------------------------------------------
+
+    @rx.event
+    def load(self) -> rx.event.EventSpec | None:
+        """on_load: admins see every plan, fresh; anyone else is sent away."""
+        if not self.is_hydrated:
+            return AdminPlansState.load
+        if self._admin_id() is None:
+            return self._refuse()
+        self._clear_messages()
+        self._open_form()
+        self._refresh()
+        return None
+
+    @rx.event
+    def start_create(self) -> rx.event.EventSpec | None:
+        """Empty the form for a new plan."""
+        return self._new_form()
+
+    @rx.event
+    def cancel_edit(self) -> rx.event.EventSpec | None:
+        """Leave the edit without saving; the form creates a new plan again."""
+        return self._new_form()
+
+    @rx.event
+    def start_edit(self, plan_id: int) -> rx.event.EventSpec | None:
+        """Fill the form with one plan's current values."""
+        if self._admin_id() is None:
+            return self._refuse()
+        self._clear_messages()
+        plan = plan_admin.get_plan_by_id(plan_id)
+        if plan is None:
+            self.error_message = "That plan does not exist any more; the list has been reloaded."
+            self._refresh()
+            return None
+        self._open_form(plan)
+        return rx.scroll_to("plan-form")
+
+    @rx.event
+    def save(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+        """Create or update from the typed text; field errors stay next to their fields."""
+        admin_id = self._admin_id()
+        if admin_id is None:
+            return self._refuse()
+        self._clear_messages()
+        form = PlanForm.from_mapping(form_data if isinstance(form_data, dict) else {})
+        editing = self.editing_id
+        if editing:
+            result = plan_admin.update_plan(editing, form, actor_user_id=admin_id)
+        else:
+            result = plan_admin.create_plan(form, actor_user_id=admin_id)
+        if isinstance(result, PlanErrors):
+            self.form_errors, self.form_message = dict(result.fields), result.summary
+            return None
+        self.notice = f"Saved {result.name}." if editing else f"Created {result.name}."
+        self._open_form()
+        self._refresh()
+        return None
+
+    @rx.event
+    def archive(self, plan_id: int) -> rx.event.EventSpec | None:
+        """Take a plan off sale; subscribers keep what they paid for."""
+        admin_id = self._admin_id()
+        if admin_id is None:
+            return self._refuse()
+        self._clear_messages()
+        self._outcome(plan_admin.archive_plan(plan_id, actor_user_id=admin_id), "Archived {name}: it is off sale.")
+        return None
+
+    @rx.event
+    def restore(self, plan_id: int) -> rx.event.EventSpec | None:
+        """Put an archived plan back on sale."""
+        admin_id = self._admin_id()
+        if admin_id is None:
+            return self._refuse()
+        self._clear_messages()
+        self._outcome(plan_admin.restore_plan(plan_id, actor_user_id=admin_id), "Restored {name}: it is on sale.")
+        return None
+
+    @rx.event
+    def delete(self, plan_id: int) -> rx.event.EventSpec | None:
+        """Delete a plan nobody ever paid for (the page asks for confirmation first)."""
+        admin_id = self._admin_id()
+        if admin_id is None:
+            return self._refuse()
+        self._clear_messages()
+        self._outcome(plan_admin.delete_plan(plan_id, actor_user_id=admin_id), "Deleted {name}.", gone=True)
+        return None
