@@ -9,6 +9,8 @@ included, following the events they return.
 from __future__ import annotations
 
 import inspect
+import json
+import re
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -119,4 +121,16 @@ def redirect_target(event: Any) -> str | None:
     for name, value in getattr(event, "args", ()) or ():
         if getattr(name, "_js_expr", name) == "path":
             return getattr(value, "_var_value", None)
+    return None
+
+
+def navigation_target(event: Any) -> str | None:
+    """Where an event sends the tab: an `rx.redirect` path, or the URL of a `window.location.assign(...)` script."""
+    if (path := redirect_target(event)) is not None:
+        return path
+    for name, value in getattr(event, "args", ()) or ():
+        code = getattr(value, "_var_value", None)
+        if getattr(name, "_js_expr", name) == "javascript_code" and isinstance(code, str):
+            match = re.fullmatch(r"window\.location\.assign\((.*)\)", code)
+            return json.loads(match.group(1)) if match else None
     return None

@@ -15,7 +15,7 @@ from khalti_portal.states.catalog import CatalogState
 from khalti_portal.states.checkout import CheckoutState
 from khalti_portal.states.dashboard import DashboardState
 from khalti_portal.states.payment_return import PaymentReturnState
-from tests.state_support import StateDriver, new_user, redirect_target
+from tests.state_support import StateDriver, navigation_target, new_user, redirect_target
 
 
 @pytest.fixture
@@ -166,7 +166,7 @@ async def test_checkout_sends_the_tab_to_khalti_once_for_a_double_click(app_db, 
     await tab.run(state, "load")
     assert (state.found, state.card.price, state.period_starts, state.renewing) == (True, "Rs 1,299.50", "now", False)
     await tab.run(state, "pay")
-    assert redirect_target(tab.events[-1]) == "https://test-pay.khalti.com/?pidx=pidxNew0000000000000006"
+    assert navigation_target(tab.events[-1]) == "https://test-pay.khalti.com/?pidx=pidxNew0000000000000006"
     state.busy = True  # still navigating away: a second click lands while busy
     await tab.run(state, "pay")
     state.busy = False  # a click after the page came back: billing re-uses the fresh link

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
 
 from khalti_portal.accounts import customer_info
@@ -10,6 +12,11 @@ from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.views import PlanCard
+
+
+def leave_for(url: str) -> rx.event.EventSpec:
+    """A full page load of Khalti's page in this tab (the router would keep a same-origin emulator URL in-app)."""
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
 class CheckoutState(AuthState):
@@ -70,7 +77,7 @@ class CheckoutState(AuthState):
             return rx.redirect(login_url(f"/checkout/{slug}"))
         outcome = await checkout.start_checkout(user_id=user_id, plan_slug=slug, customer=customer_info(user_id))
         if outcome.ok and outcome.payment_url:
-            return rx.redirect(outcome.payment_url)
+            return leave_for(outcome.payment_url)
         async with self:
             self.busy = False
             self.error_message = outcome.message
