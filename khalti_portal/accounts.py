@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
-from khalti_portal.db.models import LocalUser, LoginAttempt, UserProfile
+from khalti_portal.db.models import LocalAuthSession, LocalUser, LoginAttempt, UserProfile
 from khalti_portal.db.session import session_scope
 from khalti_portal.db.types import utcnow
 from khalti_portal.khalti import CustomerInfo
@@ -151,3 +152,39 @@ def customer_info(user_id: int, *, engine: Engine | None = None) -> CustomerInfo
         if profile is None or not (profile.display_name or profile.email or profile.phone):
             return None
         return CustomerInfo(name=profile.display_name, email=profile.email, phone=profile.phone)
+
+
+SESSION_LIFETIME = timedelta(days=7)
+
+
+def start_session(user_id: int, *, now: datetime | None = None, engine: Engine | None = None) -> str:
+    """A new sign-in session (reflex-local-auth's table); returns its unguessable token."""
+    token = secrets.token_urlsafe(32)
+    with session_scope(engine) as session:
+        expiration = (now or utcnow()) + SESSION_LIFETIME
+        session.add(LocalAuthSession(user_id=user_id, session_id=token, expiration=expiration))
+    return token
+
+
+def session_user(token: str, *, now: datetime | None = None, engine: Engine | None = None) -> int | None:
+    """The enabled user a live session token belongs to, read from the database every time."""
+    if not token or len(token) > 255:
+        return None
+    query = select(LocalUser.id).join(LocalAuthSession, col(LocalAuthSession.user_id) == LocalUser.id).where(
+        LocalAuthSession.session_id == token, LocalAuthSession.expiration > (now or utcnow()), LocalUser.enabled
+    )
+    with session_scope(engine) as session:
+        return session.exec(query).first()
+
+
+def end_session(token: str, *, engine: Engine | None = None) -> None:
+    """Sign out: the token stops working everywhere at once."""
+    if token:
+        with session_scope(engine) as session:
+            session.exec(delete(LocalAuthSession).where(LocalAuthSession.session_id == token))
+
+
+def username_of(user_id: int, *, engine: Engine | None = None) -> str:
+    """The account's username ('' when it is gone)."""
+    with session_scope(engine) as session:
+        return session.exec(select(LocalUser.username).where(LocalUser.id == user_id)).first() or ""

@@ -36,6 +36,7 @@ def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The app's database, for this test only: every table on a fresh SQLite file."""
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("REFLEX_DB_URL", url)
+    monkeypatch.setenv("KHALTI_EMULATOR_DB", str(tmp_path / "emulator.db"))
     get_settings.cache_clear()
     db_session.get_engine.cache_clear()
     config = get_config()
@@ -88,7 +89,7 @@ class StateDriver:
         substate.router = router
         substate.is_hydrated = True
         if self.token:
-            substate.auth_token = self.token
+            substate.session_token = self.token
         return substate  # type: ignore[return-value]
 
     async def run(self, state: rx.State, handler: str, *args: Any) -> list[Any]:

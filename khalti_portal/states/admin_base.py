@@ -7,29 +7,13 @@ with `self._admin_id()` and, when it is None, changes nothing and returns `self.
 from __future__ import annotations
 
 import reflex as rx
-from sqlmodel import select
 
 from khalti_portal import accounts, routes
-from khalti_portal.db.models import LocalAuthSession
-from khalti_portal.db.session import session_scope
-from khalti_portal.db.types import utcnow
 from khalti_portal.states.auth import AuthState
 
 
 class AdminState(AuthState):
     """Base of the admin pages' states (plans, payments)."""
-
-    def _live_session_user(self) -> int | None:
-        """The user of this tab's sign-in session as the database has it now (the cached user may be stale)."""
-        token = self.auth_token
-        if not token:
-            return None
-        with session_scope() as session:
-            return session.exec(
-                select(LocalAuthSession.user_id).where(
-                    LocalAuthSession.session_id == token, LocalAuthSession.expiration >= utcnow()
-                )
-            ).first()
 
     def _admin_id(self) -> int | None:
         """The signed-in admin's user id, or None.
@@ -37,10 +21,8 @@ class AdminState(AuthState):
         Re-reads on every call, never from a cached var: the session must still be live (signing out in
         another tab ends it) and `accounts.is_admin` must hold now (a demoted admin loses access at once).
         """
-        user_id = self._user_id()
-        if user_id is None or self._live_session_user() != user_id or not accounts.is_admin(user_id):
-            return None
-        return user_id
+        user_id = self._user_id()  # the live session, from the database
+        return user_id if user_id is not None and accounts.is_admin(user_id) else None
 
     def _refuse(self) -> rx.event.EventSpec:
         """Where a non-admin (signed out, or not an admin any more) is sent."""

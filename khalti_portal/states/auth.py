@@ -1,47 +1,55 @@
-"""The one auth base every page state inherits: who is signed in, and whether they are an admin."""
+"""The one auth base every page state inherits: the tab's sign-in session, re-read from the database.
+
+We keep reflex-local-auth's tables and password hashing but not its LocalAuthState, whose public
+`authenticated_user` var sends a table row to the browser. Here the browser holds only its own
+session token; who it belongs to is looked up on the server on every call.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import reflex as rx
-import reflex_local_auth
-from sqlmodel import select
 
-from khalti_portal.db.models import UserProfile
-from khalti_portal.db.session import session_scope
+from khalti_portal import accounts
+
+SESSION_STORAGE_KEY = "khalti_portal_session"
+RECHECK = timedelta(minutes=1)  # how often the navigation bar re-reads an open tab's session
 
 
-class AuthState(reflex_local_auth.LocalAuthState):
-    """Session user plus the admin role, re-read from the database when asked."""
+class AuthState(rx.State):
+    """Session token in localStorage (client-controlled, so only ever looked up, never trusted)."""
+
+    session_token: str = rx.LocalStorage(name=SESSION_STORAGE_KEY)
 
     def _user_id(self) -> int | None:
-        """The signed-in user's id, or None: handlers call this instead of trusting the page gate."""
-        user = self.authenticated_user
-        if user is None or user.id is None or user.id < 0:
-            return None
-        return int(user.id)
+        """The signed-in user's id, or None; every handler asks this instead of trusting the page gate."""
+        return accounts.session_user(self.session_token)
 
-    def _is_admin(self) -> bool:
-        """Re-read the role from the database (never cached from the browser)."""
-        user_id = self._user_id()
-        if user_id is None:
-            return False
-        with session_scope() as session:
-            profile = session.exec(select(UserProfile).where(UserProfile.user_id == user_id)).first()
-            return bool(profile and profile.is_admin)
+    def _login(self, user_id: int) -> None:
+        """Replace this tab's session with a fresh one for `user_id`."""
+        accounts.end_session(self.session_token)
+        self.session_token = accounts.start_session(user_id)
 
-    @rx.var(cache=True, initial_value=False)
+    @rx.var(cache=True, interval=RECHECK, initial_value=False)
+    def is_authenticated(self) -> bool:
+        """Whether to show the signed-in navigation."""
+        return accounts.session_user(self.session_token) is not None
+
+    @rx.var(cache=True, interval=RECHECK, initial_value=False)
     def is_admin(self) -> bool:
         """Whether to show admin links; every admin handler checks again on the server."""
-        return self._is_admin()
+        return accounts.is_admin(accounts.session_user(self.session_token))
 
-    @rx.var(cache=True, initial_value="")
+    @rx.var(cache=True, interval=RECHECK, initial_value="")
     def username(self) -> str:
         """The signed-in user's name, for the navigation bar."""
-        user = self.authenticated_user
-        return user.username if user is not None and user.id is not None and user.id >= 0 else ""
+        user_id = accounts.session_user(self.session_token)
+        return accounts.username_of(user_id) if user_id is not None else ""
 
     @rx.event
     def sign_out(self) -> rx.event.EventSpec:
-        """End the session and go back to the catalog."""
-        self.do_logout()
+        """End the session everywhere and go back to the catalog."""
+        accounts.end_session(self.session_token)
+        self.session_token = ""
         return rx.redirect("/")

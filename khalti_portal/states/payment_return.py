@@ -42,7 +42,8 @@ class PaymentReturnState(AuthState):
         self.status, self.reference, self.khalti_unreachable, self.expires_display = "verifying", "", False, ""
         self.signed_out = self._user_id() is None
         query = self.router.url.query
-        self.sign_in_href = login_url(self.router.url.path + (f"?{query}" if query else ""))
+        here = self.router.url.path + (f"?{query}" if query else "")
+        self.sign_in_href = login_url(here) if self.signed_out else ""
         return PaymentReturnState.verify
 
     @rx.event(background=True)
