@@ -56,6 +56,14 @@ def _check_port(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reconcile(args: argparse.Namespace) -> int:
+    from khalti_portal.billing.reconcile_command import run_reconcile_command
+
+    return run_reconcile_command(
+        loop=args.loop, dry_run=args.dry_run, batch_size=args.batch_size, concurrency=args.concurrency
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command tree."""
     parser = argparse.ArgumentParser(prog="python -m khalti_portal", description=__doc__)
@@ -68,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     port = sub.add_parser("check-port", help="fail when PORT is already taken")
     port.add_argument("port", type=int)
     port.set_defaults(func=_check_port)
+    rec = sub.add_parser("reconcile", help="look up stale pending payments and fail stale created ones")
+    mode = rec.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one run, then exit (the default)")
+    mode.add_argument("--loop", action="store_true", help="run every RECONCILE_INTERVAL_SECONDS until stopped")
+    rec.add_argument("--dry-run", action="store_true", help="claim and change nothing; report what is due")
+    rec.add_argument("--batch-size", type=int, default=50, help="payments claimed per batch (default 50)")
+    rec.add_argument("--concurrency", type=int, default=5, help="lookups in flight at once (default 5)")
+    rec.set_defaults(func=_reconcile)
     return parser
 
 

@@ -44,6 +44,7 @@ class Settings:
     reconcile_settle_seconds: int
     created_timeout_seconds: int
     grace_days: int
+    reconcile_in_process: bool
     emulator_key: str
     emulator_db: str
     emulator_latency_ms: int
@@ -96,6 +97,17 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0, m
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise ConfigError(f"{name} must be {bound}, got {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
 
 
 def _rate(env: Mapping[str, str], name: str) -> float:
@@ -160,6 +172,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         reconcile_settle_seconds=_int(env, "RECONCILE_SETTLE_SECONDS", 30),
         created_timeout_seconds=_int(env, "CREATED_TIMEOUT_SECONDS", 300, minimum=1),
         grace_days=_int(env, "GRACE_DAYS", 3, maximum=365),
+        reconcile_in_process=_flag(env, "RECONCILE_IN_PROCESS", default=True),
         emulator_key=emulator_key,
         emulator_db=env.get("KHALTI_EMULATOR_DB", "").strip() or str(PROJECT_ROOT / ".khalti_emulator.db"),
         emulator_latency_ms=_int(env, "KHALTI_EMULATOR_LATENCY_MS", 0, maximum=120_000),

@@ -6,6 +6,7 @@ import reflex as rx
 
 import khalti_portal.db.models  # noqa: F401  (tables registered for migrations)
 from khalti_portal.api import build_api
+from khalti_portal.billing.reconcile import reconcile_in_background, run_in_process
 from khalti_portal.config import get_settings
 from khalti_portal.pages import (  # noqa: F401  (pages register themselves)
     account,
@@ -17,3 +18,5 @@ from khalti_portal.pages import (  # noqa: F401  (pages register themselves)
 )
 
 app = rx.App(api_transformer=build_api(get_settings()))
+if run_in_process(get_settings()):  # RECONCILE_IN_PROCESS=0 hands it to `reconcile --loop`
+    app.register_lifespan_task(reconcile_in_background)

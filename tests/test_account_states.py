@@ -111,3 +111,16 @@ def test_four_failures_do_not_lock(app_db) -> None:
         with pytest.raises(accounts.AccountError):
             accounts.authenticate("hari", "wrong password", client_key="c", now=t0)
     assert accounts.authenticate("hari", "long enough pw", client_key="c", now=t0) > 0
+
+
+async def test_a_forged_or_stale_session_token_is_signed_out(app_db) -> None:
+    user = new_user("ivan", "long enough pw")
+    tab = StateDriver(user_id=user)
+    state = tab.state(RegisterState, "/register")
+    assert state._user_id() == user
+    state.session_token = "forged-" + state.session_token[::-1]
+    assert state._user_id() is None
+    state.session_token = tab.token
+    await tab.run(state, "sign_out")
+    state.session_token = tab.token  # the old token, replayed after signing out
+    assert state._user_id() is None

@@ -49,6 +49,7 @@ def test_sandbox_and_live_take_their_hosts() -> None:
         ({"REFLEX_DB_URL": "khalti.db"}, "REFLEX_DB_URL must be a database URL"),
         ({"REFLEX_REDIS_URL": "localhost:6379"}, "REFLEX_REDIS_URL must start with redis://"),
         ({"KHALTI_EMULATOR_FAILURE_RATE": "2"}, "between 0 and 1"),
+        ({"RECONCILE_IN_PROCESS": "maybe"}, "RECONCILE_IN_PROCESS must be 1 or 0"),
     ],
 )
 def test_each_bad_value_is_refused_in_one_line(env: dict[str, str], fragment: str) -> None:
