@@ -172,7 +172,7 @@ APP_TASKS = (
     ("db_url", "flag", "registered"),
     [
         ("sqlite:///{tmp}/app.db", None, True),
-        ("sqlite:///{tmp}/app.db", "0", True),
+        ("sqlite:///{tmp}/app.db", "0", False),
         ("postgresql+psycopg://postgres@127.0.0.1:5432/test", None, True),
         ("postgresql+psycopg://postgres@127.0.0.1:5432/test", "0", False),
     ],
