@@ -10,6 +10,7 @@ from khalti_portal.billing.reconcile import reconcile_in_background, run_in_proc
 from khalti_portal.config import get_settings
 from khalti_portal.pages import (  # noqa: F401  (pages register themselves)
     account,
+    admin_payments,
     admin_plans,
     catalog,
     checkout,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal import routes
+from khalti_portal.components.admin_nav import admin_nav
 from khalti_portal.components.forms import error_callout
 from khalti_portal.components.layout import page
 from khalti_portal.components.status import status_badge
@@ -170,6 +171,7 @@ def plans_table() -> rx.Component:
 @page(routes.ADMIN_PLANS_ROUTE, "Admin: plans", on_load=AdminPlansState.load)
 def admin_plans() -> rx.Component:
     return rx.vstack(
+        admin_nav(routes.ADMIN_PLANS_ROUTE),
         rx.heading("Plans", size="7"),
         rx.text("Archived plans are off sale; their subscribers keep what they paid for. "
                 "Changes show in the catalog at once.", color_scheme="gray"),

@@ -1,0 +1,291 @@
+"""`refund_payment`: ask Khalti to refund a payment in full, then apply Khalti's answer through `verify_payment`.
+
+The refund itself changes nothing here. Once Khalti accepts it, `verify_payment(pidx, source="admin")` looks
+the payment up, sees `Refunded`, moves it completed→refunded (or flagged→refunded), records `refunded_at` /
+`refunded_paisa` and revokes its period: the same code that applies a refund made anywhere else. When Khalti
+refuses, nothing changes and the outcome says why in words a person understands (never Khalti's raw body,
+never the key).
+
+Every attempt writes two audit rows (`PaymentEvent` source "admin", kind "refund", the admin as actor): the
+request with its reason, committed before Khalti is called, and the result.
+
+This module also holds the two checks every admin decision shares: `payment_id_of` (an id from the browser)
+and `reason_problem` (a reason is required, at most 500 characters).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.money import format_rupees
+from khalti_portal.billing.verification import verify_payment
+from khalti_portal.db.models import Payment, PaymentStatus
+from khalti_portal.db.session import session_scope
+from khalti_portal.khalti import (
+    KhaltiAuthError,
+    KhaltiError,
+    KhaltiNotFoundError,
+    KhaltiUnavailableError,
+    KhaltiValidationError,
+)
+
+logger = logging.getLogger("khalti_portal.billing")
+
+AUDIT_SOURCE = "admin"
+AUDIT_KIND = "refund"
+MAX_REASON = 500
+MAX_ID = 2**31 - 1
+_MAX_KHALTI_WORDS = 200
+# Completed payments are refunded from the list; flagged ones when an admin resolves them by refunding.
+REFUNDABLE: frozenset[str] = frozenset({PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
+
+RefundKind = Literal[
+    "refunded",  # Khalti refunded it and the payment is now refunded here, its period revoked
+    "accepted",  # Khalti accepted the refund, but its lookup does not show it yet: nothing applied here yet
+    "invalid",  # no such payment id, or no reason given: Khalti not asked
+    "not_refundable",  # the payment is not completed/flagged or has no Khalti transaction: Khalti not asked
+    "khalti_refused",  # Khalti said no (already refunded, not refundable...): nothing changed
+    "khalti_not_found",  # Khalti knows no such transaction: nothing changed
+    "khalti_auth",  # Khalti refused our key: nothing changed
+    "khalti_unclear",  # no clear answer (timeout, 5xx, nonsense): nothing changed here, the refund may have happened
+]
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    """How a refund went: a kind, a message for the admin, and the payment's status afterwards."""
+
+    kind: RefundKind
+    message: str
+    payment_id: int | None = None
+    status: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when Khalti refunded the money (applied here, or about to be)."""
+        return self.kind in ("refunded", "accepted")
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The payment as read when the refund was requested."""
+
+    id: int
+    user_id: int
+    status: str
+    pidx: str
+    transaction_id: str
+    amount_paisa: int
+    purchase_order_id: str
+
+
+# -- the checks every admin decision shares ----------------------------------------------------------------
+
+
+def payment_id_of(value: object) -> int | None:
+    """An id from the browser: a positive int (or its ASCII digits as text), else None. Never a bool or float."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        return None
+    return value
+
+
+def reason_problem(reason: object) -> str | None:
+    """Why this reason is refused (every decision needs one, 1-500 characters), or None."""
+    if not isinstance(reason, str) or not reason.strip():
+        return "Give a reason: it is kept in the audit trail with your name."
+    if len(reason.strip()) > MAX_REASON:
+        return f"Keep the reason to {MAX_REASON} characters (it has {len(reason.strip())})."
+    return None
+
+
+# -- the refund --------------------------------------------------------------------------------------------
+
+
+async def refund_payment(
+    payment_id: int, *, actor_user_id: int, reason: str, deps: BillingDeps | None = None
+) -> RefundOutcome:
+    """Refund a completed (or flagged) payment in full through Khalti, then apply the result via verify_payment."""
+    deps = resolve(deps)
+    ident = payment_id_of(payment_id)
+    if ident is None:
+        return RefundOutcome("invalid", "There is no such payment; reload the page and try again.")
+    if problem := reason_problem(reason):
+        return RefundOutcome("invalid", problem, ident)
+    why = reason.strip()
+    target = await asyncio.to_thread(_request, deps, ident, actor_user_id, why)
+    if isinstance(target, RefundOutcome):
+        return target
+    try:
+        # Outside any transaction: the request row is already committed, the result row comes after.
+        async with deps.khalti_factory() as client:
+            result = await client.refund(target.transaction_id)
+    except KhaltiError as exc:
+        kind, message = _failure(exc, target)
+        logger.warning("refund of order %s refused: %s (%s)", target.purchase_order_id, kind, type(exc).__name__)
+        await asyncio.to_thread(_record_failure, deps, target, actor_user_id, kind, exc)
+        return RefundOutcome(kind, message, target.id, target.status)
+    await asyncio.to_thread(
+        _record_result, deps, target, actor_user_id, f"Khalti accepted the refund: {_words(result.detail)}", result.raw
+    )
+    verified = await verify_payment(target.pidx, source="admin", deps=deps)
+    amount = format_rupees(target.amount_paisa)
+    if verified.status == PaymentStatus.REFUNDED.value:
+        return RefundOutcome(
+            "refunded",
+            f"Refunded {amount} for order {target.purchase_order_id}; the access it bought has been revoked.",
+            target.id,
+            verified.status,
+        )
+    said = f"still says {verified.lookup_status!r}" if verified.lookup_status else "could not be read just now"
+    return RefundOutcome(
+        "accepted",
+        f"Khalti accepted the refund of {amount}, but its lookup {said}, so this payment is still "
+        f"{verified.status}. Press Check now in a little while to apply the refund here.",
+        target.id,
+        verified.status,
+    )
+
+
+def _request(deps: BillingDeps, ident: int, actor: int, reason: str) -> _Target | RefundOutcome:
+    """Check the payment can be refunded and commit the audit row of the request."""
+    with session_scope(deps.engine) as session:
+        payment = session.get(Payment, ident)
+        if payment is None or payment.id is None:
+            return RefundOutcome("invalid", "There is no such payment; reload the page and try again.")
+        if payment.status not in REFUNDABLE:
+            return RefundOutcome(
+                "not_refundable",
+                f"Only completed or flagged payments can be refunded; this one is {payment.status}.",
+                payment.id,
+                payment.status,
+            )
+        if not payment.transaction_id or not payment.pidx:
+            return RefundOutcome(
+                "not_refundable",
+                "Khalti gave this payment no transaction id, so there is nothing Khalti could refund.",
+                payment.id,
+                payment.status,
+            )
+        record_event(
+            session,
+            at=deps.now(),
+            source=AUDIT_SOURCE,
+            kind=AUDIT_KIND,
+            payment_id=payment.id,
+            user_id=payment.user_id,
+            actor_user_id=actor,
+            from_status=payment.status,
+            detail=(
+                f"full refund of {format_rupees(payment.amount_paisa)} (transaction {payment.transaction_id}) "
+                f"requested; reason: {reason}"
+            ),
+        )
+        return _Target(
+            id=payment.id,
+            user_id=payment.user_id,
+            status=payment.status,
+            pidx=payment.pidx,
+            transaction_id=payment.transaction_id,
+            amount_paisa=payment.amount_paisa,
+            purchase_order_id=payment.purchase_order_id,
+        )
+
+
+def _record_result(
+    deps: BillingDeps, target: _Target, actor: int, detail: str, khalti_response: dict | None = None
+) -> None:
+    with session_scope(deps.engine) as session:
+        record_event(
+            session,
+            at=deps.now(),
+            source=AUDIT_SOURCE,
+            kind=AUDIT_KIND,
+            payment_id=target.id,
+            user_id=target.user_id,
+            actor_user_id=actor,
+            from_status=target.status,
+            detail=detail,
+            khalti_response=khalti_response,
+        )
+
+
+def _record_failure(deps: BillingDeps, target: _Target, actor: int, kind: str, exc: KhaltiError) -> None:
+    parts = [type(exc).__name__]
+    if exc.http_status is not None:
+        parts.append(f"HTTP {exc.http_status}")
+    if isinstance(exc, KhaltiUnavailableError):
+        parts.append(exc.reason)
+    words = _khalti_words(exc)
+    detail = f"refund failed, nothing changed: {kind} ({'; '.join(parts)})" + (f": {words}" if words else "")
+    # The client has already removed the key from anything it copied out of Khalti's answer.
+    body = exc.body if isinstance(exc.body, dict) else None
+    _record_result(deps, target, actor, detail, body)
+
+
+# -- what to tell the admin --------------------------------------------------------------------------------
+
+
+def _words(text: object) -> str:
+    """Khalti's own short message, on one line and bounded (it is shown, so it must stay a sentence)."""
+    if not isinstance(text, str):
+        return ""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _MAX_KHALTI_WORDS else flat[: _MAX_KHALTI_WORDS - 1] + "…"
+
+
+def _khalti_words(exc: KhaltiError) -> str:
+    """What Khalti said in words (`detail`, non-field and field messages), never the body itself."""
+    if not isinstance(exc, KhaltiValidationError):
+        return ""
+    said = [exc.detail] if exc.detail else []
+    said += exc.non_field_errors
+    said += [f"{name}: {' '.join(msgs)}" for name, msgs in sorted(exc.field_errors.items())]
+    return _words(" ".join(s for s in said if isinstance(s, str)))
+
+
+_UNCLEAR_WHY = {
+    "timeout": "Khalti did not answer in time",
+    "connection": "Khalti could not be reached",
+    "server_error": "Khalti is having trouble",
+    "rate_limited": "Khalti is asking us to slow down",
+    "invalid_response": "Khalti sent an answer we could not read",
+}
+
+
+def _failure(exc: KhaltiError, target: _Target) -> tuple[RefundKind, str]:
+    """The outcome kind and the admin's message for a refund Khalti did not confirm."""
+    txn = target.transaction_id
+    if isinstance(exc, KhaltiNotFoundError):
+        return "khalti_not_found", (
+            f"Khalti has no transaction {txn} to refund, so nothing was refunded and nothing changed here."
+        )
+    if isinstance(exc, KhaltiValidationError):
+        said = _khalti_words(exc) or "it gave no reason"
+        said += "" if said.endswith((".", "!", "?", "…")) else "."
+        return "khalti_refused", (
+            f"Khalti refused the refund: {said} Nothing changed here. If the payment was already refunded "
+            "on Khalti, press Check now to bring it up to date."
+        )
+    if isinstance(exc, KhaltiAuthError):
+        return "khalti_auth", (
+            "Khalti did not accept our merchant key, so nothing was refunded and nothing changed here. "
+            "Check the KHALTI_SECRET_KEY and KHALTI_ENV settings."
+        )
+    if isinstance(exc, KhaltiUnavailableError):
+        why = _UNCLEAR_WHY.get(exc.reason, "Khalti gave no clear answer")
+        status = f" (HTTP {exc.http_status})" if exc.http_status else ""
+        return "khalti_unclear", (
+            f"{why}{status}. Nothing changed here, but the refund may still have gone through: "
+            "press Check now before trying again."
+        )
+    return "khalti_unclear", (
+        "Khalti answered in a way we did not expect. Nothing changed here, but the refund may still have gone "
+        "through: press Check now before trying again."
+    )

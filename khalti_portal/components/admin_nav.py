@@ -1,0 +1,37 @@
+"""`admin_nav`: the admin pages' own links (plans, payments), shown at the top of each admin page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khalti_portal import routes
+
+ADMIN_LINKS = (
+    ("Plans", routes.ADMIN_PLANS_ROUTE, "admin-nav-plans"),
+    ("Payments", routes.ADMIN_PAYMENTS_ROUTE, "admin-nav-payments"),
+)
+
+
+def admin_nav(current: str) -> rx.Component:
+    """Links to every admin page; the one at `current` (a route) is marked as the current page."""
+    return rx.el.nav(
+        rx.hstack(
+            rx.text("Admin", weight="bold", color_scheme="gray", size="2"),
+            *[
+                rx.link(
+                    title,
+                    href=route,
+                    id=id_,
+                    weight="bold" if route == current else "regular",
+                    underline="always" if route == current else "hover",
+                    custom_attrs={"aria-current": "page"} if route == current else {},
+                )
+                for title, route, id_ in ADMIN_LINKS
+            ],
+            spacing="4",
+            align="center",
+        ),
+        aria_label="Admin pages",
+        id="admin-nav",
+        width="100%",
+    )
