@@ -276,3 +276,15 @@ async def test_source_must_be_one_we_know(setup):
     world, payment = setup
     with pytest.raises(ValueError, match="source"):
         await verify_payment(payment.pidx, source="browser", deps=world.deps)  # type: ignore[arg-type]
+
+
+async def test_refunding_a_flagged_payment_records_what_khalti_held(setup, khalti):
+    world, payment = setup
+    answer(khalti, world.lookup_body(payment.pidx, "Completed", 60_000))
+    await verify_payment(payment.pidx, source="return", deps=world.deps)
+    answer(khalti, world.lookup_body(payment.pidx, "Refunded", 60_000))
+
+    outcome = await verify_payment(payment.pidx, source="admin", deps=world.deps)
+
+    assert (outcome.status, outcome.changed) == ("refunded", True)
+    assert world.get(Payment, payment.id).refunded_paisa == 60_000  # not our 49,900: the payer got back what they paid

@@ -235,7 +235,8 @@ def _transition(
         values["completed_at"] = now
     elif to_status is PaymentStatus.REFUNDED:
         values["refunded_at"] = now
-        values["refunded_paisa"] = snap.amount_paisa
+        # What Khalti holds is what goes back: for a flagged payment that may differ from our amount.
+        values["refunded_paisa"] = result.total_amount if result.total_amount > 0 else snap.amount_paisa
     else:
         values["failure_reason"] = decision.reason
     moved = session.exec(
