@@ -125,7 +125,7 @@ def delete_button(row: AdminPlanView) -> rx.Component:
 
 def plan_row(row: AdminPlanView) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(row.name),
+        rx.table.row_header_cell(row.name, white_space="nowrap"),
         rx.table.cell(rx.code(row.slug)),
         rx.table.cell(row.price, class_name="plan-price"),
         rx.table.cell(row.duration),
@@ -144,7 +144,7 @@ def plan_row(row: AdminPlanView) -> rx.Component:
                 ),
                 delete_button(row),
                 spacing="2",
-                wrap="wrap",
+                wrap="nowrap",
             ),
         ),
         custom_attrs={"data-plan-slug": row.slug, "data-plan-id": row.id,

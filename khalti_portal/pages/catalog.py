@@ -33,6 +33,7 @@ def plan_card(card: PlanCard) -> rx.Component:
                 rx.foreach(card.features, lambda f: rx.el.li(rx.text(f, size="2"))),
                 padding_left="1.2rem",
                 margin="0",
+                list_style_type="disc",
             ),
             rx.spacer(),
             rx.link(

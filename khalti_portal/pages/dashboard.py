@@ -69,11 +69,28 @@ def upcoming_row(p: PeriodRow) -> rx.Component:
 
 def payment_row(p: PaymentRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(p.date),
+        rx.table.cell(p.date, white_space="nowrap"),
         rx.table.cell(p.plan_name),
         rx.table.cell(p.amount),
         rx.table.cell(status_badge(p.status)),
         rx.table.cell(rx.code(p.transaction_id), rx.text(p.reference, size="1", color_scheme="gray")),
+    )
+
+
+def payment_card(p: PaymentRow) -> rx.Component:
+    """One payment as a small card: a phone has no room for five columns."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.text(p.plan_name, weight="bold"), status_badge(p.status), justify="between", width="100%"),
+            rx.hstack(rx.text(p.amount), rx.text(p.date, size="1", color_scheme="gray"), justify="between",
+                      width="100%", align="center"),
+            rx.cond(p.transaction_id != "", rx.text("Khalti: ", rx.code(p.transaction_id), size="1")),
+            rx.text("Reference: ", p.reference, size="1", color_scheme="gray"),
+            spacing="1",
+            width="100%",
+        ),
+        width="100%",
+        class_name="payment-card",
     )
 
 
@@ -107,8 +124,14 @@ def dashboard() -> rx.Component:
         rx.heading("Payments", size="4"),
         rx.cond(
             S.payments.length() > 0,
-            table(["Date", "Plan", "Amount", "Status", "Khalti transaction"], rx.foreach(S.payments, payment_row),
-                  "payment-history"),
+            rx.box(
+                rx.tablet_and_desktop(
+                    table(["Date", "Plan", "Amount", "Status", "Khalti transaction"],
+                          rx.foreach(S.payments, payment_row), "payment-history"),
+                ),
+                rx.mobile_only(rx.vstack(rx.foreach(S.payments, payment_card), spacing="2", width="100%")),
+                width="100%",
+            ),
             rx.text("No payments yet.", color_scheme="gray"),
         ),
         spacing="4",
