@@ -188,3 +188,46 @@ def username_of(user_id: int, *, engine: Engine | None = None) -> str:
     """The account's username ('' when it is gone)."""
     with session_scope(engine) as session:
         return session.exec(select(LocalUser.username).where(LocalUser.id == user_id)).first() or ""
+
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PHONE_RE = re.compile(r"^9[678]\d{8}$")  # Nepali mobile numbers, as Khalti IDs are
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a subscriber tells us about themselves (all optional); Khalti gets it as customer_info."""
+
+    display_name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+def profile_problems(profile: Profile) -> dict[str, str]:
+    """Field → message for each value we cannot use; empty when all is well."""
+    problems: dict[str, str] = {}
+    if len(profile.display_name) > 120:
+        problems["display_name"] = "Use at most 120 characters."
+    if profile.email and (len(profile.email) > 254 or not EMAIL_RE.fullmatch(profile.email)):
+        problems["email"] = "Enter an email address like name@example.com, or leave it empty."
+    if profile.phone and not PHONE_RE.fullmatch(profile.phone):
+        problems["phone"] = "Enter a 10-digit mobile number such as 9800000001, or leave it empty."
+    return problems
+
+
+def get_profile(user_id: int, *, engine: Engine | None = None) -> Profile:
+    """The user's profile (empty fields when none was saved)."""
+    with session_scope(engine) as session:
+        row = session.get(UserProfile, user_id)
+        return Profile(row.display_name, row.email, row.phone) if row else Profile()
+
+
+def save_profile(user_id: int, profile: Profile, *, engine: Engine | None = None) -> dict[str, str]:
+    """Store the profile when every field is usable; returns the problems otherwise (nothing stored)."""
+    if problems := profile_problems(profile):
+        return problems
+    with session_scope(engine) as session:
+        row = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
+        row.display_name, row.email, row.phone = profile.display_name, profile.email, profile.phone
+        session.add(row)
+    return {}

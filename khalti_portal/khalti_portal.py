@@ -16,6 +16,7 @@ from khalti_portal.pages import (  # noqa: F401  (pages register themselves)
     checkout,
     dashboard,
     payment_return,
+    profile,
 )
 
 app = rx.App(api_transformer=build_api(get_settings()))

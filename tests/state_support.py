@@ -26,7 +26,7 @@ from sqlmodel import Session, SQLModel
 from khalti_portal import accounts
 from khalti_portal.config import get_settings
 from khalti_portal.db import session as db_session
-from khalti_portal.db.models import LocalAuthSession
+from khalti_portal.db.models import LocalAuthSession, Plan
 
 S = TypeVar("S", bound=rx.State)
 
@@ -47,6 +47,15 @@ def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     engine.dispose()
     get_settings.cache_clear()
     db_session.get_engine.cache_clear()
+
+
+def add_plan(slug: str = "basic", price: int = 49_900, days: int = 30) -> Plan:
+    """An active plan in the app database."""
+    with Session(db_session.get_engine(), expire_on_commit=False) as s:
+        plan = Plan(slug=slug, name=slug.title(), price_paisa=price, duration_days=days)
+        s.add(plan)
+        s.commit()
+        return plan
 
 
 def sign_in_token(user_id: int) -> str:

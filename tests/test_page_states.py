@@ -15,7 +15,7 @@ from khalti_portal.states.catalog import CatalogState
 from khalti_portal.states.checkout import CheckoutState
 from khalti_portal.states.dashboard import DashboardState
 from khalti_portal.states.payment_return import PaymentReturnState
-from tests.state_support import StateDriver, navigation_target, new_user, redirect_target
+from tests.state_support import StateDriver, add_plan, navigation_target, new_user, redirect_target
 
 
 @pytest.fixture
@@ -30,14 +30,6 @@ def khalti_api(app_db):
 def no_recheck_wait(monkeypatch):
     # A pending result would re-check at 2 s doubling for 5 minutes; tests look once.
     monkeypatch.setattr(payment_return, "RECHECK_FOR_SECONDS", 0.0)
-
-
-def add_plan(slug: str = "basic", price: int = 49_900, days: int = 30) -> Plan:
-    with Session(get_engine(), expire_on_commit=False) as s:
-        plan = Plan(slug=slug, name=slug.title(), price_paisa=price, duration_days=days)
-        s.add(plan)
-        s.commit()
-        return plan
 
 
 def add_pending_payment(user_id: int, plan: Plan, pidx: str) -> Payment:

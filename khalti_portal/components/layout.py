@@ -38,6 +38,7 @@ def navbar() -> rx.Component:
                 AuthState.is_authenticated,
                 rx.hstack(
                     rx.link("Dashboard", href=routes.DASHBOARD_ROUTE, id="nav-dashboard"),
+                    rx.link("Profile", href=routes.PROFILE_ROUTE, id="nav-profile"),
                     rx.cond(
                         AuthState.is_admin,
                         rx.link("Admin", href=routes.ADMIN_PLANS_ROUTE, id="nav-admin"),

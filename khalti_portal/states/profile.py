@@ -1,0 +1,56 @@
+"""`/profile`: name, email and phone, which Khalti shows on its page as the customer's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from khalti_portal import accounts
+from khalti_portal.states.account import login_url
+from khalti_portal.states.auth import AuthState
+
+
+def _field(form_data: dict[str, Any], name: str, limit: int) -> str:
+    value = form_data.get(name, "")
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+class ProfileState(AuthState):
+    """The signed-in user's own profile."""
+
+    display_name: str = ""
+    email: str = ""
+    phone: str = ""
+    errors: dict[str, str] = {}
+    saved: bool = False
+
+    @rx.event
+    def load(self) -> rx.event.EventSpec | None:
+        """Fill the form with what is stored."""
+        if not self.is_hydrated:
+            return ProfileState.load
+        user_id = self._user_id()
+        if user_id is None:
+            return rx.redirect(login_url(self.router.url.path))
+        profile = accounts.get_profile(user_id)
+        self.display_name, self.email, self.phone = profile.display_name, profile.email, profile.phone
+        self.errors, self.saved = {}, False
+        return None
+
+    @rx.event
+    def save(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+        """Check each field on the server and store them together, or none of them."""
+        user_id = self._user_id()
+        if user_id is None:
+            return rx.redirect(login_url(self.router.url.path))
+        # Longer than any valid value, so an over-long entry is refused rather than silently cut.
+        profile = accounts.Profile(
+            display_name=_field(form_data, "display_name", 121),
+            email=_field(form_data, "email", 255),
+            phone=_field(form_data, "phone", 21).replace(" ", "").replace("-", ""),
+        )
+        self.display_name, self.email, self.phone = profile.display_name, profile.email, profile.phone
+        self.errors = accounts.save_profile(user_id, profile)
+        self.saved = not self.errors
+        return None
