@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 import respx
 from sqlmodel import Session, select
@@ -240,3 +241,57 @@ async def test_dashboard_rechecks_pending_payments_on_load(app_db, khalti_api) -
     assert state.renew_href == "/checkout/basic"
     assert [(p.status, p.transaction_id) for p in state.payments] == [("completed", "txn10")]
     assert not state.rechecking
+
+
+class FakeTime:
+    """Stands in for the return page's sleep and monotonic clock: sleeping moves the clock, instantly."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time(monkeypatch) -> FakeTime:
+    fake = FakeTime()
+    monkeypatch.setattr(payment_return, "RECHECK_FOR_SECONDS", 300.0)
+    monkeypatch.setattr(payment_return.asyncio, "sleep", fake.sleep)
+    monkeypatch.setattr(payment_return.time, "monotonic", fake.monotonic)
+    return fake
+
+
+async def test_pending_rechecks_at_2s_doubling_to_30s_until_it_completes(app_db, khalti_api, fake_time) -> None:
+    owner = new_user("patient")
+    plan = add_plan()
+    add_pending_payment(owner, plan, "pidxSlow000000000000011")
+    answers = [lookup_body("pidxSlow000000000000011", "Pending", plan.price_paisa)] * 6 + [
+        lookup_body("pidxSlow000000000000011", "Completed", plan.price_paisa, "txn11")]
+    khalti_api.post("api/v2/epayment/lookup/").mock(side_effect=[httpx.Response(200, json=a) for a in answers])
+    tab = StateDriver(user_id=owner)
+    state = tab.state(PaymentReturnState, "/payment/return?pidx=pidxSlow000000000000011")
+    await tab.run(state, "load")
+    assert fake_time.slept == [2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    assert state.status == "completed"
+    assert len(rows(SubscriptionPeriod)) == 1
+
+
+async def test_pending_stops_rechecking_after_five_minutes(app_db, khalti_api, fake_time) -> None:
+    owner = new_user("stuck")
+    plan = add_plan()
+    add_pending_payment(owner, plan, "pidxStuck00000000000012")
+    route = khalti_api.post("api/v2/epayment/lookup/").respond(
+        200, json=lookup_body("pidxStuck00000000000012", "Pending", plan.price_paisa))
+    tab = StateDriver(user_id=owner)
+    state = tab.state(PaymentReturnState, "/payment/return?pidx=pidxStuck00000000000012")
+    await tab.run(state, "load")
+    assert state.status == "pending"
+    assert sum(fake_time.slept) <= 300.0
+    assert sum(fake_time.slept) + 30.0 > 300.0  # it kept going until the next wait would pass five minutes
+    assert route.call_count == len(fake_time.slept) + 1
