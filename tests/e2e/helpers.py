@@ -61,12 +61,16 @@ def nepal_text(dt: datetime) -> str:
 
 
 class Db:
-    """The app's SQLite file, opened read-only (one connection per query, so every read sees the latest commit)."""
+    """The app's database: its SQLite file opened read-only, or PostgreSQL by URL (one connection per query,
+    so every read sees the latest commit)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None = None, *, url: str | None = None) -> None:
         self.path = path
+        if url is not None:  # the production shape: PostgreSQL
+            self.engine: Engine = create_engine(url, poolclass=NullPool)
+            return
         uri = f"file:{path}?mode=ro"
-        self.engine: Engine = create_engine(
+        self.engine = create_engine(
             "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=10), poolclass=NullPool
         )
 

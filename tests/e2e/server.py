@@ -41,7 +41,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_env(port: int, tmp: Path) -> dict[str, str]:
+def server_env(port: int, tmp: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of the server and of every CLI command run beside it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KHALTI_", "REFLEX_", "PYTEST_"))}
     env.update(
@@ -60,14 +60,13 @@ def server_env(port: int, tmp: Path) -> dict[str, str]:
         NPM_CONFIG_AUDIT="false",
         PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         # The "closed tab" journey must be settled by `reconcile --once`, not by a background loop:
-        # RECONCILE_IN_PROCESS=0 asks for no in-process reconciler (ignored on SQLite, where the loop always
-        # runs), so its interval is pushed out of the session's reach too; settle 0 makes a fresh payment
-        # due for the CLI at once.
+        # RECONCILE_IN_PROCESS=0 runs no in-process reconciler; settle 0 makes a fresh payment due for the
+        # CLI at once.
         RECONCILE_IN_PROCESS="0",
-        RECONCILE_INTERVAL_SECONDS="86400",
         RECONCILE_SETTLE_SECONDS="0",
         PYTHONUNBUFFERED="1",
     )
+    env.update(extra or {})
     return env
 
 
@@ -163,10 +162,10 @@ def stop(server: Server) -> None:
 
 
 @contextlib.contextmanager
-def running_server(tmp: Path, log_path: Path) -> Iterator[Server]:
-    """Set up and serve the portal; always stops it."""
+def running_server(tmp: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Set up and serve the portal (`extra_env` over the defaults); always stops it."""
     port = free_port()
-    server = Server(port=port, tmp=tmp, env=server_env(port, tmp), log_path=log_path)
+    server = Server(port=port, tmp=tmp, env=server_env(port, tmp, extra_env), log_path=log_path)
     prepare(server)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
