@@ -51,3 +51,13 @@ def test_pending_pidxs_lists_only_this_users_pending_payments(sqlite_world) -> N
     w.payment(user_id=me, plan=plan, status=PaymentStatus.COMPLETED)
     w.payment(user_id=other, plan=plan)
     assert subscription.pending_pidxs(me, deps=w.deps) == [mine.pidx]
+
+
+def test_current_plan_is_the_running_period_not_an_already_paid_later_one(sqlite_world) -> None:
+    w = sqlite_world
+    user, basic, premium = w.user(), w.plan("basic", duration_days=10), w.plan("premium", duration_days=30)
+    _grant(w, user, basic, 10, at=w.t0)
+    _grant(w, user, premium, 30, at=w.t0)  # bought early: starts when basic ends
+    assert subscription.current_plan_slug(user, deps=w.deps) == "basic"
+    w.clock.advance(timedelta(days=10))
+    assert subscription.current_plan_slug(user, deps=w.deps) == "premium"

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select, update
 
@@ -25,7 +24,7 @@ from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.clock import ensure_utc
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import MoneyError, format_rupees, parse_rupees
-from khalti_portal.billing.subscription import active_query
+from khalti_portal.billing.subscription import current_plan_query
 from khalti_portal.db.models import MIN_PRICE_PAISA, Payment, Plan, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
 
@@ -459,30 +458,6 @@ class AdminPlanRow:
     def deletable(self) -> bool:
         """Only a plan nobody ever paid for may be deleted."""
         return self.payments == 0
-
-
-def current_plan_query(now: datetime, grace_days: int) -> Select[Any]:
-    """(user_id, plan_id) for every user with access at `now` (grace included): the plan of their current period.
-
-    The current period is the user's latest-starting non-revoked period that has started: the one running
-    now, or during grace the one that ended last (periods stack without gaps or overlaps).
-    """
-    now = ensure_utc(now)
-    ranked = (
-        select(
-            col(SubscriptionPeriod.user_id).label("user_id"),
-            col(SubscriptionPeriod.plan_id).label("plan_id"),
-            func.row_number().over(
-                partition_by=col(SubscriptionPeriod.user_id),
-                order_by=(col(SubscriptionPeriod.starts_at).desc(), col(SubscriptionPeriod.id).desc()),
-            ).label("position"),
-        )
-        .where(col(SubscriptionPeriod.revoked_at).is_(None), col(SubscriptionPeriod.starts_at) <= now)
-        .subquery("current_period")
-    )
-    return select(ranked.c.user_id, ranked.c.plan_id).where(
-        ranked.c.position == 1, ranked.c.user_id.in_(active_query(now, grace_days))
-    )
 
 
 def active_subscribers_by_plan(session: Session, now: datetime, grace_days: int) -> dict[int, int]:

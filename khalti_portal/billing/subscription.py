@@ -149,6 +149,30 @@ def status_query(wanted: SubscriptionStatus, now: datetime, grace_days: int) -> 
     return select(expiry.c.user_id).where(*conditions)
 
 
+def current_plan_query(now: datetime, grace_days: int) -> Select[Any]:
+    """(user_id, plan_id) for every user with access at `now` (grace included): the plan of their current period.
+
+    The current period is the user's latest-starting non-revoked period that has started: the one running
+    now, or during grace the one that ended last (periods stack without gaps or overlaps).
+    """
+    now = ensure_utc(now)
+    ranked = (
+        select(
+            col(SubscriptionPeriod.user_id).label("user_id"),
+            col(SubscriptionPeriod.plan_id).label("plan_id"),
+            func.row_number().over(
+                partition_by=col(SubscriptionPeriod.user_id),
+                order_by=(col(SubscriptionPeriod.starts_at).desc(), col(SubscriptionPeriod.id).desc()),
+            ).label("position"),
+        )
+        .where(col(SubscriptionPeriod.revoked_at).is_(None), col(SubscriptionPeriod.starts_at) <= now)
+        .subquery("current_period")
+    )
+    return select(ranked.c.user_id, ranked.c.plan_id).where(
+        ranked.c.position == 1, ranked.c.user_id.in_(active_query(now, grace_days))
+    )
+
+
 # -- predicates on one user -------------------------------------------------------------------------
 
 
@@ -301,21 +325,12 @@ def next_period_window(
 
 
 def current_plan_slug(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> str | None:
-    """The slug of the plan the user's access runs on (grace included), or None without access."""
+    """The slug of the plan the user's access runs on now (grace included), or None without access."""
     deps = resolve(deps)
-    now = _now(deps, now)
-    query = (
-        select(Plan.slug, SubscriptionPeriod.ends_at)
-        .join(Plan, col(Plan.id) == SubscriptionPeriod.plan_id)
-        .where(SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None))
-        .order_by(col(SubscriptionPeriod.ends_at).desc(), col(SubscriptionPeriod.id).desc())
-        .limit(1)
-    )
+    current = current_plan_query(_now(deps, now), deps.settings.grace_days).subquery("current_plan")
+    query = select(Plan.slug).join(current, current.c.plan_id == Plan.id).where(current.c.user_id == user_id)
     with Session(deps.engine) as session:
-        row = session.exec(query).first()
-    if row is None or status_at(row[1], now, deps.settings.grace_days) not in _WITH_ACCESS:
-        return None
-    return row[0]
+        return session.exec(query).first()
 
 
 def pending_pidxs(user_id: int, *, deps: BillingDeps | None = None) -> list[str]:
