@@ -18,7 +18,8 @@ from khalti_portal.pages import (  # noqa: F401  (pages register themselves)
     payment_return,
     profile,
 )
+from khalti_portal.states.errors import on_backend_error
 
-app = rx.App(api_transformer=build_api(get_settings()))
+app = rx.App(api_transformer=build_api(get_settings()), backend_exception_handler=on_backend_error)
 if run_in_process(get_settings()):  # RECONCILE_IN_PROCESS=0 hands it to `reconcile --loop`
     app.register_lifespan_task(reconcile_in_background)
