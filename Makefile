@@ -52,8 +52,12 @@ run: setup
 	@$(BIN)/python -m khalti_portal check-port $(PORT)
 	exec $(BIN)/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
 
+# In dev the backend listens on :8000 apart from the frontend (:3000), so the emulator is reached there
+# (unless a real Khalti key is configured, in the environment or in .env).
 dev: setup
-	exec $(BIN)/reflex run
+	@if [ -z "$${KHALTI_SECRET_KEY:-}" ] && ! grep -qsE '^[[:space:]]*KHALTI_SECRET_KEY=[^[:space:]]' .env; then \
+	  export KHALTI_BASE_URL="$${KHALTI_BASE_URL:-http://localhost:8000/sandbox/khalti/}"; fi; \
+	  exec $(BIN)/reflex run
 
 lint: .make/venv
 	$(BIN)/ruff check .
