@@ -160,6 +160,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError(f"REFLEX_REDIS_URL must start with redis://, got {redis_url!r}")
 
+    workers = _int(env, "GRANIAN_WORKERS", 1, minimum=1)
+    if workers > 1 and not redis_url:
+        raise ConfigError(
+            f"GRANIAN_WORKERS={workers} needs REFLEX_REDIS_URL: without Redis each worker keeps its own page state"
+        )
+    if workers > 1 and db_url.startswith("sqlite"):
+        raise ConfigError(f"GRANIAN_WORKERS={workers} needs PostgreSQL (REFLEX_DB_URL): SQLite serves one process")
+
     return Settings(
         khalti_env=mode,  # type: ignore[arg-type]
         khalti_secret_key=secret,

@@ -50,6 +50,8 @@ def test_sandbox_and_live_take_their_hosts() -> None:
         ({"REFLEX_REDIS_URL": "localhost:6379"}, "REFLEX_REDIS_URL must start with redis://"),
         ({"KHALTI_EMULATOR_FAILURE_RATE": "2"}, "between 0 and 1"),
         ({"RECONCILE_IN_PROCESS": "maybe"}, "RECONCILE_IN_PROCESS must be 1 or 0"),
+        ({"GRANIAN_WORKERS": "2", "REFLEX_DB_URL": "postgresql+psycopg://db/x"}, "needs REFLEX_REDIS_URL"),
+        ({"GRANIAN_WORKERS": "2", "REFLEX_REDIS_URL": "redis://r:6379/0"}, "needs PostgreSQL"),
     ],
 )
 def test_each_bad_value_is_refused_in_one_line(env: dict[str, str], fragment: str) -> None:
