@@ -419,7 +419,7 @@ async def reconcile_loop(
     A run that raises is logged and the loop goes on; cancelling the task stops it at once.
     """
     deps = resolve(deps)
-    interval = float(deps.settings.reconcile_interval_seconds if interval is None else interval)
+    interval = deps.settings.reconcile_interval_seconds if interval is None else interval
     stop = stop if stop is not None else asyncio.Event()
     worker_id = default_worker_id()
     logger.info("reconcile loop %s: every %.0f s", worker_id, interval)

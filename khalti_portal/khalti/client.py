@@ -455,8 +455,9 @@ def _decode_json(content: bytes) -> tuple[Any, bool]:
 
 
 def _retry_after(value: str | None) -> float | None:
+    # Retry-After is whole seconds (RFC 9110 delta-seconds); an HTTP date or anything else is ignored.
     try:
-        seconds = float(value) if value is not None else None
+        seconds = int(value.strip()) if value is not None else None
     except ValueError:
         return None
     return seconds if seconds is not None and 0 <= seconds < 86_400 else None
