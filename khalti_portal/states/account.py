@@ -9,6 +9,7 @@ import reflex as rx
 
 from khalti_portal import accounts, routes
 from khalti_portal.states.auth import AuthState
+from khalti_portal.states.form_data import form_text
 
 
 def safe_next(target: str) -> str:
@@ -24,11 +25,6 @@ def login_url(next_path: str) -> str:
     return f"{routes.LOGIN_ROUTE}?next={quote(next_path, safe='')}"
 
 
-def _text(form_data: dict[str, Any], name: str, limit: int = 512) -> str:
-    value = form_data.get(name, "")
-    return value[:limit] if isinstance(value, str) else ""
-
-
 class RegisterState(AuthState):
     """The sign-up form."""
 
@@ -39,9 +35,9 @@ class RegisterState(AuthState):
     def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Check the form on the server, create the account, sign in."""
         self.error_message, self.error_field = "", ""
-        username = _text(form_data, "username", 64).strip()
-        password = _text(form_data, "password", 256)
-        confirm = _text(form_data, "confirm_password", 256)
+        username = form_text(form_data, "username", 64).strip()
+        password = form_text(form_data, "password", 256)
+        confirm = form_text(form_data, "confirm_password", 256)
         problem = accounts.password_problem(password)
         if problem is None and password != confirm:
             problem = "The two passwords differ."
@@ -68,8 +64,8 @@ class LoginState(AuthState):
     def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Authenticate on the server, then go where the person was headed."""
         self.error_message = ""
-        username = _text(form_data, "username", 255)
-        password = _text(form_data, "password", 256)
+        username = form_text(form_data, "username", 255)
+        password = form_text(form_data, "password", 256)
         if problem := accounts.password_problem(password):
             self.error_message = problem
             return rx.set_value("password", "")

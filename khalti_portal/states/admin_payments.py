@@ -23,6 +23,7 @@ from khalti_portal.billing.refunds import RefundOutcome, payment_id_of, reason_p
 from khalti_portal.billing.verification import VerifyOutcome, verify_payment
 from khalti_portal.db.models import PaymentStatus
 from khalti_portal.states.admin_base import AdminState
+from khalti_portal.states.form_data import form_text
 
 ALL = "all"  # the status filter's "every status" (Radix selects cannot hold an empty value)
 STATUS_CHOICES: list[str] = [ALL, *admin_payments.STATUSES]
@@ -180,12 +181,6 @@ class FiguresView:
         )
 
 
-def _text(data: object, name: str) -> str:
-    """A text field of browser form data ("" when absent or not text)."""
-    value = data.get(name, "") if isinstance(data, dict) else ""
-    return value if isinstance(value, str) else ""
-
-
 def _check_message(outcome: VerifyOutcome) -> str:
     """What Check now found, in words."""
     if outcome.kind == "not_found":
@@ -257,11 +252,11 @@ class AdminPaymentsState(AdminState):
 
     def _confirmed(self, form_data: object) -> int | None:
         """The payment id and reason of a confirmation dialog; None (and the dialog says why) when unusable."""
-        ident = payment_id_of(_text(form_data, "payment_id"))
+        ident = payment_id_of(form_text(form_data, "payment_id"))
         if ident is None:
             self.dialog_error = "That payment does not exist; reload the page and try again."
             return None
-        if problem := reason_problem(_text(form_data, "reason")):
+        if problem := reason_problem(form_text(form_data, "reason")):
             self.dialog_error = problem
             return None
         return ident
@@ -320,7 +315,7 @@ class AdminPaymentsState(AdminState):
             return self._refuse()
         self._clear_messages()
         made = admin_payments.make_filter("" if self.status_filter == ALL else self.status_filter,
-                                          _text(form_data, "q"))
+                                          form_text(form_data, "q"))
         if isinstance(made, str):
             self.error_message = made
             return None
@@ -437,7 +432,7 @@ class AdminPaymentsState(AdminState):
             if ident is None:
                 return None
             self.busy = True
-        reason = _text(form_data, "reason")
+        reason = form_text(form_data, "reason")
         try:
             if flagged:
                 outcome = await decisions.refund_flagged(ident, actor_user_id=admin_id, reason=reason)
@@ -462,7 +457,7 @@ class AdminPaymentsState(AdminState):
         if ident is None:
             return None
         self.dialog_key += 1
-        outcome = decisions.grant_flagged(ident, actor_user_id=admin_id, reason=_text(form_data, "reason"))
+        outcome = decisions.grant_flagged(ident, actor_user_id=admin_id, reason=form_text(form_data, "reason"))
         if outcome.ok:
             self.detail_notice = outcome.message
         else:
@@ -480,8 +475,8 @@ class AdminPaymentsState(AdminState):
         if admin_id is None:
             return self._refuse()
         self.manual_notice = self.manual_error = ""
-        action = _text(form_data, "action")
-        user, reason = _text(form_data, "user"), _text(form_data, "reason")
+        action = form_text(form_data, "action")
+        user, reason = form_text(form_data, "user"), form_text(form_data, "reason")
         if action not in MANUAL_ACTIONS:
             self.manual_error = "Choose grant, extend or revoke."
             return None
@@ -489,7 +484,7 @@ class AdminPaymentsState(AdminState):
             outcome = decisions.revoke_access(user, actor_user_id=admin_id, reason=reason)
         else:
             change = decisions.grant_access if action == "grant" else decisions.extend_access
-            outcome = change(user, _text(form_data, "days"), actor_user_id=admin_id, reason=reason)
+            outcome = change(user, form_text(form_data, "days"), actor_user_id=admin_id, reason=reason)
         if outcome.ok:
             self.manual_notice = outcome.message
             self.manual_key += 1

@@ -9,11 +9,7 @@ import reflex as rx
 from khalti_portal import accounts
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
-
-
-def _field(form_data: dict[str, Any], name: str, limit: int) -> str:
-    value = form_data.get(name, "")
-    return value.strip()[:limit] if isinstance(value, str) else ""
+from khalti_portal.states.form_data import form_text
 
 
 class ProfileState(AuthState):
@@ -44,11 +40,10 @@ class ProfileState(AuthState):
         user_id = self._user_id()
         if user_id is None:
             return rx.redirect(login_url(self.router.url.path))
-        # Longer than any valid value, so an over-long entry is refused rather than silently cut.
         profile = accounts.Profile(
-            display_name=_field(form_data, "display_name", 121),
-            email=_field(form_data, "email", 255),
-            phone=_field(form_data, "phone", 21).replace(" ", "").replace("-", ""),
+            display_name=form_text(form_data, "display_name", 121, strip=True),
+            email=form_text(form_data, "email", 255, strip=True),
+            phone=form_text(form_data, "phone", 21, strip=True).replace(" ", "").replace("-", ""),
         )
         self.display_name, self.email, self.phone = profile.display_name, profile.email, profile.phone
         self.errors = accounts.save_profile(user_id, profile)

@@ -1,0 +1,17 @@
+"""Reading what a browser form sent: a field is text or it is empty, and never longer than we read."""
+
+from __future__ import annotations
+
+
+def form_text(data: object, name: str, limit: int | None = None, *, strip: bool = False) -> str:
+    """Field `name` of browser form data as text ("" when absent or not text), stripped first if asked, cut at `limit`.
+
+    Limits sit above any valid length, so an over-long entry still reaches validation and is refused
+    with a message rather than silently shortened into something valid.
+    """
+    value = data.get(name, "") if isinstance(data, dict) else ""
+    if not isinstance(value, str):
+        return ""
+    if strip:
+        value = value.strip()
+    return value[:limit] if limit is not None else value
