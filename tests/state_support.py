@@ -26,7 +26,7 @@ from sqlmodel import Session, SQLModel
 from khalti_portal import accounts
 from khalti_portal.config import get_settings
 from khalti_portal.db import session as db_session
-from khalti_portal.db.models import LocalAuthSession, Plan
+from khalti_portal.db.models import LocalAuthSession, Plan, UserProfile
 
 S = TypeVar("S", bound=rx.State)
 
@@ -56,6 +56,42 @@ def add_plan(slug: str = "basic", price: int = 49_900, days: int = 30) -> Plan:
         s.add(plan)
         s.commit()
         return plan
+
+
+def make_admin() -> int:
+    """A fresh account holding the admin role."""
+    name = f"admin_{secrets.token_hex(3)}"
+    user_id = new_user(name)
+    accounts.make_admin(name, None)
+    return user_id
+
+
+def signed_out() -> int | None:
+    """Nobody: a tab with no session."""
+    return None
+
+
+def plain_user() -> int | None:
+    """A subscriber, no admin role."""
+    return new_user()
+
+
+def demoted_admin() -> int | None:
+    """An admin whose role was taken away after signing in."""
+    user_id = make_admin()
+    with Session(db_session.get_engine()) as session:
+        session.get(UserProfile, user_id).is_admin = False
+        session.commit()
+    return user_id
+
+
+def own_handlers(*classes: type[rx.State]) -> set[str]:
+    """The event handlers these classes define themselves (not those inherited from Reflex or the auth base)."""
+    names = {cls.__name__ for cls in classes}
+    return {
+        name for cls in classes for name, handler in cls.event_handlers.items()
+        if handler.fn.__qualname__.split(".")[0] in names
+    }
 
 
 def sign_in_token(user_id: int) -> str:

@@ -16,7 +16,6 @@ import pytest
 import respx
 from sqlmodel import Session, delete, select
 
-from khalti_portal import accounts
 from khalti_portal.billing import admin_payments as ap
 from khalti_portal.billing.periods import grant_period
 from khalti_portal.config import get_settings
@@ -37,17 +36,19 @@ from khalti_portal.states.admin_payments import (
     FiguresView,
     PaymentRowView,
 )
-from tests.state_support import StateDriver, new_user, redirect_target
+from tests.state_support import (
+    StateDriver,
+    demoted_admin,
+    make_admin,
+    new_user,
+    own_handlers,
+    plain_user,
+    redirect_target,
+    signed_out,
+)
 
 URL = "/admin/payments"
 REASON = "customer asked"
-
-
-def make_admin() -> int:
-    name = f"admin_{secrets.token_hex(3)}"
-    user_id = new_user(name)
-    accounts.make_admin(name, None)
-    return user_id
 
 
 def add_plan(slug: str = "basic", price: int = 49_900) -> Plan:
@@ -149,27 +150,7 @@ HANDLERS: dict[str, tuple[Any, ...]] = {
 
 
 def test_the_refusal_tests_cover_every_handler_of_the_admin_payments_state():
-    ours = {
-        name for cls in (AdminState, AdminPaymentsState) for name, handler in cls.event_handlers.items()
-        if handler.fn.__qualname__.split(".")[0] in ("AdminState", "AdminPaymentsState")
-    }
-    assert ours == set(HANDLERS)
-
-
-def _signed_out() -> int | None:
-    return None
-
-
-def _plain_user() -> int | None:
-    return new_user()
-
-
-def _demoted_admin() -> int | None:
-    user_id = make_admin()
-    with Session(get_engine()) as session:
-        session.get(UserProfile, user_id).is_admin = False
-        session.commit()
-    return user_id
+    assert own_handlers(AdminState, AdminPaymentsState) == set(HANDLERS)
 
 
 def _signed_out_elsewhere() -> int | None:
@@ -177,7 +158,7 @@ def _signed_out_elsewhere() -> int | None:
     return user_id  # its sessions are deleted once the tab is open, below
 
 
-@pytest.mark.parametrize("who", [_signed_out, _plain_user, _demoted_admin, _signed_out_elsewhere],
+@pytest.mark.parametrize("who", [signed_out, plain_user, demoted_admin, _signed_out_elsewhere],
                          ids=["signed-out", "user", "demoted", "session-ended"])
 @pytest.mark.parametrize("handler", sorted(HANDLERS))
 async def test_non_admins_are_refused_by_every_handler_and_nothing_changes(app_db, khalti_api, who, handler: str):

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from sqlmodel import Session, delete, func, select
 
-from khalti_portal import accounts
 from khalti_portal.billing.periods import grant_period
 from khalti_portal.billing.plans import active_plans
 from khalti_portal.db.models import (
@@ -21,12 +20,20 @@ from khalti_portal.db.models import (
     SubscriptionPeriod,
     UserProfile,
 )
-from khalti_portal.db.session import get_engine
 from khalti_portal.db.types import utcnow
 from khalti_portal.states.admin_base import AdminState
 from khalti_portal.states.admin_plans import AdminPlansState
 from khalti_portal.states.catalog import CatalogState
-from tests.state_support import StateDriver, new_user, redirect_target
+from tests.state_support import (
+    StateDriver,
+    demoted_admin,
+    make_admin,
+    new_user,
+    own_handlers,
+    plain_user,
+    redirect_target,
+    signed_out,
+)
 
 URL = "/admin/plans"
 FORM = {
@@ -38,13 +45,6 @@ FORM = {
     "description": "The works.",
     "sort_order": "5",
 }
-
-
-def make_admin() -> int:
-    name = f"admin_{secrets.token_hex(3)}"
-    user_id = new_user(name)
-    accounts.make_admin(name, None)
-    return user_id
 
 
 def add_plan(engine, slug: str = "basic", price_paisa: int = 49_900, *, active: bool = True) -> int:
@@ -110,30 +110,10 @@ HANDLERS: dict[str, tuple[Any, ...]] = {
 
 
 def test_the_refusal_tests_cover_every_handler_of_the_admin_states():
-    ours = {
-        name for cls in (AdminState, AdminPlansState) for name, handler in cls.event_handlers.items()
-        if handler.fn.__qualname__.split(".")[0] in ("AdminState", "AdminPlansState")
-    }
-    assert ours == set(HANDLERS)
+    assert own_handlers(AdminState, AdminPlansState) == set(HANDLERS)
 
 
-def _signed_out() -> int | None:
-    return None
-
-
-def _plain_user() -> int | None:
-    return new_user()
-
-
-def _demoted_admin() -> int | None:
-    user_id = make_admin()
-    with Session(get_engine()) as session:
-        session.get(UserProfile, user_id).is_admin = False
-        session.commit()
-    return user_id
-
-
-@pytest.mark.parametrize("who", [_signed_out, _plain_user, _demoted_admin], ids=["signed-out", "user", "demoted"])
+@pytest.mark.parametrize("who", [signed_out, plain_user, demoted_admin], ids=["signed-out", "user", "demoted"])
 @pytest.mark.parametrize("handler", sorted(HANDLERS))
 @pytest.mark.parametrize("editing", [False, True], ids=["creating", "editing"])
 async def test_non_admins_are_refused_by_every_handler_and_nothing_changes(app_db, who, handler: str, editing: bool):
