@@ -92,11 +92,11 @@ def create_emulator_app(
     gateway, checkout, control = Gateway(ctx), Checkout(ctx), Control(ctx)
     routes = [
         # Every method reaches the endpoint, which answers DRF's 405 after authentication.
-        Route("/api/v2/epayment/initiate/", gateway.with_faults(gateway.initiate), methods=_ANY_METHOD),
-        Route("/api/v2/epayment/lookup/", gateway.with_faults(gateway.lookup), methods=_ANY_METHOD),
+        Route("/api/v2/epayment/initiate/", gateway.api_route(gateway.initiate), methods=_ANY_METHOD),
+        Route("/api/v2/epayment/lookup/", gateway.api_route(gateway.lookup), methods=_ANY_METHOD),
         Route(
             "/api/merchant-transaction/{transaction_id}/refund/",
-            gateway.with_faults(gateway.refund),
+            gateway.api_route(gateway.refund),
             methods=_ANY_METHOD,
         ),
         Route("/pay/", checkout.show, methods=["GET"]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -26,6 +27,7 @@ from khalti_portal.sandbox.store import HTTP_400_STATUSES, RefundOutcome, new_id
 from khalti_portal.sandbox.validation import validate_initiate, validate_lookup, validate_refund
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+ApiEndpoint = Callable[[Request, Any], Awaitable[Response]]  # called with the authenticated request's parsed body
 
 NOT_PROVIDED = "Authentication credentials were not provided."
 INVALID_TOKEN = "Invalid token."
@@ -59,8 +61,8 @@ class Gateway:
 
     # -- cross-cutting -----------------------------------------------------------------------------
 
-    def with_faults(self, endpoint: Endpoint) -> Endpoint:
-        """Wrap an API endpoint with the configured latency and injected failures."""
+    def api_route(self, endpoint: ApiEndpoint) -> Endpoint:
+        """An API route: latency and injected failures, then DRF's order — auth, method, body — then `endpoint`."""
 
         async def faulty(request: Request) -> Response:
             ctx = self.ctx
@@ -73,7 +75,13 @@ class Gateway:
                     await asyncio.sleep(ctx.hang_seconds)
                     return HTMLResponse(TIMEOUT_HTML, status_code=504)
                 return HTMLResponse(UNAVAILABLE_HTML, status_code=503)
-            return await endpoint(request)
+            if denied := self._denied(request):
+                return denied
+            try:
+                data = await read_data(request)
+            except BodyError as exc:
+                return exc.response
+            return await endpoint(request, data)
 
         return faulty
 
@@ -96,14 +104,8 @@ class Gateway:
 
     # -- endpoints ----------------------------------------------------------------------------------
 
-    async def initiate(self, request: Request) -> Response:
+    async def initiate(self, request: Request, data: Any) -> Response:
         """`POST api/v2/epayment/initiate/`: validate, store a pidx, answer where to pay."""
-        if denied := self._denied(request):
-            return denied
-        try:
-            data = await read_data(request)
-        except BodyError as exc:
-            return exc.response
         payment, errors = validate_initiate(data)
         if payment is None:
             return _validation_error(errors)
@@ -131,14 +133,8 @@ class Gateway:
             }
         )
 
-    async def lookup(self, request: Request) -> Response:
+    async def lookup(self, request: Request, data: Any) -> Response:
         """`POST api/v2/epayment/lookup/`: the pidx's status; 400 (with the body) when it is over unpaid."""
-        if denied := self._denied(request):
-            return denied
-        try:
-            data = await read_data(request)
-        except BodyError as exc:
-            return exc.response
         pidx, errors = validate_lookup(data)
         if pidx is None:
             return _validation_error(errors)
@@ -148,14 +144,8 @@ class Gateway:
         body = row.lookup_body(self.ctx.now_us())
         return JSONResponse(body, status_code=400 if body["status"] in HTTP_400_STATUSES else 200)
 
-    async def refund(self, request: Request) -> Response:
+    async def refund(self, request: Request, data: Any) -> Response:
         """`POST api/merchant-transaction/{transaction_id}/refund/`: full (empty body) or `{"amount": n}`."""
-        if denied := self._denied(request):
-            return denied
-        try:
-            data = await read_data(request)
-        except BodyError as exc:
-            return exc.response
         amount, errors = validate_refund(data)
         if errors:
             return _validation_error(errors)
