@@ -26,6 +26,14 @@ def error_callout(message: rx.Var[str], id_: str = "form-error") -> rx.Component
     )
 
 
+def notice_callout(message: rx.Var[str], id_: str) -> rx.Component:
+    """A green confirmation that something was done; shown only when there is something to say."""
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="check", color_scheme="green", role="status", id=id_, width="100%"),
+    )
+
+
 def form_card(title: str, *children: rx.Component) -> rx.Component:
     """A narrow centred card for account forms."""
     return rx.center(

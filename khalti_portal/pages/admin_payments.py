@@ -10,7 +10,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.admin_nav import admin_nav
-from khalti_portal.components.forms import error_callout
+from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.layout import page
 from khalti_portal.components.status import status_badge
 from khalti_portal.states.admin_payments import (
@@ -22,11 +22,6 @@ from khalti_portal.states.admin_payments import (
 
 S = AdminPaymentsState
 REASON_HINT = "Required, at most 500 characters. Kept in the audit trail with your name."
-
-
-def notice(message: rx.Var[str], id_: str) -> rx.Component:
-    return rx.cond(message != "",
-                   rx.callout(message, icon="check", color_scheme="green", role="status", id=id_, width="100%"))
 
 
 # -- figures -------------------------------------------------------------------------------------------------
@@ -270,7 +265,7 @@ def detail_panel() -> rx.Component:
                 width="100%",
                 wrap="wrap",
             ),
-            notice(S.detail_notice, "payment-detail-notice"),
+            notice_callout(S.detail_notice, "payment-detail-notice"),
             error_callout(S.detail_error, "payment-detail-error"),
             rx.grid(
                 rx.vstack(
@@ -332,7 +327,7 @@ def manual_access() -> rx.Component:
             rx.text("Grant: N days from when the user's access ends (or now). Extend: the same, keeping their "
                     "plan's name. Revoke: ends all their access now, grace included; it refunds nothing.",
                     size="2", color_scheme="gray"),
-            notice(S.manual_notice, "manual-notice"),
+            notice_callout(S.manual_notice, "manual-notice"),
             error_callout(S.manual_error, "manual-error"),
             rx.form(
                 rx.vstack(
@@ -389,7 +384,7 @@ def admin_payments() -> rx.Component:
             S.loaded,
             rx.vstack(
                 figures(),
-                notice(S.notice, "admin-notice"),
+                notice_callout(S.notice, "admin-notice"),
                 error_callout(S.error_message, "admin-error"),
                 rx.cond(S.detail_open, detail_panel()),
                 filter_bar(),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.admin_nav import admin_nav
-from khalti_portal.components.forms import error_callout
+from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.layout import page
 from khalti_portal.components.status import status_badge
 from khalti_portal.states.admin_plans import AdminPlansState, AdminPlanView
@@ -175,9 +175,7 @@ def admin_plans() -> rx.Component:
         rx.heading("Plans", size="7"),
         rx.text("Archived plans are off sale; their subscribers keep what they paid for. "
                 "Changes show in the catalog at once.", color_scheme="gray"),
-        rx.cond(S.notice != "",
-                rx.callout(S.notice, icon="check", color_scheme="green", role="status", id="admin-notice",
-                           width="100%")),
+        notice_callout(S.notice, "admin-notice"),
         error_callout(S.error_message, "admin-error"),
         rx.cond(
             S.loaded,
