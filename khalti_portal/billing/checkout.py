@@ -13,6 +13,8 @@ from sqlmodel import Session, col, select, update
 
 from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.money import format_rupees
+from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.plans import find_plan
 from khalti_portal.db.models import Payment, PaymentStatus, Plan
 from khalti_portal.khalti import (
@@ -144,7 +146,7 @@ def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome
             payment_id=payment.id,
             user_id=user_id,
             to_status=PaymentStatus.CREATED.value,
-            detail=f"{plan.slug}: {payment.amount_paisa} paisa for {payment.duration_days} days",
+            detail=f"{plan.name} ({plan.slug}): {format_rupees(payment.amount_paisa)} for {payment.duration_days} days",
         )
         session.commit()
         return payment, plan.name
@@ -251,7 +253,7 @@ def _store_link(deps: BillingDeps, payment: Payment, started: InitiateResult) ->
             user_id=payment.user_id,
             from_status=PaymentStatus.CREATED.value,
             to_status=PaymentStatus.PENDING.value if moved.rowcount == 1 else None,
-            detail=f"pidx {started.pidx}, link valid until {started.expires_at.isoformat()}",
+            detail=f"Khalti gave pidx {started.pidx}; the payment link works until {format_nepal(started.expires_at)}",
             khalti_response=started.raw,
         )
         session.commit()

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select, update
 
 from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.periods import grant_period, revoke_period
 from khalti_portal.billing.transitions import LOOKUP_STATES, Decision, decide
 from khalti_portal.config import Settings
@@ -199,7 +200,7 @@ def _apply_in(
         session,
         kind="lookup",
         from_status=snap.status.value,
-        detail=f"{result.status_text} (HTTP {result.http_status}), total_amount={result.total_amount}",
+        detail=f"Khalti says {result.status_text} for {format_rupees(result.total_amount)} (HTTP {result.http_status})",
         khalti_response=result.raw,
         **common,
     )
