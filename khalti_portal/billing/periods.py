@@ -32,6 +32,11 @@ def current_expiry(session: Session, user_id: int) -> datetime | None:
     return session.exec(query).one()
 
 
+def stacked_start(now: datetime, expiry: datetime | None) -> datetime:
+    """Where new access starts: when the current access ends, or now if there is none. No paid day is lost."""
+    return max(now, expiry) if expiry is not None else now
+
+
 def grant_period(
     session: Session,
     *,
@@ -49,7 +54,7 @@ def grant_period(
     now = ensure_utc(now)
     lock_user(session, user_id)
     expiry = current_expiry(session, user_id)
-    starts_at = max(now, expiry) if expiry is not None else now
+    starts_at = stacked_start(now, expiry)
     period = SubscriptionPeriod(
         user_id=user_id,
         plan_id=plan_id,

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, func, select
 from khalti_portal.billing.clock import ensure_utc
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal, iso_utc
+from khalti_portal.billing.periods import stacked_start
 from khalti_portal.db.models import LocalUser, Payment, Plan, SubscriptionPeriod
 
 EXPIRING_WITHIN = timedelta(days=7)
@@ -320,7 +321,7 @@ def next_period_window(
     deps = resolve(deps)
     now = _now(deps, now)
     expires = expires_at(user_id, deps=deps)
-    starts = max(now, expires) if expires is not None else now
+    starts = stacked_start(now, expires)
     return PeriodWindow(starts, starts + timedelta(days=duration_days), renewing=starts > now)
 
 
