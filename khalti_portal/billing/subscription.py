@@ -25,7 +25,7 @@ from sqlmodel import Session, col, func, select
 from khalti_portal.billing.clock import ensure_utc
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal, iso_utc
-from khalti_portal.billing.periods import stacked_start
+from khalti_portal.billing.periods import current_expiry, stacked_start
 from khalti_portal.db.models import LocalUser, Payment, Plan, SubscriptionPeriod
 
 EXPIRING_WITHIN = timedelta(days=7)
@@ -181,18 +181,11 @@ def _now(deps: BillingDeps, now: datetime | None) -> datetime:
     return ensure_utc(now) if now is not None else deps.now()
 
 
-def _expires_at(session: Session, user_id: int) -> datetime | None:
-    query = select(func.max(SubscriptionPeriod.ends_at)).where(
-        SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None)
-    )
-    return session.exec(query).one()
-
-
 def expires_at(user_id: int, *, deps: BillingDeps | None = None) -> datetime | None:
     """When the user's paid access ends: the latest `ends_at` of their non-revoked periods."""
     deps = resolve(deps)
     with Session(deps.engine) as session:
-        return _expires_at(session, user_id)
+        return current_expiry(session, user_id)
 
 
 def status(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> SubscriptionStatus:
@@ -286,7 +279,7 @@ def summary(user_id: int, now: datetime | None = None, *, deps: BillingDeps | No
     deps = resolve(deps)
     now = _now(deps, now)
     with Session(deps.engine) as session:
-        expires = _expires_at(session, user_id)
+        expires = current_expiry(session, user_id)
         current = _current(session, user_id, now)
         upcoming = _periods(session, user_id, col(SubscriptionPeriod.starts_at) > now)
         if current is None and expires is not None:
