@@ -86,7 +86,8 @@ def lockout(username: str, client_key: str, now: datetime, *, engine: Engine | N
     with session_scope(engine) as session:
         for column, value in ((LoginAttempt.username, username.lower()), (LoginAttempt.client_key, client_key)):
             times = session.exec(
-                select(LoginAttempt.created_at).where(column == value, LoginAttempt.created_at > since)
+                select(LoginAttempt.created_at)
+                .where(column == value, LoginAttempt.created_at > since)
                 .order_by(LoginAttempt.created_at.desc())
             ).all()
             # The 5th failure inside any 15-minute window starts a 15-minute lock.
@@ -170,8 +171,10 @@ def session_user(token: str, *, now: datetime | None = None, engine: Engine | No
     """The enabled user a live session token belongs to, read from the database every time."""
     if not token or len(token) > 255:
         return None
-    query = select(LocalUser.id).join(LocalAuthSession, col(LocalAuthSession.user_id) == LocalUser.id).where(
-        LocalAuthSession.session_id == token, LocalAuthSession.expiration > (now or utcnow()), LocalUser.enabled
+    query = (
+        select(LocalUser.id)
+        .join(LocalAuthSession, col(LocalAuthSession.user_id) == LocalUser.id)
+        .where(LocalAuthSession.session_id == token, LocalAuthSession.expiration > (now or utcnow()), LocalUser.enabled)
     )
     with session_scope(engine) as session:
         return session.exec(query).first()

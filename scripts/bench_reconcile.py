@@ -52,12 +52,16 @@ async def main(payments: int, latency_ms: int, concurrency: int) -> None:
     settings = load_settings({"REFLEX_DB_URL": f"sqlite:///{folder / 'app.db'}", "RECONCILE_SETTLE_SECONDS": "0"})
     engine = make_engine(settings.db_url)
     SQLModel.metadata.create_all(engine)
-    emulator = create_emulator_app(secret_key=settings.khalti_secret_key, db_path=str(folder / "emulator.db"),
-                                   latency_ms=latency_ms)
+    emulator = create_emulator_app(
+        secret_key=settings.khalti_secret_key, db_path=str(folder / "emulator.db"), latency_ms=latency_ms
+    )
     transport = httpx.ASGITransport(app=Starlette(routes=[Mount("/sandbox/khalti", app=emulator)]))
-    deps = BillingDeps(engine=engine, settings=settings, clock=utcnow,
-                       khalti_factory=lambda: KhaltiClient(secret_key=settings.khalti_secret_key, base_url=BASE,
-                                                           transport=transport))
+    deps = BillingDeps(
+        engine=engine,
+        settings=settings,
+        clock=utcnow,
+        khalti_factory=lambda: KhaltiClient(secret_key=settings.khalti_secret_key, base_url=BASE, transport=transport),
+    )
     seed_demo_plans(deps)
     users = [accounts.create_user(f"bench{i:05d}", "bench password", engine=engine) for i in range(payments)]
     gate = asyncio.Semaphore(concurrency)

@@ -89,7 +89,9 @@ def own_handlers(*classes: type[rx.State]) -> set[str]:
     """The event handlers these classes define themselves (not those inherited from Reflex or the auth base)."""
     names = {cls.__name__ for cls in classes}
     return {
-        name for cls in classes for name, handler in cls.event_handlers.items()
+        name
+        for cls in classes
+        for name, handler in cls.event_handlers.items()
         if handler.fn.__qualname__.split(".")[0] in names
     }
 
@@ -98,8 +100,9 @@ def sign_in_token(user_id: int) -> str:
     """A live reflex-local-auth session for `user_id`, as signing in would leave it."""
     token = secrets.token_hex(16)
     with Session(db_session.get_engine()) as session:
-        session.add(LocalAuthSession(user_id=user_id, session_id=token,
-                                     expiration=datetime.now(UTC) + timedelta(days=7)))
+        session.add(
+            LocalAuthSession(user_id=user_id, session_id=token, expiration=datetime.now(UTC) + timedelta(days=7))
+        )
         session.commit()
     return token
 
@@ -121,14 +124,16 @@ class StateDriver:
     def state(self, cls: type[S], url: str = "/", route: str | None = None) -> S:
         """The substate `cls` as seen on `url` (path and query), signed in as the driver's user."""
         path, _, query = url.partition("?")
-        router = RouterData.from_router_data({
-            "pathname": route or path,
-            "asPath": url,
-            "query": dict(p.split("=", 1) for p in query.split("&") if "=" in p),
-            "headers": {"origin": "http://localhost:3000"},
-            "token": "client-token-" + (self.token or "anon"),
-            "ip": self.client_ip,
-        })
+        router = RouterData.from_router_data(
+            {
+                "pathname": route or path,
+                "asPath": url,
+                "query": dict(p.split("=", 1) for p in query.split("&") if "=" in p),
+                "headers": {"origin": "http://localhost:3000"},
+                "token": "client-token-" + (self.token or "anon"),
+                "ip": self.client_ip,
+            }
+        )
         substate = self.root.get_substate(cls.get_full_name().split("."))
         self.root.router = router
         substate.router = router

@@ -18,15 +18,30 @@ from khalti_portal.db.models import Payment, PaymentStatus
 pytest_plugins = ["tests.db_fixtures"]
 
 
-def add(world, plan, *, user_id: int, status: str = "pending", minutes: int = 0, po: str | None = None,
-        pidx: str | None = None) -> Payment:
+def add(
+    world,
+    plan,
+    *,
+    user_id: int,
+    status: str = "pending",
+    minutes: int = 0,
+    po: str | None = None,
+    pidx: str | None = None,
+) -> Payment:
     """A payment created `minutes` after the world's start."""
     created = world.now() + timedelta(minutes=minutes)
     with Session(world.engine, expire_on_commit=False) as session:
         payment = Payment(
-            purchase_order_id=po or f"KP-{secrets.token_hex(6)}", user_id=user_id, plan_id=plan.id,
-            amount_paisa=plan.price_paisa, plan_name=plan.name, duration_days=plan.duration_days, status=status,
-            pidx=pidx or f"pidx{secrets.token_hex(8)}", created_at=created, updated_at=created,
+            purchase_order_id=po or f"KP-{secrets.token_hex(6)}",
+            user_id=user_id,
+            plan_id=plan.id,
+            amount_paisa=plan.price_paisa,
+            plan_name=plan.name,
+            duration_days=plan.duration_days,
+            status=status,
+            pidx=pidx or f"pidx{secrets.token_hex(8)}",
+            created_at=created,
+            updated_at=created,
             transaction_id=f"TXN{secrets.token_hex(4)}" if status in ("completed", "refunded", "flagged") else None,
         )
         session.add(payment)
@@ -134,15 +149,36 @@ def test_detail_has_the_audit_trail_with_actors_and_pretty_raw_lookups(shop):
     payment = made["sita1"]
     lookup = {"pidx": payment.pidx, "status": "Pending", "total_amount": 129_950, "transaction_id": None}
     with Session(world.engine) as session:
-        record_event(session, at=world.now(), source="reconciler", kind="lookup", payment_id=payment.id,
-                     user_id=payment.user_id, from_status="pending", detail="Pending (HTTP 200)",
-                     khalti_response=lookup)
-        record_event(session, at=world.now() + timedelta(seconds=1), source="admin", kind="refund",
-                     payment_id=payment.id, actor_user_id=admin, detail="refund requested; reason: test")
+        record_event(
+            session,
+            at=world.now(),
+            source="reconciler",
+            kind="lookup",
+            payment_id=payment.id,
+            user_id=payment.user_id,
+            from_status="pending",
+            detail="Pending (HTTP 200)",
+            khalti_response=lookup,
+        )
+        record_event(
+            session,
+            at=world.now() + timedelta(seconds=1),
+            source="admin",
+            kind="refund",
+            payment_id=payment.id,
+            actor_user_id=admin,
+            detail="refund requested; reason: test",
+        )
         # Should a key ever reach the audit, the detail does not show it.
-        record_event(session, at=world.now() + timedelta(seconds=2), source="admin", kind="lookup_error",
-                     payment_id=payment.id, detail=f"boom {world.khalti_key}",
-                     khalti_response={"echo": world.khalti_key})
+        record_event(
+            session,
+            at=world.now() + timedelta(seconds=2),
+            source="admin",
+            kind="lookup_error",
+            payment_id=payment.id,
+            detail=f"boom {world.khalti_key}",
+            khalti_response={"echo": world.khalti_key},
+        )
         stored = session.get(Payment, payment.id)
         stored.last_lookup = lookup
         session.commit()
@@ -150,8 +186,7 @@ def test_detail_has_the_audit_trail_with_actors_and_pretty_raw_lookups(shop):
     detail = ap.payment_detail(payment.id, deps=world.deps)
 
     assert detail.row.username == "Sita.K" and detail.row.pidx == "PIDXsitaAAAA"
-    assert [(e.kind, e.actor) for e in detail.events] == [("lookup", ""), ("refund", "the_admin"),
-                                                          ("lookup_error", "")]
+    assert [(e.kind, e.actor) for e in detail.events] == [("lookup", ""), ("refund", "the_admin"), ("lookup_error", "")]
     assert detail.events[0].khalti_json.startswith('{\n  "pidx": "PIDXsitaAAAA"')
     assert '"status": "Pending"' in detail.last_lookup_json
     assert world.khalti_key not in detail.events[2].detail + detail.events[2].khalti_json
@@ -199,8 +234,10 @@ def test_the_csv_defuses_formulas(world):
         session.get(type(plan), plan.id).name = "+SUM(A1:A9)"
         session.commit()
     plan.name = "+SUM(A1:A9)"
-    payments = [add(world, plan, user_id=world.user(name), minutes=i, po=po)
-                for i, (name, po) in enumerate([("=HYPERLINK(x)", "-2+3"), ("@cmd", "\tKP"), ("safe", "KP-ok")])]
+    payments = [
+        add(world, plan, user_id=world.user(name), minutes=i, po=po)
+        for i, (name, po) in enumerate([("=HYPERLINK(x)", "-2+3"), ("@cmd", "\tKP"), ("safe", "KP-ok")])
+    ]
     rows = parse(ap.export_csv(PaymentFilter(), deps=world.deps).text)[1:]
     by_po = {p.id: p for p in payments}
     assert len(rows) == 3 and len(by_po) == 3
@@ -211,7 +248,17 @@ def test_the_csv_defuses_formulas(world):
 
 def test_csv_cells():
     assert [ap.csv_cell(v) for v in ("=1", "+1", "-1", "@1", "\r1", "a=1", "", None, 1000, "Rs 10")] == [
-        "'=1", "'+1", "'-1", "'@1", "'\r1", "a=1", "", "", 1000, "Rs 10"]
+        "'=1",
+        "'+1",
+        "'-1",
+        "'@1",
+        "'\r1",
+        "a=1",
+        "",
+        "",
+        1000,
+        "Rs 10",
+    ]
 
 
 def test_a_huge_filter_is_cut_at_the_limit_newest_first(world):
@@ -224,8 +271,10 @@ def test_a_huge_filter_is_cut_at_the_limit_newest_first(world):
 
 
 def test_the_file_name_carries_no_user_text(world):
-    assert ap.csv_filename(PaymentFilter(status="completed", query="../../etc"), world.now()) == \
-        "payments-completed-search-2026-01-15.csv"
+    assert (
+        ap.csv_filename(PaymentFilter(status="completed", query="../../etc"), world.now())
+        == "payments-completed-search-2026-01-15.csv"
+    )
     assert ap.csv_filename(PaymentFilter(), world.now()) == "payments-all-2026-01-15.csv"
 
 

@@ -59,15 +59,24 @@ def add_plan(slug: str = "basic", price: int = 49_900) -> Plan:
         return plan
 
 
-def add_payment(user_id: int, plan: Plan, status: str = "pending", *, minutes: int = 0,
-                with_period: bool = False) -> Payment:
+def add_payment(
+    user_id: int, plan: Plan, status: str = "pending", *, minutes: int = 0, with_period: bool = False
+) -> Payment:
     now = utcnow() + timedelta(minutes=minutes)
     token = secrets.token_hex(6)
     with Session(get_engine(), expire_on_commit=False) as session:
         payment = Payment(
-            purchase_order_id=f"KP-{token}", user_id=user_id, plan_id=plan.id, amount_paisa=plan.price_paisa,
-            plan_name=plan.name, duration_days=30, status=status, pidx=f"pidx{token}", created_at=now,
-            updated_at=now, transaction_id=f"TXN{token}" if status in ("completed", "flagged") else None,
+            purchase_order_id=f"KP-{token}",
+            user_id=user_id,
+            plan_id=plan.id,
+            amount_paisa=plan.price_paisa,
+            plan_name=plan.name,
+            duration_days=30,
+            status=status,
+            pidx=f"pidx{token}",
+            created_at=now,
+            updated_at=now,
+            transaction_id=f"TXN{token}" if status in ("completed", "flagged") else None,
             completed_at=now if status == "completed" else None,
         )
         session.add(payment)
@@ -81,16 +90,43 @@ def add_payment(user_id: int, plan: Plan, status: str = "pending", *, minutes: i
 def snapshot() -> dict[str, Any]:
     """Everything an admin handler could change."""
     with Session(get_engine()) as session:
+
         def dump(model: Any) -> list[dict[str, Any]]:
             key = model.user_id if model is UserProfile else model.id
             return [row.model_dump() for row in session.exec(select(model).order_by(key)).all()]
-        return {"plans": dump(Plan), "payments": dump(Payment), "periods": dump(SubscriptionPeriod),
-                "events": dump(PaymentEvent), "profiles": dump(UserProfile)}
+
+        return {
+            "plans": dump(Plan),
+            "payments": dump(Payment),
+            "periods": dump(SubscriptionPeriod),
+            "events": dump(PaymentEvent),
+            "profiles": dump(UserProfile),
+        }
 
 
-PUBLIC_VARS = ("loaded", "figures", "rows", "total", "page", "pages", "status_filter", "search_text", "search_key",
-               "detail", "detail_open", "busy", "notice", "error_message", "detail_notice", "detail_error",
-               "manual_notice", "manual_error", "manual_key", "dialog_error", "dialog_key")
+PUBLIC_VARS = (
+    "loaded",
+    "figures",
+    "rows",
+    "total",
+    "page",
+    "pages",
+    "status_filter",
+    "search_text",
+    "search_key",
+    "detail",
+    "detail_open",
+    "busy",
+    "notice",
+    "error_message",
+    "detail_notice",
+    "detail_error",
+    "manual_notice",
+    "manual_error",
+    "manual_key",
+    "dialog_error",
+    "dialog_key",
+)
 
 
 def public_vars(state: AdminPaymentsState) -> dict[str, Any]:
@@ -114,9 +150,14 @@ def khalti_api(app_db) -> Iterator[respx.MockRouter]:
 
 
 def lookup_body(payment: Payment, status: str, amount: int | None = None) -> dict[str, Any]:
-    return {"pidx": payment.pidx, "total_amount": payment.amount_paisa if amount is None else amount,
-            "status": status, "transaction_id": payment.transaction_id or f"TXN{payment.pidx}", "fee": 0,
-            "refunded": status == "Refunded"}
+    return {
+        "pidx": payment.pidx,
+        "total_amount": payment.amount_paisa if amount is None else amount,
+        "status": status,
+        "transaction_id": payment.transaction_id or f"TXN{payment.pidx}",
+        "fee": 0,
+        "refunded": status == "Refunded",
+    }
 
 
 def var_value(event: Any, name: str) -> Any:
@@ -158,8 +199,11 @@ def _signed_out_elsewhere() -> int | None:
     return user_id  # its sessions are deleted once the tab is open, below
 
 
-@pytest.mark.parametrize("who", [signed_out, plain_user, demoted_admin, _signed_out_elsewhere],
-                         ids=["signed-out", "user", "demoted", "session-ended"])
+@pytest.mark.parametrize(
+    "who",
+    [signed_out, plain_user, demoted_admin, _signed_out_elsewhere],
+    ids=["signed-out", "user", "demoted", "session-ended"],
+)
 @pytest.mark.parametrize("handler", sorted(HANDLERS))
 async def test_non_admins_are_refused_by_every_handler_and_nothing_changes(app_db, khalti_api, who, handler: str):
     plan = add_plan()
@@ -299,8 +343,15 @@ async def test_detail_opens_with_the_audit_trail_and_closes(app_db):
     plan = add_plan()
     payment = add_payment(new_user("detail_user"), plan, "completed", with_period=True)
     with Session(app_db) as session:
-        session.add(PaymentEvent(payment_id=payment.id, source="return", kind="lookup", detail="Completed",
-                                 khalti_response={"status": "Completed"}))
+        session.add(
+            PaymentEvent(
+                payment_id=payment.id,
+                source="return",
+                kind="lookup",
+                detail="Completed",
+                khalti_response={"status": "Completed"},
+            )
+        )
         session.commit()
     tab, state = await admin_page(make_admin())
 
@@ -385,8 +436,9 @@ async def test_a_refund_without_a_reason_keeps_the_dialog_open_and_asks_nothing_
 async def test_a_refused_refund_shows_why_and_changes_nothing(app_db, khalti_api):
     plan = add_plan()
     payment = add_payment(new_user(), plan, "completed", with_period=True)
-    khalti_api.routes["refund"].respond(400, json={"detail": "Transaction cannot be refunded: its status is Refunded.",
-                                                   "error_key": "validation_error"})
+    khalti_api.routes["refund"].respond(
+        400, json={"detail": "Transaction cannot be refunded: its status is Refunded.", "error_key": "validation_error"}
+    )
     tab, state = await admin_page(make_admin())
     await tab.run(state, "open_detail", payment.id)
     with Session(app_db) as session:
@@ -473,8 +525,9 @@ async def test_grant_extend_and_revoke_by_hand(app_db):
     user = new_user("manual_target")
     tab, state = await admin_page(admin)
 
-    await tab.run(state, "manual_action", {"action": "grant", "user": "manual_target", "days": "10",
-                                           "reason": "partner"})
+    await tab.run(
+        state, "manual_action", {"action": "grant", "user": "manual_target", "days": "10", "reason": "partner"}
+    )
     assert state.manual_notice.startswith("Granted manual_target's access by 10 days")
     assert state.figures.active == 1
     key = state.manual_key
@@ -489,7 +542,10 @@ async def test_grant_extend_and_revoke_by_hand(app_db):
     with Session(app_db) as session:
         events = session.exec(select(PaymentEvent).order_by(PaymentEvent.id)).all()
     assert [(e.kind, e.actor_user_id, e.user_id) for e in events] == [
-        ("grant", admin, user), ("extend", admin, user), ("revoke", admin, user)]
+        ("grant", admin, user),
+        ("extend", admin, user),
+        ("revoke", admin, user),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -536,7 +592,14 @@ def test_the_page_and_the_admin_nav_build():
     from khalti_portal.pages import admin_payments as page
 
     rendered = str(page.admin_payments().render())
-    for element_id in ("admin-figures", "figure-revenue", "payment-status-filter", "payments-csv", "manual-access",
-                       "admin-nav-payments", "admin-nav-plans"):
+    for element_id in (
+        "admin-figures",
+        "figure-revenue",
+        "payment-status-filter",
+        "payments-csv",
+        "manual-access",
+        "admin-nav-payments",
+        "admin-nav-plans",
+    ):
         assert element_id in rendered, element_id
     assert "admin-nav-payments" in str(admin_nav("/admin/plans").render())

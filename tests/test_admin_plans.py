@@ -59,14 +59,24 @@ def add_paid_period(engine, user_id: int, plan_id: int, amount: int = 49_900) ->
     """A completed payment and the period it bought, starting now."""
     now = utcnow()
     with Session(engine) as session:
-        payment = Payment(purchase_order_id=f"KP-{secrets.token_hex(6)}", user_id=user_id, plan_id=plan_id,
-                          amount_paisa=amount, plan_name="Basic", duration_days=30,
-                          status=PaymentStatus.COMPLETED.value, pidx=f"pidx_{secrets.token_hex(6)}",
-                          created_at=now, updated_at=now, completed_at=now)
+        payment = Payment(
+            purchase_order_id=f"KP-{secrets.token_hex(6)}",
+            user_id=user_id,
+            plan_id=plan_id,
+            amount_paisa=amount,
+            plan_name="Basic",
+            duration_days=30,
+            status=PaymentStatus.COMPLETED.value,
+            pidx=f"pidx_{secrets.token_hex(6)}",
+            created_at=now,
+            updated_at=now,
+            completed_at=now,
+        )
         session.add(payment)
         session.flush()
-        period = grant_period(session, user_id=user_id, plan_id=plan_id, payment_id=payment.id, duration_days=30,
-                              now=now)
+        period = grant_period(
+            session, user_id=user_id, plan_id=plan_id, payment_id=payment.id, duration_days=30, now=now
+        )
         session.commit()
         return int(payment.id), int(period.id)
 
@@ -74,16 +84,34 @@ def add_paid_period(engine, user_id: int, plan_id: int, amount: int = 49_900) ->
 def snapshot(engine) -> dict[str, Any]:
     """Everything an admin handler could change."""
     with Session(engine) as session:
+
         def dump(model: Any) -> list[dict[str, Any]]:
             return [row.model_dump() for row in session.exec(select(model).order_by(model.id)).all()]
-        return {"plans": dump(Plan), "events": dump(PaymentEvent), "payments": dump(Payment),
-                "periods": dump(SubscriptionPeriod)}
+
+        return {
+            "plans": dump(Plan),
+            "events": dump(PaymentEvent),
+            "payments": dump(Payment),
+            "periods": dump(SubscriptionPeriod),
+        }
 
 
 def public_vars(state: AdminPlansState) -> dict[str, Any]:
-    return {name: getattr(state, name) for name in (
-        "rows", "loaded", "editing_id", "editing_name", "draft", "form_key", "form_errors", "form_message",
-        "notice", "error_message")}
+    return {
+        name: getattr(state, name)
+        for name in (
+            "rows",
+            "loaded",
+            "editing_id",
+            "editing_name",
+            "draft",
+            "form_key",
+            "form_errors",
+            "form_message",
+            "notice",
+            "error_message",
+        )
+    }
 
 
 async def admin_page(user_id: int) -> tuple[StateDriver, AdminPlansState]:
@@ -124,8 +152,7 @@ async def test_non_admins_are_refused_by_every_handler_and_nothing_changes(app_d
     state = tab.state(AdminPlansState, URL)
     if editing:
         state.editing_id = active_id  # as if an edit had been opened: save would update, not create
-    args = tuple((archived_id if handler == "restore" else active_id) if a == "PLAN" else a
-                 for a in HANDLERS[handler])
+    args = tuple((archived_id if handler == "restore" else active_id) if a == "PLAN" else a for a in HANDLERS[handler])
     db_before, vars_before = snapshot(app_db), public_vars(state)
 
     events = await tab.run(state, handler, *args)
@@ -301,8 +328,9 @@ async def test_subscribers_in_grace_still_count(app_db):
     user = new_user()
     with Session(app_db) as session:
         ended = utcnow() - timedelta(days=1)
-        session.add(SubscriptionPeriod(user_id=user, plan_id=plan_id, starts_at=ended - timedelta(days=30),
-                                       ends_at=ended))
+        session.add(
+            SubscriptionPeriod(user_id=user, plan_id=plan_id, starts_at=ended - timedelta(days=30), ends_at=ended)
+        )
         session.commit()
     _tab, state = await admin_page(make_admin())
     assert state.rows[0].subscribers == 1

@@ -18,8 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def cli(db_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REFLEX_DB_URL": db_url, "KHALTI_PORTAL_DOTENV": "0"}
-    return subprocess.run([sys.executable, "-m", "khalti_portal", *args], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "khalti_portal", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def fresh_db(tmp_path: Path) -> str:
@@ -74,8 +81,14 @@ def test_seed_plans_only_when_the_catalog_is_empty(tmp_path: Path) -> None:
 def test_a_bad_setting_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "KHALTI_SECRET_KEY": "live_secret_key_x", "KHALTI_PORTAL_DOTENV": "0"}
     env.pop("KHALTI_ENV", None)
-    out = subprocess.run([sys.executable, "-m", "khalti_portal", "seed-plans"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "khalti_portal", "seed-plans"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2
     assert out.stderr.startswith("configuration error: KHALTI_SECRET_KEY is set but KHALTI_ENV is not")
     assert "live_secret_key_x" not in out.stderr
@@ -86,7 +99,12 @@ def test_check_port_says_a_busy_port_is_busy() -> None:
         sock.bind(("0.0.0.0", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        out = subprocess.run([sys.executable, "-m", "khalti_portal", "check-port", str(port)], cwd=ROOT,
-                             capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-m", "khalti_portal", "check-port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert out.returncode == 1
     assert f"Port {port} is busy" in out.stderr

@@ -28,7 +28,9 @@ def test_defaults_run_on_the_emulator() -> None:
 
 
 def test_sandbox_and_live_take_their_hosts() -> None:
-    assert load_settings({"KHALTI_ENV": "sandbox", "KHALTI_SECRET_KEY": "k"}).khalti_base_url == "https://dev.khalti.com/"
+    assert (
+        load_settings({"KHALTI_ENV": "sandbox", "KHALTI_SECRET_KEY": "k"}).khalti_base_url == "https://dev.khalti.com/"
+    )
     live = load_settings({"KHALTI_ENV": "LIVE", "KHALTI_SECRET_KEY": "k", "KHALTI_BASE_URL": "https://proxy.example/x"})
     assert (live.khalti_env, live.khalti_base_url) == ("live", "https://proxy.example/x/")
 

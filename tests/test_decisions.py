@@ -41,16 +41,19 @@ def flagged(world, plan, user_id: int | None = None) -> Payment:
 
 def snapshot(world) -> dict[str, Any]:
     with Session(world.engine) as session:
+
         def dump(model):
             return [r.model_dump() for r in session.exec(select(model).order_by(model.id)).all()]
+
         return {"payments": dump(Payment), "periods": dump(SubscriptionPeriod), "events": dump(PaymentEvent)}
 
 
 def paid_period(world, user_id: int, plan, days: int = 30) -> SubscriptionPeriod:
     payment = world.payment(user_id=user_id, plan=plan, status=PaymentStatus.COMPLETED)
     with Session(world.engine, expire_on_commit=False) as session:
-        period = grant_period(session, user_id=user_id, plan_id=plan.id, payment_id=payment.id, duration_days=days,
-                              now=world.now())
+        period = grant_period(
+            session, user_id=user_id, plan_id=plan.id, payment_id=payment.id, duration_days=days, now=world.now()
+        )
         session.commit()
         return period
 
@@ -91,9 +94,9 @@ async def test_two_admins_accepting_at_once_grant_exactly_once(world, plan):
     payment = flagged(world, plan)
     admins = [world.user() for _ in range(6)]
 
-    outcomes = await asyncio.gather(*[
-        asyncio.to_thread(grant_flagged, payment.id, actor_user_id=a, reason=REASON, deps=world.deps) for a in admins
-    ])
+    outcomes = await asyncio.gather(
+        *[asyncio.to_thread(grant_flagged, payment.id, actor_user_id=a, reason=REASON, deps=world.deps) for a in admins]
+    )
 
     assert sum(o.ok for o in outcomes) == 1
     assert len(world.rows(SubscriptionPeriod)) == 1
@@ -194,12 +197,16 @@ def test_grant_gives_n_days_from_now_without_a_payment(world):
     assert outcome.message.startswith("Granted newbie's access by 14 days")
     [period] = world.rows(SubscriptionPeriod)
     assert (period.starts_at, period.ends_at) == (world.now(), world.now() + 14 * DAY)
-    assert (period.payment_id, period.plan_id, period.granted_by, period.note) == (None, None, admin,
-                                                                                     "partner account")
+    assert (period.payment_id, period.plan_id, period.granted_by, period.note) == (None, None, admin, "partner account")
     assert summary(user, deps=world.deps).plan_name == "Subscription"
     [event] = world.rows(PaymentEvent)
     assert (event.kind, event.source, event.actor_user_id, event.user_id, event.payment_id) == (
-        "grant", "admin", admin, user, None)
+        "grant",
+        "admin",
+        admin,
+        user,
+        None,
+    )
     assert "14 days" in event.detail and "partner account" in event.detail and f"#{period.id}" in event.detail
 
 
@@ -278,8 +285,14 @@ def test_revoke_leaves_long_ended_periods_alone_and_refuses_when_there_is_no_acc
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("alice", "alice"), ("  alice ", "alice"), ("#ALICE_ID", "alice"), ("ALICE_ID", "alice"), ("ALICE", "alice"),
-     ("4242", "4242")],
+    [
+        ("alice", "alice"),
+        ("  alice ", "alice"),
+        ("#ALICE_ID", "alice"),
+        ("ALICE_ID", "alice"),
+        ("ALICE", "alice"),
+        ("4242", "4242"),
+    ],
 )
 def test_users_are_found_by_name_or_id(world, who, expected):
     alice = world.user("alice")

@@ -40,8 +40,9 @@ def emulator(app_db, monkeypatch):
     api = build_api(settings)
 
     def factory_for(s: Settings):
-        return lambda: KhaltiClient(secret_key=s.khalti_secret_key, base_url=s.khalti_base_url,
-                                    transport=httpx.ASGITransport(app=api))
+        return lambda: KhaltiClient(
+            secret_key=s.khalti_secret_key, base_url=s.khalti_base_url, transport=httpx.ASGITransport(app=api)
+        )
 
     monkeypatch.setattr(billing_deps, "khalti_factory_for", factory_for)
     monkeypatch.setattr(payment_return, "RECHECK_FOR_SECONDS", 0.0)
@@ -53,8 +54,9 @@ def emulator(app_db, monkeypatch):
 
 async def sign_up(tab: StateDriver, username: str) -> None:
     state = tab.state(RegisterState, "/register")
-    await tab.run(state, "submit", {"username": username, "password": "long enough pw",
-                                    "confirm_password": "long enough pw"})
+    await tab.run(
+        state, "submit", {"username": username, "password": "long enough pw", "confirm_password": "long enough pw"}
+    )
     assert state.error_message == ""
     tab.token = state.session_token
 

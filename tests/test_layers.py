@@ -31,11 +31,26 @@ def layer_files(layer: str) -> list[Path]:
 FORBIDDEN = {
     # layer: module prefixes it must never import
     "billing": ("khalti_portal.states", "khalti_portal.pages", "khalti_portal.components", "reflex"),
-    "khalti": ("khalti_portal.billing", "khalti_portal.db", "khalti_portal.states", "khalti_portal.pages",
-               "khalti_portal.config", "khalti_portal.sandbox", "reflex", "sqlmodel"),
+    "khalti": (
+        "khalti_portal.billing",
+        "khalti_portal.db",
+        "khalti_portal.states",
+        "khalti_portal.pages",
+        "khalti_portal.config",
+        "khalti_portal.sandbox",
+        "reflex",
+        "sqlmodel",
+    ),
     "pages": ("khalti_portal.khalti", "khalti_portal.billing", "khalti_portal.db"),
-    "sandbox": ("khalti_portal.billing", "khalti_portal.db", "khalti_portal.states", "khalti_portal.pages",
-                "khalti_portal.khalti", "reflex", "sqlmodel"),
+    "sandbox": (
+        "khalti_portal.billing",
+        "khalti_portal.db",
+        "khalti_portal.states",
+        "khalti_portal.pages",
+        "khalti_portal.khalti",
+        "reflex",
+        "sqlmodel",
+    ),
 }
 
 

@@ -9,11 +9,14 @@ from khalti_portal.components import layout
 from khalti_portal.config import load_settings
 
 
-@pytest.mark.parametrize(("env", "banner"), [
-    ({}, True),
-    ({"KHALTI_ENV": "sandbox", "KHALTI_SECRET_KEY": "k"}, False),
-    ({"KHALTI_ENV": "live", "KHALTI_SECRET_KEY": "k"}, False),
-])
+@pytest.mark.parametrize(
+    ("env", "banner"),
+    [
+        ({}, True),
+        ({"KHALTI_ENV": "sandbox", "KHALTI_SECRET_KEY": "k"}, False),
+        ({"KHALTI_ENV": "live", "KHALTI_SECRET_KEY": "k"}, False),
+    ],
+)
 def test_emulator_banner_only_in_emulator_mode(monkeypatch, env: dict[str, str], banner: bool) -> None:
     monkeypatch.setattr(layout, "get_settings", lambda: load_settings(env))
     rendered = str(layout.layout(rx.text("page body")))  # the JSX the page compiles to

@@ -51,10 +51,13 @@ def test_migrations_on_postgresql(pg_empty_engine: Engine) -> None:
     assert_migrations_match_models(pg_empty_engine)
     with pg_empty_engine.connect() as conn:
         # The UTC column type is timestamptz on PostgreSQL.
-        kind = conn.execute(text(
-            "SELECT data_type FROM information_schema.columns WHERE table_name='payment' AND column_name='created_at'"
-            " AND table_schema = current_schema()"
-        )).scalar_one()
+        kind = conn.execute(
+            text(
+                "SELECT data_type FROM information_schema.columns"
+                " WHERE table_name='payment' AND column_name='created_at'"
+                " AND table_schema = current_schema()"
+            )
+        ).scalar_one()
     assert kind == "timestamp with time zone"
 
 

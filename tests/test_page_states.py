@@ -35,17 +35,23 @@ def no_recheck_wait(monkeypatch):
 
 def add_pending_payment(user_id: int, plan: Plan, pidx: str) -> Payment:
     with Session(get_engine(), expire_on_commit=False) as s:
-        payment = Payment(purchase_order_id=f"KP-{pidx}", user_id=user_id, plan_id=plan.id,
-                          amount_paisa=plan.price_paisa, plan_name=plan.name, duration_days=plan.duration_days,
-                          status="pending", pidx=pidx)
+        payment = Payment(
+            purchase_order_id=f"KP-{pidx}",
+            user_id=user_id,
+            plan_id=plan.id,
+            amount_paisa=plan.price_paisa,
+            plan_name=plan.name,
+            duration_days=plan.duration_days,
+            status="pending",
+            pidx=pidx,
+        )
         s.add(payment)
         s.commit()
         return payment
 
 
 def lookup_body(pidx: str, status: str, amount: int, txn: str | None = None) -> dict:
-    return {"pidx": pidx, "total_amount": amount, "status": status, "transaction_id": txn, "fee": 0,
-            "refunded": False}
+    return {"pidx": pidx, "total_amount": amount, "status": status, "transaction_id": txn, "fee": 0, "refunded": False}
 
 
 def rows(model) -> list:
@@ -57,11 +63,15 @@ async def test_forged_completed_return_grants_nothing(app_db, khalti_api) -> Non
     owner = new_user("owner1")
     plan = add_plan()
     add_pending_payment(owner, plan, "pidxForged0000000000001")
-    khalti_api.post("api/v2/epayment/lookup/").respond(200, json=lookup_body("pidxForged0000000000001", "Initiated",
-                                                                            plan.price_paisa))
+    khalti_api.post("api/v2/epayment/lookup/").respond(
+        200, json=lookup_body("pidxForged0000000000001", "Initiated", plan.price_paisa)
+    )
     tab = StateDriver(user_id=owner)
-    state = tab.state(PaymentReturnState, "/payment/return?pidx=pidxForged0000000000001&status=Completed"
-                      f"&amount={plan.price_paisa}&total_amount={plan.price_paisa}&transaction_id=FAKE")
+    state = tab.state(
+        PaymentReturnState,
+        "/payment/return?pidx=pidxForged0000000000001&status=Completed"
+        f"&amount={plan.price_paisa}&total_amount={plan.price_paisa}&transaction_id=FAKE",
+    )
     await tab.run(state, "load")
     assert state.status == "pending"
     assert rows(SubscriptionPeriod) == []
@@ -74,7 +84,8 @@ async def test_another_users_pidx_is_not_found_but_still_applied_to_its_owner(ap
     plan = add_plan()
     add_pending_payment(owner, plan, "pidxOwned00000000000002")
     khalti_api.post("api/v2/epayment/lookup/").respond(
-        200, json=lookup_body("pidxOwned00000000000002", "Completed", plan.price_paisa, "txn2"))
+        200, json=lookup_body("pidxOwned00000000000002", "Completed", plan.price_paisa, "txn2")
+    )
     tab = StateDriver(user_id=stranger)
     state = tab.state(PaymentReturnState, "/payment/return?pidx=pidxOwned00000000000002")
     await tab.run(state, "load")
@@ -84,8 +95,9 @@ async def test_another_users_pidx_is_not_found_but_still_applied_to_its_owner(ap
     assert [(p.user_id, p.payment_id is not None) for p in periods] == [(owner, True)]
 
 
-@pytest.mark.parametrize("query", ["", "?pidx=", "?pidx=unknownPidx000000000000", "?pidx=%3Cscript%3E",
-                                   "?message=Payment%20failed"])
+@pytest.mark.parametrize(
+    "query", ["", "?pidx=", "?pidx=unknownPidx000000000000", "?pidx=%3Cscript%3E", "?message=Payment%20failed"]
+)
 async def test_missing_unknown_or_malformed_pidx_is_not_found(app_db, khalti_api, query: str) -> None:
     user = new_user("someone3")
     tab = StateDriver(user_id=user)
@@ -100,7 +112,8 @@ async def test_owner_sees_completed_with_expiry_and_reference(app_db, khalti_api
     plan = add_plan()
     add_pending_payment(owner, plan, "pidxPaid000000000000004")
     khalti_api.post("api/v2/epayment/lookup/").respond(
-        200, json=lookup_body("pidxPaid000000000000004", "Completed", plan.price_paisa, "txn4"))
+        200, json=lookup_body("pidxPaid000000000000004", "Completed", plan.price_paisa, "txn4")
+    )
     tab = StateDriver(user_id=owner)
     state = tab.state(PaymentReturnState, "/payment/return?pidx=pidxPaid000000000000004&status=Completed")
     await tab.run(state, "load")
@@ -119,7 +132,8 @@ async def test_signed_out_return_still_applies_and_links_back_to_the_full_url(ap
     plan = add_plan()
     add_pending_payment(owner, plan, "pidxAnon000000000000005")
     khalti_api.post("api/v2/epayment/lookup/").respond(
-        200, json=lookup_body("pidxAnon000000000000005", "Completed", plan.price_paisa, "txn5"))
+        200, json=lookup_body("pidxAnon000000000000005", "Completed", plan.price_paisa, "txn5")
+    )
     tab = StateDriver()
     url = "/payment/return?pidx=pidxAnon000000000000005&status=Completed"
     state = tab.state(PaymentReturnState, url)
@@ -151,9 +165,15 @@ async def test_signed_out_callers_of_page_handlers_are_sent_to_sign_in_and_nothi
 async def test_checkout_sends_the_tab_to_khalti_once_for_a_double_click(app_db, khalti_api) -> None:
     user = new_user("buyer6")
     plan = add_plan("standard", 129_950, 90)
-    khalti_api.post("api/v2/epayment/initiate/").respond(200, json={
-        "pidx": "pidxNew0000000000000006", "payment_url": "https://test-pay.khalti.com/?pidx=pidxNew0000000000000006",
-        "expires_at": "2030-01-01T10:00:00+05:45", "expires_in": 3600})
+    khalti_api.post("api/v2/epayment/initiate/").respond(
+        200,
+        json={
+            "pidx": "pidxNew0000000000000006",
+            "payment_url": "https://test-pay.khalti.com/?pidx=pidxNew0000000000000006",
+            "expires_at": "2030-01-01T10:00:00+05:45",
+            "expires_in": 3600,
+        },
+    )
     tab = StateDriver(user_id=user)
     state = tab.state(CheckoutState, "/checkout/standard", route="/checkout/[plan]")
     await tab.run(state, "load")
@@ -169,13 +189,17 @@ async def test_checkout_sends_the_tab_to_khalti_once_for_a_double_click(app_db, 
     assert khalti_api.routes[0].call_count == 1
 
 
-@pytest.mark.parametrize(("status_code", "body", "words"), [
-    (401, {"detail": "Invalid token.", "status_code": 401}, "not available"),
-    (503, "<html>down</html>", "not responding"),
-    (400, {"amount": ["A valid integer is required."], "error_key": "validation_error"}, "could not accept"),
-])
-async def test_each_khalti_error_gives_a_specific_message_without_the_body(app_db, khalti_api, status_code, body,
-                                                                           words) -> None:
+@pytest.mark.parametrize(
+    ("status_code", "body", "words"),
+    [
+        (401, {"detail": "Invalid token.", "status_code": 401}, "not available"),
+        (503, "<html>down</html>", "not responding"),
+        (400, {"amount": ["A valid integer is required."], "error_key": "validation_error"}, "could not accept"),
+    ],
+)
+async def test_each_khalti_error_gives_a_specific_message_without_the_body(
+    app_db, khalti_api, status_code, body, words
+) -> None:
     user = new_user("buyer7")
     add_plan()
     route = khalti_api.post("api/v2/epayment/initiate/")
@@ -218,6 +242,7 @@ async def test_catalog_lists_active_plans_in_order_and_marks_the_subscribers_pla
     with Session(get_engine()) as s:
         now = utcnow()
         from datetime import timedelta
+
         s.add(SubscriptionPeriod(user_id=user, plan_id=basic.id, starts_at=now, ends_at=now + timedelta(days=3)))
         s.commit()
     tab = StateDriver(user_id=user)
@@ -232,7 +257,8 @@ async def test_dashboard_rechecks_pending_payments_on_load(app_db, khalti_api) -
     plan = add_plan()
     add_pending_payment(user, plan, "pidxDash000000000000010")
     khalti_api.post("api/v2/epayment/lookup/").respond(
-        200, json=lookup_body("pidxDash000000000000010", "Completed", plan.price_paisa, "txn10"))
+        200, json=lookup_body("pidxDash000000000000010", "Completed", plan.price_paisa, "txn10")
+    )
     tab = StateDriver(user_id=user)
     state = tab.state(DashboardState, "/dashboard")
     await tab.run(state, "load")
@@ -272,7 +298,8 @@ async def test_pending_rechecks_at_2s_doubling_to_30s_until_it_completes(app_db,
     plan = add_plan()
     add_pending_payment(owner, plan, "pidxSlow000000000000011")
     answers = [lookup_body("pidxSlow000000000000011", "Pending", plan.price_paisa)] * 6 + [
-        lookup_body("pidxSlow000000000000011", "Completed", plan.price_paisa, "txn11")]
+        lookup_body("pidxSlow000000000000011", "Completed", plan.price_paisa, "txn11")
+    ]
     khalti_api.post("api/v2/epayment/lookup/").mock(side_effect=[httpx.Response(200, json=a) for a in answers])
     tab = StateDriver(user_id=owner)
     state = tab.state(PaymentReturnState, "/payment/return?pidx=pidxSlow000000000000011")
@@ -287,7 +314,8 @@ async def test_pending_stops_rechecking_after_five_minutes(app_db, khalti_api, f
     plan = add_plan()
     add_pending_payment(owner, plan, "pidxStuck00000000000012")
     route = khalti_api.post("api/v2/epayment/lookup/").respond(
-        200, json=lookup_body("pidxStuck00000000000012", "Pending", plan.price_paisa))
+        200, json=lookup_body("pidxStuck00000000000012", "Pending", plan.price_paisa)
+    )
     tab = StateDriver(user_id=owner)
     state = tab.state(PaymentReturnState, "/payment/return?pidx=pidxStuck00000000000012")
     await tab.run(state, "load")

@@ -43,8 +43,13 @@ def errors_of(result: object) -> dict[str, str]:
 def test_a_good_form_is_read_exactly():
     values = validate(form())
     assert values == PlanValues(
-        slug="gold-yearly", name="Gold", price_paisa=129_950, duration_days=365,
-        features=("Full access", "Phone support"), description="A year of everything.", sort_order=40,
+        slug="gold-yearly",
+        name="Gold",
+        price_paisa=129_950,
+        duration_days=365,
+        features=("Full access", "Phone support"),
+        description="A year of everything.",
+        sort_order=40,
     )
     assert isinstance(values.price_paisa, int)
 
@@ -183,10 +188,24 @@ def test_anything_under_rs_10_is_refused(paisa: int):
     assert set(fields) == {"price"}
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (3, 3), ("3", 3), (0, None), (-1, None), (True, None), (3.0, None), ("3.0", None), ("abc", None),
-    ("", None), (None, None), (2**31, None), ("\u0663", None), ([3], None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (3, 3),
+        ("3", 3),
+        (0, None),
+        (-1, None),
+        (True, None),
+        (3.0, None),
+        ("3.0", None),
+        ("abc", None),
+        ("", None),
+        (None, None),
+        (2**31, None),
+        ("\u0663", None),
+        ([3], None),
+    ],
+)
 def test_plan_ids_from_the_browser_are_checked(value: object, expected: int | None):
     assert plan_admin.plan_id_of(value) == expected
 
@@ -241,14 +260,19 @@ def test_editing_a_price_leaves_payments_and_periods_as_bought(world):
     plan = world.plan("basic", price_paisa=49_900, duration_days=30)
     payment = world.payment(user_id=buyer, plan=plan, status=PaymentStatus.COMPLETED)
     with Session(world.engine) as session:
-        period = grant_period(session, user_id=buyer, plan_id=plan.id, payment_id=payment.id, duration_days=30,
-                              now=world.now())
+        period = grant_period(
+            session, user_id=buyer, plan_id=plan.id, payment_id=payment.id, duration_days=30, now=world.now()
+        )
         session.commit()
         period_id = period.id
     payment_before, period_before = world.get(Payment, payment.id), world.get(SubscriptionPeriod, period_id)
 
-    result = plan_admin.update_plan(plan.id, form(slug="basic", name="Basic Monthly", price="599", duration="60"),
-                                    actor_user_id=admin, deps=world.deps)
+    result = plan_admin.update_plan(
+        plan.id,
+        form(slug="basic", name="Basic Monthly", price="599", duration="60"),
+        actor_user_id=admin,
+        deps=world.deps,
+    )
 
     assert isinstance(result, Plan) and result.price_paisa == 59_900 and result.duration_days == 60
     assert get_plan("basic", deps=world.deps).price_paisa == 59_900
@@ -300,8 +324,15 @@ def test_a_plan_with_payments_cannot_be_deleted(world):
 def test_a_plan_with_a_granted_period_cannot_be_deleted(world):
     plan = world.plan("basic")
     with Session(world.engine) as session:
-        grant_period(session, user_id=world.user(), plan_id=plan.id, payment_id=None, duration_days=5,
-                     now=world.now(), note="goodwill")
+        grant_period(
+            session,
+            user_id=world.user(),
+            plan_id=plan.id,
+            payment_id=None,
+            duration_days=5,
+            now=world.now(),
+            note="goodwill",
+        )
         session.commit()
     result = plan_admin.delete_plan(plan.id, deps=world.deps)
     assert isinstance(result, PlanErrors) and "subscription period" in result.message
@@ -346,28 +377,36 @@ def test_active_subscribers_are_counted_on_the_plan_of_their_current_period(worl
     def period(user: int, plan: Plan | None, start_days_ago: float, days: int, *, revoked: bool = False) -> None:
         with Session(world.engine) as session:
             starts = now - timedelta(days=start_days_ago)
-            session.add(SubscriptionPeriod(
-                user_id=user, plan_id=plan.id if plan else None, starts_at=starts,
-                ends_at=starts + timedelta(days=days), revoked_at=now if revoked else None, created_at=now,
-            ))
+            session.add(
+                SubscriptionPeriod(
+                    user_id=user,
+                    plan_id=plan.id if plan else None,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(days=days),
+                    revoked_at=now if revoked else None,
+                    created_at=now,
+                )
+            )
             session.commit()
 
     active, grace, expired, renewed, revoked, granted, upgraded = (world.user() for _ in range(7))
-    period(active, basic, 10, 30)                   # running on basic
-    period(grace, standard, 32, 30)                 # ended 2 days ago: grace (3 days) on standard
-    period(expired, basic, 40, 30)                  # ended 10 days ago: no access
-    period(renewed, basic, 5, 30)                   # running on basic...
-    period(renewed, standard, -25, 90)              # ...with standard already paid for later
-    period(revoked, premium, 1, 30, revoked=True)   # refunded: no access
-    period(granted, None, 1, 7)                     # an admin grant without a plan
-    period(upgraded, basic, 40, 30)                 # basic ended, then...
-    period(upgraded, premium, 10, 365)              # ...premium running now
+    period(active, basic, 10, 30)  # running on basic
+    period(grace, standard, 32, 30)  # ended 2 days ago: grace (3 days) on standard
+    period(expired, basic, 40, 30)  # ended 10 days ago: no access
+    period(renewed, basic, 5, 30)  # running on basic...
+    period(renewed, standard, -25, 90)  # ...with standard already paid for later
+    period(revoked, premium, 1, 30, revoked=True)  # refunded: no access
+    period(granted, None, 1, 7)  # an admin grant without a plan
+    period(upgraded, basic, 40, 30)  # basic ended, then...
+    period(upgraded, premium, 10, 365)  # ...premium running now
 
     rows = {r.slug: r.active_subscribers for r in plan_admin.list_plans_for_admin(now, deps=world.deps)}
     assert rows == {"basic": 2, "standard": 1, "premium": 1}
     # Past the grace: the standard subscriber no longer counts.
-    later = {r.slug: r.active_subscribers
-             for r in plan_admin.list_plans_for_admin(now + timedelta(days=1, seconds=1), deps=world.deps)}
+    later = {
+        r.slug: r.active_subscribers
+        for r in plan_admin.list_plans_for_admin(now + timedelta(days=1, seconds=1), deps=world.deps)
+    }
     assert later["standard"] == 0
 
 

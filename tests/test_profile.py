@@ -20,26 +20,36 @@ async def test_a_saved_profile_goes_to_khalti_as_customer_info(app_db) -> None:
     tab = StateDriver(user_id=user)
     state = tab.state(ProfileState, "/profile")
     await tab.run(state, "load")
-    await tab.run(state, "save", {"display_name": " Sita Sharma ", "email": "sita@example.com",
-                                  "phone": "980-000-0001"})
+    await tab.run(
+        state, "save", {"display_name": " Sita Sharma ", "email": "sita@example.com", "phone": "980-000-0001"}
+    )
     assert (state.errors, state.saved) == ({}, True)
     assert accounts.get_profile(user) == accounts.Profile("Sita Sharma", "sita@example.com", "9800000001")
     with respx.mock(base_url=get_settings().khalti_base_url) as khalti:
-        initiate = khalti.post("api/v2/epayment/initiate/").respond(200, json={
-            "pidx": "pidxProfile00000000001", "payment_url": "https://test-pay.khalti.com/?pidx=pidxProfile00000000001",
-            "expires_at": "2030-01-01T10:00:00+05:45", "expires_in": 3600})
+        initiate = khalti.post("api/v2/epayment/initiate/").respond(
+            200,
+            json={
+                "pidx": "pidxProfile00000000001",
+                "payment_url": "https://test-pay.khalti.com/?pidx=pidxProfile00000000001",
+                "expires_at": "2030-01-01T10:00:00+05:45",
+                "expires_in": 3600,
+            },
+        )
         checkout = tab.state(CheckoutState, "/checkout/basic", route="/checkout/[plan]")
         await tab.run(checkout, "pay")
     sent = json.loads(initiate.calls.last.request.content)
     assert sent["customer_info"] == {"name": "Sita Sharma", "email": "sita@example.com", "phone": "9800000001"}
 
 
-@pytest.mark.parametrize(("form", "field"), [
-    ({"email": "not-an-email"}, "email"),
-    ({"phone": "12345"}, "phone"),
-    ({"phone": "98000000012"}, "phone"),
-    ({"display_name": "x" * 121}, "display_name"),
-])
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"phone": "12345"}, "phone"),
+        ({"phone": "98000000012"}, "phone"),
+        ({"display_name": "x" * 121}, "display_name"),
+    ],
+)
 async def test_each_bad_field_gets_its_own_message_and_nothing_is_stored(app_db, form, field) -> None:
     user = new_user("careful")
     tab = StateDriver(user_id=user)

@@ -36,8 +36,9 @@ REASON = "customer asked for their money back"
 
 @pytest.fixture
 def emulator_settings(tmp_path) -> Settings:
-    return load_settings({"KHALTI_EMULATOR_DB": str(tmp_path / "emulator.db"), "APP_URL": "http://localhost:3000",
-                          "GRACE_DAYS": "3"})
+    return load_settings(
+        {"KHALTI_EMULATOR_DB": str(tmp_path / "emulator.db"), "APP_URL": "http://localhost:3000", "GRACE_DAYS": "3"}
+    )
 
 
 @pytest.fixture
@@ -58,8 +59,11 @@ def world(db_engine, make_world, api, emulator_settings) -> BillingWorld:
     """A BillingWorld whose Khalti is the emulator (settings in emulator mode, the client over ASGI)."""
     made = make_world(db_engine)
     made.settings = emulator_settings
-    made.deps = dataclasses.replace(made.deps, settings=emulator_settings,
-                                    khalti_factory=lambda: emulator_client(api, emulator_settings.khalti_secret_key))
+    made.deps = dataclasses.replace(
+        made.deps,
+        settings=emulator_settings,
+        khalti_factory=lambda: emulator_client(api, emulator_settings.khalti_secret_key),
+    )
     return made
 
 
@@ -281,8 +285,9 @@ def completed(world: BillingWorld, plan) -> Payment:
     with Session(world.engine, expire_on_commit=False) as session:
         stored = session.get(Payment, payment.id)
         stored.transaction_id, stored.completed_at = "TXN42", world.now()
-        grant_period(session, user_id=stored.user_id, plan_id=plan.id, payment_id=stored.id, duration_days=30,
-                     now=world.now())
+        grant_period(
+            session, user_id=stored.user_id, plan_id=plan.id, payment_id=stored.id, duration_days=30, now=world.now()
+        )
         session.commit()
     return world.get(Payment, payment.id)
 
@@ -328,8 +333,9 @@ async def test_khalti_accepts_but_its_lookup_lags_so_nothing_is_applied_yet(resp
     plan = world.plan()
     payment = completed(world, plan)
     khalti.routes["refund"].respond(200, json={"detail": "Transaction refund successful."})
-    khalti.routes["lookup"].respond(200, json=world.lookup_body(payment.pidx, "Completed", 49_900,
-                                                                transaction_id="TXN42"))
+    khalti.routes["lookup"].respond(
+        200, json=world.lookup_body(payment.pidx, "Completed", 49_900, transaction_id="TXN42")
+    )
 
     outcome = await refund_payment(payment.id, actor_user_id=world.user(), reason=REASON, deps=world.deps)
 
@@ -337,7 +343,8 @@ async def test_khalti_accepts_but_its_lookup_lags_so_nothing_is_applied_yet(resp
     assert "still says 'Completed'" in outcome.message and "Check now" in outcome.message
     assert world.get(Payment, payment.id).status == "completed"
     # Once Khalti's lookup catches up, Check now applies it.
-    khalti.routes["lookup"].respond(200, json=world.lookup_body(payment.pidx, "Refunded", 49_900,
-                                                                transaction_id="TXN42", refunded=True))
+    khalti.routes["lookup"].respond(
+        200, json=world.lookup_body(payment.pidx, "Refunded", 49_900, transaction_id="TXN42", refunded=True)
+    )
     assert (await verify_payment(payment.pidx, source="admin", deps=world.deps)).status == "refunded"
     assert world.rows(SubscriptionPeriod)[0].revoked_at is not None

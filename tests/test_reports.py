@@ -25,17 +25,35 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def add_payment(world, plan, *, amount: int, status: str, completed: str | None = None,
-                refunded: str | None = None, refunded_paisa: int = 0) -> None:
+def add_payment(
+    world,
+    plan,
+    *,
+    amount: int,
+    status: str,
+    completed: str | None = None,
+    refunded: str | None = None,
+    refunded_paisa: int = 0,
+) -> None:
     created = utc(completed or refunded or "2026-01-01T00:00Z") - timedelta(minutes=5)
     with Session(world.engine) as session:
-        session.add(Payment(
-            purchase_order_id=f"KP-{secrets.token_hex(6)}", user_id=world.user(), plan_id=plan.id,
-            amount_paisa=amount, plan_name=plan.name, duration_days=30, status=status,
-            pidx=f"pidx_{secrets.token_hex(6)}", created_at=created, updated_at=created,
-            completed_at=utc(completed) if completed else None, refunded_at=utc(refunded) if refunded else None,
-            refunded_paisa=refunded_paisa,
-        ))
+        session.add(
+            Payment(
+                purchase_order_id=f"KP-{secrets.token_hex(6)}",
+                user_id=world.user(),
+                plan_id=plan.id,
+                amount_paisa=amount,
+                plan_name=plan.name,
+                duration_days=30,
+                status=status,
+                pidx=f"pidx_{secrets.token_hex(6)}",
+                created_at=created,
+                updated_at=created,
+                completed_at=utc(completed) if completed else None,
+                refunded_at=utc(refunded) if refunded else None,
+                refunded_paisa=refunded_paisa,
+            )
+        )
         session.commit()
 
 
@@ -48,16 +66,31 @@ def ledger(world):
     # B: 31 Jan 23:55 NPT — January.
     add_payment(world, plan, amount=129_950, status="completed", completed="2026-01-31T18:10Z")
     # C: paid and refunded in February: counted, then subtracted.
-    add_payment(world, plan, amount=99_900, status="refunded", completed="2026-02-05T04:00Z",
-                refunded="2026-02-06T04:00Z", refunded_paisa=99_900)
+    add_payment(
+        world,
+        plan,
+        amount=99_900,
+        status="refunded",
+        completed="2026-02-05T04:00Z",
+        refunded="2026-02-06T04:00Z",
+        refunded_paisa=99_900,
+    )
     # D: paid in January, refunded in February: January keeps it, February subtracts it.
-    add_payment(world, plan, amount=49_900, status="refunded", completed="2026-01-20T04:00Z",
-                refunded="2026-02-02T04:00Z", refunded_paisa=49_900)
+    add_payment(
+        world,
+        plan,
+        amount=49_900,
+        status="refunded",
+        completed="2026-01-20T04:00Z",
+        refunded="2026-02-02T04:00Z",
+        refunded_paisa=49_900,
+    )
     # E: refunded before it ever completed: never revenue, so never subtracted.
     add_payment(world, plan, amount=49_900, status="refunded", refunded="2026-02-03T04:00Z", refunded_paisa=49_900)
     # F: a full refund with refunded_paisa left at 0: the amount is what went back.
-    add_payment(world, plan, amount=20_000, status="refunded", completed="2026-02-01T04:00Z",
-                refunded="2026-02-01T05:00Z")
+    add_payment(
+        world, plan, amount=20_000, status="refunded", completed="2026-02-01T04:00Z", refunded="2026-02-01T05:00Z"
+    )
     # G: 28 Feb 23:59 NPT — February. H: 1 Mar 00:00 NPT — March.
     add_payment(world, plan, amount=1_000, status="completed", completed="2026-02-28T18:14Z")
     add_payment(world, plan, amount=7_700, status="completed", completed="2026-02-28T18:15Z")
@@ -108,8 +141,9 @@ def test_pending_and_flagged_counts(ledger):
 
 def add_period(world, user_id: int, starts: datetime, ends: datetime, *, revoked: bool = False) -> None:
     with Session(world.engine) as session:
-        session.add(SubscriptionPeriod(user_id=user_id, starts_at=starts, ends_at=ends,
-                                       revoked_at=starts if revoked else None))
+        session.add(
+            SubscriptionPeriod(user_id=user_id, starts_at=starts, ends_at=ends, revoked_at=starts if revoked else None)
+        )
         session.commit()
 
 
@@ -138,5 +172,10 @@ def test_active_subscribers_include_grace_and_expiring_counts_the_next_seven_day
 
 def test_no_data_means_zeros(world):
     figures = reports.figures(FEB_10, deps=world.deps)
-    assert (figures.active_subscribers, figures.revenue_paisa, figures.expiring_soon, figures.pending,
-            figures.flagged) == (0, 0, 0, 0, 0)
+    assert (
+        figures.active_subscribers,
+        figures.revenue_paisa,
+        figures.expiring_soon,
+        figures.pending,
+        figures.flagged,
+    ) == (0, 0, 0, 0, 0)

@@ -237,14 +237,31 @@ def _add_days(kind: str, user: object, days: object, actor: int, reason: str, de
             return _refused(target)
         user_id, username = target
         # The audit row is written first: on SQLite that takes the write lock before the periods are read.
-        event = record_event(session, at=now, source=AUDIT_SOURCE, kind=kind, user_id=user_id,
-                             actor_user_id=actor, detail=f"{kind} {count} days; reason: {why}")
+        event = record_event(
+            session,
+            at=now,
+            source=AUDIT_SOURCE,
+            kind=kind,
+            user_id=user_id,
+            actor_user_id=actor,
+            detail=f"{kind} {count} days; reason: {why}",
+        )
         session.flush()
         plan_id = _latest_plan(session, user_id) if kind == "extend" else None
-        period = grant_period(session, user_id=user_id, plan_id=plan_id, payment_id=None, duration_days=count,
-                              now=now, granted_by=actor, note=why)
-        event.detail = (f"{kind}: {count} days for {username!r}, period #{period.id} "
-                        f"{period.starts_at.isoformat()} → {period.ends_at.isoformat()}; reason: {why}")
+        period = grant_period(
+            session,
+            user_id=user_id,
+            plan_id=plan_id,
+            payment_id=None,
+            duration_days=count,
+            now=now,
+            granted_by=actor,
+            note=why,
+        )
+        event.detail = (
+            f"{kind}: {count} days for {username!r}, period #{period.id} "
+            f"{period.starts_at.isoformat()} → {period.ends_at.isoformat()}; reason: {why}"
+        )
         session.add(event)
         verb = "Extended" if kind == "extend" else "Granted"
         days_text = f"{count} day{'s' if count != 1 else ''}"
@@ -279,16 +296,26 @@ def revoke_access(
         if isinstance(target, str):
             return _refused(target)
         user_id, username = target
-        event = record_event(session, at=now, source=AUDIT_SOURCE, kind="revoke", user_id=user_id,
-                             actor_user_id=actor_user_id, detail=f"revoke; reason: {why}")
+        event = record_event(
+            session,
+            at=now,
+            source=AUDIT_SOURCE,
+            kind="revoke",
+            user_id=user_id,
+            actor_user_id=actor_user_id,
+            detail=f"revoke; reason: {why}",
+        )
         session.flush()
         lock_user(session, user_id)
         # Every period still giving access, grace included; latest first, because revoking a period moves
         # the later live periods earlier, and by then there are none.
         live = session.exec(
             select(SubscriptionPeriod)
-            .where(SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None),
-                   SubscriptionPeriod.ends_at >= now - timedelta(days=deps.settings.grace_days))
+            .where(
+                SubscriptionPeriod.user_id == user_id,
+                col(SubscriptionPeriod.revoked_at).is_(None),
+                SubscriptionPeriod.ends_at >= now - timedelta(days=deps.settings.grace_days),
+            )
             .order_by(col(SubscriptionPeriod.starts_at).desc(), col(SubscriptionPeriod.id).desc())
         ).all()
         if not live:

@@ -183,10 +183,12 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
     if problem := _name_problem(name):
         errors["name"] = problem
     price, duration, features, sort_order = (
-        _price(form.price), _duration(form.duration), _features(form.features), _sort_order(form.sort_order)
+        _price(form.price),
+        _duration(form.duration),
+        _features(form.features),
+        _sort_order(form.sort_order),
     )
-    for name_, value in (("price", price), ("duration", duration), ("features", features),
-                         ("sort_order", sort_order)):
+    for name_, value in (("price", price), ("duration", duration), ("features", features), ("sort_order", sort_order)):
         if isinstance(value, str):
             errors[name_] = value
     if len(description) > MAX_DESCRIPTION:
@@ -195,8 +197,15 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
         return PlanErrors(fields=errors)
     assert isinstance(price, int) and isinstance(duration, int) and isinstance(sort_order, int)
     assert isinstance(features, tuple)
-    return PlanValues(slug=slug, name=name, price_paisa=price, duration_days=duration, features=features,
-                      description=description, sort_order=sort_order)
+    return PlanValues(
+        slug=slug,
+        name=name,
+        price_paisa=price,
+        duration_days=duration,
+        features=features,
+        description=description,
+        sort_order=sort_order,
+    )
 
 
 def plan_id_of(value: object) -> int | None:
@@ -223,10 +232,25 @@ def _label(plan: Plan) -> str:
     return f"plan {plan.slug!r} (#{plan.id})"
 
 
-def _audit(session: Session, deps: BillingDeps, actor: int | None, detail: str, *,
-           from_status: str | None = None, to_status: str | None = None) -> None:
-    record_event(session, at=deps.now(), source=AUDIT_SOURCE, kind=AUDIT_KIND, actor_user_id=actor,
-                 from_status=from_status, to_status=to_status, detail=detail)
+def _audit(
+    session: Session,
+    deps: BillingDeps,
+    actor: int | None,
+    detail: str,
+    *,
+    from_status: str | None = None,
+    to_status: str | None = None,
+) -> None:
+    record_event(
+        session,
+        at=deps.now(),
+        source=AUDIT_SOURCE,
+        kind=AUDIT_KIND,
+        actor_user_id=actor,
+        from_status=from_status,
+        to_status=to_status,
+        detail=detail,
+    )
 
 
 def _status(active: bool) -> str:
@@ -234,8 +258,10 @@ def _status(active: bool) -> str:
 
 
 def _describe(values: PlanValues) -> str:
-    return (f"slug={values.slug!r} name={values.name!r} price={format_rupees(values.price_paisa)} "
-            f"duration={values.duration_days}d sort_order={values.sort_order} features={len(values.features)}")
+    return (
+        f"slug={values.slug!r} name={values.name!r} price={format_rupees(values.price_paisa)} "
+        f"duration={values.duration_days}d sort_order={values.sort_order} features={len(values.features)}"
+    )
 
 
 def _changes(plan: Plan, values: PlanValues) -> list[str]:
@@ -289,8 +315,9 @@ def _and_slug_taken(errors: PlanErrors, form: PlanForm, deps: BillingDeps, *, be
     return PlanErrors(fields={**errors.fields, **_slug_taken(slug).fields}, message=errors.message)
 
 
-def create_plan(form: PlanForm, *, actor_user_id: int | None = None,
-                deps: BillingDeps | None = None) -> Plan | PlanErrors:
+def create_plan(
+    form: PlanForm, *, actor_user_id: int | None = None, deps: BillingDeps | None = None
+) -> Plan | PlanErrors:
     """Add an active plan from the form; field errors (a taken slug included) instead when it is refused."""
     deps = resolve(deps)
     values = validate(form)
@@ -302,10 +329,16 @@ def create_plan(form: PlanForm, *, actor_user_id: int | None = None,
             if _slug_exists(session, values.slug):
                 return _slug_taken(values.slug)
             plan = Plan(
-                slug=values.slug, name=values.name, description=values.description,
-                features="\n".join(values.features), price_paisa=values.price_paisa,
-                duration_days=values.duration_days, sort_order=values.sort_order, is_active=True,
-                created_at=now, updated_at=now,
+                slug=values.slug,
+                name=values.name,
+                description=values.description,
+                features="\n".join(values.features),
+                price_paisa=values.price_paisa,
+                duration_days=values.duration_days,
+                sort_order=values.sort_order,
+                is_active=True,
+                created_at=now,
+                updated_at=now,
             )
             session.add(plan)
             session.flush()
@@ -318,8 +351,9 @@ def create_plan(form: PlanForm, *, actor_user_id: int | None = None,
         raise
 
 
-def update_plan(plan_id: int, form: PlanForm, *, actor_user_id: int | None = None,
-                deps: BillingDeps | None = None) -> Plan | PlanErrors:
+def update_plan(
+    plan_id: int, form: PlanForm, *, actor_user_id: int | None = None, deps: BillingDeps | None = None
+) -> Plan | PlanErrors:
     """Change a plan's details; its payments and periods keep the snapshots they were bought with."""
     deps = resolve(deps)
     ident = plan_id_of(plan_id)
@@ -359,7 +393,8 @@ def _set_active(plan_id: int, active: bool, actor_user_id: int | None, deps: Bil
     with session_scope(deps.engine) as session:
         # Conditional UPDATE: two admins clicking at once write one audit row, not two.
         moved = session.exec(
-            update(Plan).where(col(Plan.id) == ident, col(Plan.is_active) == (not active))
+            update(Plan)
+            .where(col(Plan.id) == ident, col(Plan.is_active) == (not active))
             .values(is_active=active, updated_at=now),
             execution_options={"synchronize_session": False},
         ).rowcount
@@ -368,8 +403,14 @@ def _set_active(plan_id: int, active: bool, actor_user_id: int | None, deps: Bil
             return _unknown(ident)
         if moved:
             verb = "restored" if active else "archived"
-            _audit(session, deps, actor_user_id, f"{verb} {_label(plan)}",
-                   from_status=_status(not active), to_status=_status(active))
+            _audit(
+                session,
+                deps,
+                actor_user_id,
+                f"{verb} {_label(plan)}",
+                from_status=_status(not active),
+                to_status=_status(active),
+            )
         return plan
 
 
@@ -388,10 +429,15 @@ def restore_plan(
 
 
 def _in_use_message(plan: Plan, payments: int, periods: int) -> str:
-    what = f"{payments} payment{'s' if payments != 1 else ''}" if payments else (
-        f"{periods} subscription period{'s' if periods != 1 else ''}")
-    return (f"{plan.name} cannot be deleted: it has {what}, and those records must keep their plan. "
-            "Archive it instead to take it off sale.")
+    what = (
+        f"{payments} payment{'s' if payments != 1 else ''}"
+        if payments
+        else (f"{periods} subscription period{'s' if periods != 1 else ''}")
+    )
+    return (
+        f"{plan.name} cannot be deleted: it has {what}, and those records must keep their plan. "
+        "Archive it instead to take it off sale."
+    )
 
 
 def delete_plan(
@@ -410,8 +456,10 @@ def delete_plan(
             payments, periods = _usage(session, ident)
             if payments or periods:
                 return PlanErrors(message=_in_use_message(plan, payments, periods))
-            detail = (f"deleted {_label(plan)}: name={plan.name!r} price={format_rupees(plan.price_paisa)} "
-                      f"duration={plan.duration_days}d")
+            detail = (
+                f"deleted {_label(plan)}: name={plan.name!r} price={format_rupees(plan.price_paisa)} "
+                f"duration={plan.duration_days}d"
+            )
             status = _status(plan.is_active)
             session.delete(plan)
             session.flush()
@@ -479,8 +527,7 @@ def list_plans_for_admin(now: datetime | None = None, *, deps: BillingDeps | Non
         subscribers = active_subscribers_by_plan(session, now, deps.settings.grace_days)
         paid = dict(session.exec(select(Payment.plan_id, func.count()).group_by(Payment.plan_id)).all())
         plans = session.exec(
-            select(Plan).order_by(col(Plan.is_active).desc(), col(Plan.sort_order), col(Plan.price_paisa),
-                                  col(Plan.id))
+            select(Plan).order_by(col(Plan.is_active).desc(), col(Plan.sort_order), col(Plan.price_paisa), col(Plan.id))
         ).all()
         return [
             AdminPlanRow(

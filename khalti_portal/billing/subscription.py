@@ -161,10 +161,12 @@ def current_plan_query(now: datetime, grace_days: int) -> Select[Any]:
         select(
             col(SubscriptionPeriod.user_id).label("user_id"),
             col(SubscriptionPeriod.plan_id).label("plan_id"),
-            func.row_number().over(
+            func.row_number()
+            .over(
                 partition_by=col(SubscriptionPeriod.user_id),
                 order_by=(col(SubscriptionPeriod.starts_at).desc(), col(SubscriptionPeriod.id).desc()),
-            ).label("position"),
+            )
+            .label("position"),
         )
         .where(col(SubscriptionPeriod.revoked_at).is_(None), col(SubscriptionPeriod.starts_at) <= now)
         .subquery("current_period")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 
-def field(label: str, name: str, *, type_: str = "text", autocomplete: str = "", hint: str = "",
-          **props: object) -> rx.Component:
+def field(
+    label: str, name: str, *, type_: str = "text", autocomplete: str = "", hint: str = "", **props: object
+) -> rx.Component:
     """A label bound to its input by id, with an optional hint under it."""
     return rx.vstack(
         rx.el.label(label, html_for=name, font_weight="500", font_size="0.95rem"),
-        rx.input(id=name, name=name, type=type_, auto_complete=autocomplete or None, size="3", width="100%",
-                 **props),
+        rx.input(id=name, name=name, type=type_, auto_complete=autocomplete or None, size="3", width="100%", **props),
         rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
         spacing="1",
         width="100%",
@@ -37,8 +37,12 @@ def notice_callout(message: rx.Var[str], id_: str) -> rx.Component:
 def form_card(title: str, *children: rx.Component) -> rx.Component:
     """A narrow centred card for account forms."""
     return rx.center(
-        rx.card(rx.vstack(rx.heading(title, size="6"), *children, spacing="4", width="100%"),
-                width="100%", max_width="26rem", size="3"),
+        rx.card(
+            rx.vstack(rx.heading(title, size="6"), *children, spacing="4", width="100%"),
+            width="100%",
+            max_width="26rem",
+            size="3",
+        ),
         width="100%",
         padding_top="2rem",
     )

@@ -29,8 +29,11 @@ def emulator_banner() -> rx.Component:
 def navbar() -> rx.Component:
     """Brand, catalog, dashboard, admin (for admins) and the account links."""
     return rx.hstack(
-        rx.link(rx.heading("khalti_portal", size="5", color=rx.color(ACCENT, 11)), href=routes.CATALOG_ROUTE,
-                underline="none"),
+        rx.link(
+            rx.heading("khalti_portal", size="5", color=rx.color(ACCENT, 11)),
+            href=routes.CATALOG_ROUTE,
+            underline="none",
+        ),
         rx.spacer(),
         rx.hstack(
             rx.link("Plans", href=routes.CATALOG_ROUTE, id="nav-plans"),

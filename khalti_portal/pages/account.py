@@ -40,12 +40,24 @@ def register() -> rx.Component:
         rx.form(
             rx.vstack(
                 error_callout(RegisterState.error_message),
-                field("Username", "username", autocomplete="username", required=True,
-                      hint="3–32 letters, digits, dots, dashes or underscores."),
-                field("Password", "password", type_="password", autocomplete="new-password", required=True,
-                      hint=PASSWORD_HINT),
-                field("Confirm password", "confirm_password", type_="password", autocomplete="new-password",
-                      required=True),
+                field(
+                    "Username",
+                    "username",
+                    autocomplete="username",
+                    required=True,
+                    hint="3–32 letters, digits, dots, dashes or underscores.",
+                ),
+                field(
+                    "Password",
+                    "password",
+                    type_="password",
+                    autocomplete="new-password",
+                    required=True,
+                    hint=PASSWORD_HINT,
+                ),
+                field(
+                    "Confirm password", "confirm_password", type_="password", autocomplete="new-password", required=True
+                ),
                 rx.button("Create account", type="submit", id="register", size="3", width="100%"),
                 spacing="3",
                 width="100%",

@@ -69,17 +69,32 @@ def filter_bar() -> rx.Component:
             rx.hstack(
                 rx.vstack(
                     rx.el.label("Search", html_for="payment-search", font_weight="500", font_size="0.9rem"),
-                    rx.input(id="payment-search", name="q", default_value=S.search_text, max_length=64,
-                             placeholder="username, order id or pidx", auto_complete="off", spell_check=False,
-                             width="100%"),
+                    rx.input(
+                        id="payment-search",
+                        name="q",
+                        default_value=S.search_text,
+                        max_length=64,
+                        placeholder="username, order id or pidx",
+                        auto_complete="off",
+                        spell_check=False,
+                        width="100%",
+                    ),
                     spacing="1",
                     width="18rem",
                     max_width="100%",
                 ),
                 rx.button("Search", type="submit", id="payment-search-submit"),
-                rx.cond(S.search_text != "",
-                        rx.button("Clear", type="button", variant="soft", color_scheme="gray",
-                                  id="payment-search-clear", on_click=S.clear_search)),
+                rx.cond(
+                    S.search_text != "",
+                    rx.button(
+                        "Clear",
+                        type="button",
+                        variant="soft",
+                        color_scheme="gray",
+                        id="payment-search-clear",
+                        on_click=S.clear_search,
+                    ),
+                ),
                 align="end",
                 spacing="2",
                 wrap="wrap",
@@ -90,8 +105,9 @@ def filter_bar() -> rx.Component:
         ),
         rx.spacer(),
         rx.button("Refresh", variant="soft", on_click=S.refresh, id="payments-refresh"),
-        rx.button(rx.icon("download", size=16), "Download CSV", variant="soft", on_click=S.download_csv,
-                  id="payments-csv"),
+        rx.button(
+            rx.icon("download", size=16), "Download CSV", variant="soft", on_click=S.download_csv, id="payments-csv"
+        ),
         align="end",
         spacing="3",
         wrap="wrap",
@@ -107,8 +123,9 @@ def payment_row(row: PaymentRowView) -> rx.Component:
         rx.table.cell(row.plan),
         rx.table.cell(row.amount, white_space="nowrap"),
         rx.table.cell(status_badge(row.status), class_name="payment-status"),
-        rx.table.cell(rx.button("Details", size="1", variant="soft", class_name="payment-open",
-                                on_click=S.open_detail(row.id))),
+        rx.table.cell(
+            rx.button("Details", size="1", variant="soft", class_name="payment-open", on_click=S.open_detail(row.id))
+        ),
         custom_attrs={"data-payment-id": row.id, "data-status": row.status},
         class_name="admin-payment-row",
     )
@@ -116,11 +133,23 @@ def payment_row(row: PaymentRowView) -> rx.Component:
 
 def pager() -> rx.Component:
     return rx.hstack(
-        rx.button("Previous", size="1", variant="soft", id="payments-prev", disabled=S.page <= 1,
-                  on_click=S.go_to_page(S.page - 1)),
+        rx.button(
+            "Previous",
+            size="1",
+            variant="soft",
+            id="payments-prev",
+            disabled=S.page <= 1,
+            on_click=S.go_to_page(S.page - 1),
+        ),
         rx.text("Page ", S.page, " of ", S.pages, " · ", S.total, " payment(s)", size="2", id="payments-page"),
-        rx.button("Next", size="1", variant="soft", id="payments-next", disabled=S.page >= S.pages,
-                  on_click=S.go_to_page(S.page + 1)),
+        rx.button(
+            "Next",
+            size="1",
+            variant="soft",
+            id="payments-next",
+            disabled=S.page >= S.pages,
+            on_click=S.go_to_page(S.page + 1),
+        ),
         align="center",
         spacing="3",
     )
@@ -132,8 +161,14 @@ def payments_table() -> rx.Component:
         rx.callout("No payments match.", icon="info", id="admin-payments-empty"),
         rx.box(
             rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(t) for t in (
-                    "Created", "Order", "User", "Plan", "Amount", "Status", "")])),
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(t)
+                            for t in ("Created", "Order", "User", "Plan", "Amount", "Status", "")
+                        ]
+                    )
+                ),
                 rx.table.body(rx.foreach(S.rows, payment_row)),
                 id="admin-payments",
                 width="100%",
@@ -149,8 +184,15 @@ def payments_table() -> rx.Component:
 # -- one payment ---------------------------------------------------------------------------------------------
 
 
-def confirm_dialog(trigger: str, trigger_id: str, title: rx.Var | str, description: rx.Var | str, confirm: str,
-                   on_submit: rx.EventHandler, colour: str) -> rx.Component:
+def confirm_dialog(
+    trigger: str,
+    trigger_id: str,
+    title: rx.Var | str,
+    description: rx.Var | str,
+    confirm: str,
+    on_submit: rx.EventHandler,
+    colour: str,
+) -> rx.Component:
     """A dialog asking for a reason before a decision; it stays open (saying why) until the reason is usable."""
     return rx.dialog.root(
         rx.dialog.trigger(rx.button(trigger, size="2", color_scheme=colour, id=trigger_id, disabled=S.busy)),
@@ -166,8 +208,9 @@ def confirm_dialog(trigger: str, trigger_id: str, title: rx.Var | str, descripti
                     error_callout(S.dialog_error, trigger_id + "-error"),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                        rx.button(confirm, type="submit", color_scheme=colour, id=trigger_id + "-confirm",
-                                  loading=S.busy),
+                        rx.button(
+                            confirm, type="submit", color_scheme=colour, id=trigger_id + "-confirm", loading=S.busy
+                        ),
                         spacing="3",
                         justify="end",
                         width="100%",
@@ -187,8 +230,12 @@ def confirm_dialog(trigger: str, trigger_id: str, title: rx.Var | str, descripti
 def detail_field(label: str, value: rx.Var, id_: str = "") -> rx.Component:
     return rx.cond(
         value.to(str) != "",
-        rx.hstack(rx.text(label, size="2", color_scheme="gray", min_width="9rem"),
-                  rx.text(value, size="2", id=id_ or None, word_break="break-all"), spacing="2", width="100%"),
+        rx.hstack(
+            rx.text(label, size="2", color_scheme="gray", min_width="9rem"),
+            rx.text(value, size="2", id=id_ or None, word_break="break-all"),
+            spacing="2",
+            width="100%",
+        ),
     )
 
 
@@ -225,24 +272,48 @@ def decisions() -> rx.Component:
     return rx.hstack(
         rx.cond(
             d.checkable,
-            rx.button("Check now", size="2", variant="soft", id="payment-check-now", loading=S.busy,
-                      on_click=S.check_now(d.id)),
+            rx.button(
+                "Check now",
+                size="2",
+                variant="soft",
+                id="payment-check-now",
+                loading=S.busy,
+                on_click=S.check_now(d.id),
+            ),
         ),
         rx.cond(
             d.refundable,
-            confirm_dialog("Refund…", "payment-refund", "Refund " + d.amount + " to " + d.username + "?",
-                           "Khalti returns the full amount to the payer, and the access this payment bought ends now.",
-                           "Refund in full", S.refund, "red"),
+            confirm_dialog(
+                "Refund…",
+                "payment-refund",
+                "Refund " + d.amount + " to " + d.username + "?",
+                "Khalti returns the full amount to the payer, and the access this payment bought ends now.",
+                "Refund in full",
+                S.refund,
+                "red",
+            ),
         ),
         rx.cond(
             d.flagged,
             rx.hstack(
-                confirm_dialog("Accept and grant access…", "payment-grant", "Accept this flagged payment?",
-                               "It becomes completed and " + d.username + " gets the access it would have bought.",
-                               "Accept and grant", S.resolve_grant, "green"),
-                confirm_dialog("Refund…", "payment-refund-flagged", "Refund this flagged payment?",
-                               "Khalti returns what was paid to the payer; no access is granted.",
-                               "Refund", S.resolve_refund, "red"),
+                confirm_dialog(
+                    "Accept and grant access…",
+                    "payment-grant",
+                    "Accept this flagged payment?",
+                    "It becomes completed and " + d.username + " gets the access it would have bought.",
+                    "Accept and grant",
+                    S.resolve_grant,
+                    "green",
+                ),
+                confirm_dialog(
+                    "Refund…",
+                    "payment-refund-flagged",
+                    "Refund this flagged payment?",
+                    "Khalti returns what was paid to the payer; no access is granted.",
+                    "Refund",
+                    S.resolve_refund,
+                    "red",
+                ),
                 spacing="3",
             ),
         ),
@@ -259,8 +330,14 @@ def detail_panel() -> rx.Component:
                 rx.heading("Payment ", rx.code(d.purchase_order_id), size="4"),
                 status_badge(d.status),
                 rx.spacer(),
-                rx.button("Close", size="1", variant="soft", color_scheme="gray", id="payment-detail-close",
-                          on_click=S.close_detail),
+                rx.button(
+                    "Close",
+                    size="1",
+                    variant="soft",
+                    color_scheme="gray",
+                    id="payment-detail-close",
+                    on_click=S.close_detail,
+                ),
                 align="center",
                 width="100%",
                 wrap="wrap",
@@ -300,8 +377,13 @@ def detail_panel() -> rx.Component:
                 d.last_lookup_json != "",
                 rx.vstack(
                     rx.heading("Last lookup", size="3"),
-                    rx.el.pre(d.last_lookup_json, id="payment-last-lookup", font_size="0.8rem", overflow_x="auto",
-                              width="100%"),
+                    rx.el.pre(
+                        d.last_lookup_json,
+                        id="payment-last-lookup",
+                        font_size="0.8rem",
+                        overflow_x="auto",
+                        width="100%",
+                    ),
                     width="100%",
                 ),
             ),
@@ -324,9 +406,12 @@ def manual_access() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Access by hand", size="4"),
-            rx.text("Grant: N days from when the user's access ends (or now). Extend: the same, keeping their "
-                    "plan's name. Revoke: ends all their access now, grace included; it refunds nothing.",
-                    size="2", color_scheme="gray"),
+            rx.text(
+                "Grant: N days from when the user's access ends (or now). Extend: the same, keeping their "
+                "plan's name. Revoke: ends all their access now, grace included; it refunds nothing.",
+                size="2",
+                color_scheme="gray",
+            ),
             notice_callout(S.manual_notice, "manual-notice"),
             error_callout(S.manual_error, "manual-error"),
             rx.form(
@@ -334,21 +419,34 @@ def manual_access() -> rx.Component:
                     rx.grid(
                         rx.vstack(
                             rx.el.label("Action", html_for="manual-action", font_weight="500"),
-                            rx.select(["grant", "extend", "revoke"], name="action", default_value="grant",
-                                      id="manual-action"),
+                            rx.select(
+                                ["grant", "extend", "revoke"], name="action", default_value="grant", id="manual-action"
+                            ),
                             spacing="1",
                         ),
                         rx.vstack(
                             rx.el.label("User", html_for="manual-user", font_weight="500"),
-                            rx.input(id="manual-user", name="user", max_length=255, placeholder="username or #id",
-                                     auto_complete="off", width="100%"),
+                            rx.input(
+                                id="manual-user",
+                                name="user",
+                                max_length=255,
+                                placeholder="username or #id",
+                                auto_complete="off",
+                                width="100%",
+                            ),
                             spacing="1",
                             width="100%",
                         ),
                         rx.vstack(
                             rx.el.label("Days (grant, extend)", html_for="manual-days", font_weight="500"),
-                            rx.input(id="manual-days", name="days", input_mode="numeric", max_length=4,
-                                     auto_complete="off", width="100%"),
+                            rx.input(
+                                id="manual-days",
+                                name="days",
+                                input_mode="numeric",
+                                max_length=4,
+                                auto_complete="off",
+                                width="100%",
+                            ),
                             spacing="1",
                             width="100%",
                         ),

@@ -19,8 +19,13 @@ def field_error(key: str) -> rx.Component:
     """The message for one field, right under it."""
     return rx.cond(
         S.form_errors.contains(key),
-        rx.text(S.form_errors[key], id=f"plan-{key.replace('_', '-')}-error", class_name="field-error", size="2",
-                color=rx.color("red", 11)),
+        rx.text(
+            S.form_errors[key],
+            id=f"plan-{key.replace('_', '-')}-error",
+            class_name="field-error",
+            size="2",
+            color=rx.color("red", 11),
+        ),
     )
 
 
@@ -28,14 +33,25 @@ def plan_field(label: str, key: str, *, hint: str = "", multiline: bool = False,
     """A labelled input named after the billing form field, with id `plan-<field>` and its error below."""
     input_id = f"plan-{key.replace('_', '-')}"
     draft_value = getattr(S.draft, key)
-    attrs = {"aria-invalid": rx.cond(S.form_errors.contains(key), "true", "false"),
-             "aria-describedby": f"{input_id}-error {input_id}-hint"}
+    attrs = {
+        "aria-invalid": rx.cond(S.form_errors.contains(key), "true", "false"),
+        "aria-describedby": f"{input_id}-error {input_id}-hint",
+    }
     control = (
-        rx.text_area(id=input_id, name=key, default_value=draft_value, rows="5", width="100%", resize="vertical",
-                     custom_attrs=attrs, **props)
+        rx.text_area(
+            id=input_id,
+            name=key,
+            default_value=draft_value,
+            rows="5",
+            width="100%",
+            resize="vertical",
+            custom_attrs=attrs,
+            **props,
+        )
         if multiline
-        else rx.input(id=input_id, name=key, default_value=draft_value, size="3", width="100%",
-                      custom_attrs=attrs, **props)
+        else rx.input(
+            id=input_id, name=key, default_value=draft_value, size="3", width="100%", custom_attrs=attrs, **props
+        )
     )
     return rx.vstack(
         rx.el.label(label, html_for=input_id, font_weight="500", font_size="0.95rem"),
@@ -56,30 +72,57 @@ def plan_form() -> rx.Component:
                 rx.vstack(
                     rx.grid(
                         plan_field("Name", "name", max_length=120),
-                        plan_field("Slug", "slug", hint="Lowercase letters, digits and hyphens; used in /checkout/…",
-                                   max_length=64, auto_complete="off", spell_check=False),
-                        plan_field("Price (rupees)", "price", hint="For example 499 or 1,299.50; at least Rs 10.",
-                                   input_mode="decimal", auto_complete="off"),
-                        plan_field("Duration (days)", "duration", hint="1 to 3650.", input_mode="numeric",
-                                   auto_complete="off"),
-                        plan_field("Sort order", "sort_order", hint="Lower numbers show first in the catalog.",
-                                   input_mode="numeric", auto_complete="off"),
+                        plan_field(
+                            "Slug",
+                            "slug",
+                            hint="Lowercase letters, digits and hyphens; used in /checkout/…",
+                            max_length=64,
+                            auto_complete="off",
+                            spell_check=False,
+                        ),
+                        plan_field(
+                            "Price (rupees)",
+                            "price",
+                            hint="For example 499 or 1,299.50; at least Rs 10.",
+                            input_mode="decimal",
+                            auto_complete="off",
+                        ),
+                        plan_field(
+                            "Duration (days)", "duration", hint="1 to 3650.", input_mode="numeric", auto_complete="off"
+                        ),
+                        plan_field(
+                            "Sort order",
+                            "sort_order",
+                            hint="Lower numbers show first in the catalog.",
+                            input_mode="numeric",
+                            auto_complete="off",
+                        ),
                         columns=rx.breakpoints(initial="1", sm="2"),
                         spacing="4",
                         width="100%",
                     ),
-                    plan_field("Features", "features", hint="One per line; at most 20 lines of 200 characters.",
-                               multiline=True),
-                    plan_field("Description", "description", hint="At most 1000 characters.", multiline=True,
-                               max_length=1000),
+                    plan_field(
+                        "Features", "features", hint="One per line; at most 20 lines of 200 characters.", multiline=True
+                    ),
+                    plan_field(
+                        "Description", "description", hint="At most 1000 characters.", multiline=True, max_length=1000
+                    ),
                     error_callout(S.form_message, "plan-form-error"),
                     rx.hstack(
-                        rx.button(rx.cond(editing, "Save changes", "Create plan"), type="submit", id="plan-save",
-                                  size="3"),
+                        rx.button(
+                            rx.cond(editing, "Save changes", "Create plan"), type="submit", id="plan-save", size="3"
+                        ),
                         rx.cond(
                             editing,
-                            rx.button("Cancel", type="button", id="plan-cancel", variant="soft", color_scheme="gray",
-                                      size="3", on_click=AdminPlansState.cancel_edit),
+                            rx.button(
+                                "Cancel",
+                                type="button",
+                                id="plan-cancel",
+                                variant="soft",
+                                color_scheme="gray",
+                                size="3",
+                                on_click=AdminPlansState.cancel_edit,
+                            ),
                         ),
                         spacing="3",
                     ),
@@ -102,9 +145,16 @@ def plan_form() -> rx.Component:
 def delete_button(row: AdminPlanView) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button("Delete", size="1", variant="soft", color_scheme="red", class_name="plan-delete",
-                      id="plan-delete-" + row.slug, disabled=~row.deletable,
-                      title=rx.cond(row.deletable, "Delete this plan", "It has payments: archive it instead")),
+            rx.button(
+                "Delete",
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                class_name="plan-delete",
+                id="plan-delete-" + row.slug,
+                disabled=~row.deletable,
+                title=rx.cond(row.deletable, "Delete this plan", "It has payments: archive it instead"),
+            ),
         ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Delete " + row.name + "?"),
@@ -112,8 +162,12 @@ def delete_button(row: AdminPlanView) -> rx.Component:
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
-                    rx.button("Delete plan", color_scheme="red", id="plan-delete-confirm",
-                              on_click=AdminPlansState.delete(row.id)),
+                    rx.button(
+                        "Delete plan",
+                        color_scheme="red",
+                        id="plan-delete-confirm",
+                        on_click=AdminPlansState.delete(row.id),
+                    ),
                 ),
                 spacing="3",
                 justify="end",
@@ -133,22 +187,45 @@ def plan_row(row: AdminPlanView) -> rx.Component:
         rx.table.cell(row.subscribers, class_name="plan-subscribers"),
         rx.table.cell(
             rx.hstack(
-                rx.button("Edit", size="1", variant="soft", class_name="plan-edit", id="plan-edit-" + row.slug,
-                          on_click=AdminPlansState.start_edit(row.id)),
+                rx.button(
+                    "Edit",
+                    size="1",
+                    variant="soft",
+                    class_name="plan-edit",
+                    id="plan-edit-" + row.slug,
+                    on_click=AdminPlansState.start_edit(row.id),
+                ),
                 rx.cond(
                     row.is_active,
-                    rx.button("Archive", size="1", variant="soft", color_scheme="orange", class_name="plan-archive",
-                              id="plan-archive-" + row.slug, on_click=AdminPlansState.archive(row.id)),
-                    rx.button("Restore", size="1", variant="soft", color_scheme="green", class_name="plan-restore",
-                              id="plan-restore-" + row.slug, on_click=AdminPlansState.restore(row.id)),
+                    rx.button(
+                        "Archive",
+                        size="1",
+                        variant="soft",
+                        color_scheme="orange",
+                        class_name="plan-archive",
+                        id="plan-archive-" + row.slug,
+                        on_click=AdminPlansState.archive(row.id),
+                    ),
+                    rx.button(
+                        "Restore",
+                        size="1",
+                        variant="soft",
+                        color_scheme="green",
+                        class_name="plan-restore",
+                        id="plan-restore-" + row.slug,
+                        on_click=AdminPlansState.restore(row.id),
+                    ),
                 ),
                 delete_button(row),
                 spacing="2",
                 wrap="nowrap",
             ),
         ),
-        custom_attrs={"data-plan-slug": row.slug, "data-plan-id": row.id,
-                      "data-active": rx.cond(row.is_active, "true", "false")},
+        custom_attrs={
+            "data-plan-slug": row.slug,
+            "data-plan-id": row.id,
+            "data-active": rx.cond(row.is_active, "true", "false"),
+        },
         class_name="admin-plan-row",
     )
 
@@ -157,8 +234,10 @@ def plans_table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                *[rx.table.column_header_cell(title) for title in
-                  ("Name", "Slug", "Price", "Duration", "Status", "Active subscribers", "Actions")],
+                *[
+                    rx.table.column_header_cell(title)
+                    for title in ("Name", "Slug", "Price", "Duration", "Status", "Active subscribers", "Actions")
+                ],
             ),
         ),
         rx.table.body(rx.foreach(S.rows, plan_row)),
@@ -173,8 +252,11 @@ def admin_plans() -> rx.Component:
     return rx.vstack(
         admin_nav(routes.ADMIN_PLANS_ROUTE),
         rx.heading("Plans", size="7"),
-        rx.text("Archived plans are off sale; their subscribers keep what they paid for. "
-                "Changes show in the catalog at once.", color_scheme="gray"),
+        rx.text(
+            "Archived plans are off sale; their subscribers keep what they paid for. "
+            "Changes show in the catalog at once.",
+            color_scheme="gray",
+        ),
         notice_callout(S.notice, "admin-notice"),
         error_callout(S.error_message, "admin-error"),
         rx.cond(

@@ -54,8 +54,10 @@ def plan_card(card: PlanCard) -> rx.Component:
 def catalog() -> rx.Component:
     return rx.vstack(
         rx.heading("Choose your plan", size="8"),
-        rx.text("Pay securely with Khalti. Renew early and the new period starts when the current one ends.",
-                color_scheme="gray"),
+        rx.text(
+            "Pay securely with Khalti. Renew early and the new period starts when the current one ends.",
+            color_scheme="gray",
+        ),
         rx.cond(
             CatalogState.loaded & (CatalogState.cards.length() == 0),
             rx.callout("No plans are on sale right now. Please check back soon.", icon="info", id="catalog-empty"),

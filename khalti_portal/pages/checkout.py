@@ -33,8 +33,9 @@ def order() -> rx.Component:
             ),
             rx.cond(
                 s.renewing,
-                rx.text("Your current access keeps running; this period starts when it ends.", size="2",
-                        color_scheme="gray"),
+                rx.text(
+                    "Your current access keeps running; this period starts when it ends.", size="2", color_scheme="gray"
+                ),
             ),
             error_callout(s.error_message, "checkout-error"),
             rx.cond(s.reference != "", rx.text("Reference: ", rx.code(s.reference), size="1")),

@@ -38,11 +38,23 @@ def summary() -> rx.Component:
                     rx.text("Plan: ", rx.text.strong(S.plan_name)),
                     rx.text(
                         rx.cond(S.status == "expired", "Ended ", "Access until "),
-                        rx.el.time(S.expires_display, date_time=S.expires_iso, id="subscription-expiry",
-                                   custom_attrs={"data-expires-at": S.expires_iso}, font_weight="600"),
+                        rx.el.time(
+                            S.expires_display,
+                            date_time=S.expires_iso,
+                            id="subscription-expiry",
+                            custom_attrs={"data-expires-at": S.expires_iso},
+                            font_weight="600",
+                        ),
                     ),
-                    rx.cond(S.days_left > 0, rx.text(S.days_left, rx.cond(S.days_left == 1, " day left", " days left"),
-                                                     color_scheme="gray", id="days-left")),
+                    rx.cond(
+                        S.days_left > 0,
+                        rx.text(
+                            S.days_left,
+                            rx.cond(S.days_left == 1, " day left", " days left"),
+                            color_scheme="gray",
+                            id="days-left",
+                        ),
+                    ),
                     spacing="1",
                 ),
                 rx.text("Pick a plan to get started.", color_scheme="gray"),
@@ -82,8 +94,13 @@ def payment_card(p: PaymentRow) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(rx.text(p.plan_name, weight="bold"), status_badge(p.status), justify="between", width="100%"),
-            rx.hstack(rx.text(p.amount), rx.text(p.date, size="1", color_scheme="gray"), justify="between",
-                      width="100%", align="center"),
+            rx.hstack(
+                rx.text(p.amount),
+                rx.text(p.date, size="1", color_scheme="gray"),
+                justify="between",
+                width="100%",
+                align="center",
+            ),
             rx.cond(p.transaction_id != "", rx.text("Khalti: ", rx.code(p.transaction_id), size="1")),
             rx.text("Reference: ", p.reference, size="1", color_scheme="gray"),
             spacing="1",
@@ -126,8 +143,11 @@ def dashboard() -> rx.Component:
             S.payments.length() > 0,
             rx.box(
                 rx.tablet_and_desktop(
-                    table(["Date", "Plan", "Amount", "Status", "Khalti transaction"],
-                          rx.foreach(S.payments, payment_row), "payment-history"),
+                    table(
+                        ["Date", "Plan", "Amount", "Status", "Khalti transaction"],
+                        rx.foreach(S.payments, payment_row),
+                        "payment-history",
+                    ),
                 ),
                 rx.mobile_only(rx.vstack(rx.foreach(S.payments, payment_card), spacing="2", width="100%")),
                 width="100%",

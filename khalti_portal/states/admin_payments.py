@@ -126,8 +126,11 @@ class DetailView:
             created=format_nepal(row.created_at),
             updated=format_nepal(detail.updated_at),
             completed=when(detail.completed_at),
-            refunded=(f"{when(detail.refunded_at)} ({format_rupees(detail.refunded_paisa)})"
-                      if detail.refunded_at is not None else ""),
+            refunded=(
+                f"{when(detail.refunded_at)} ({format_rupees(detail.refunded_paisa)})"
+                if detail.refunded_at is not None
+                else ""
+            ),
             link_expires=when(detail.link_expires_at),
             checks=detail.check_count,
             next_check=when(detail.next_check_at),
@@ -314,8 +317,9 @@ class AdminPaymentsState(AdminState):
         if self._admin_id() is None:
             return self._refuse()
         self._clear_messages()
-        made = admin_payments.make_filter("" if self.status_filter == ALL else self.status_filter,
-                                          form_text(form_data, "q"))
+        made = admin_payments.make_filter(
+            "" if self.status_filter == ALL else self.status_filter, form_text(form_data, "q")
+        )
         if isinstance(made, str):
             self.error_message = made
             return None
@@ -352,10 +356,13 @@ class AdminPaymentsState(AdminState):
         flt = self._filter()
         export = admin_payments.export_csv(flt)
         if export.truncated:
-            self.notice = (f"The file holds the newest {export.rows:,} payments of this filter; "
-                           "narrow the filter to export the rest.")
-        return rx.download(data=export.text, filename=admin_payments.csv_filename(flt, system_clock()),
-                           mime_type="text/csv")
+            self.notice = (
+                f"The file holds the newest {export.rows:,} payments of this filter; "
+                "narrow the filter to export the rest."
+            )
+        return rx.download(
+            data=export.text, filename=admin_payments.csv_filename(flt, system_clock()), mime_type="text/csv"
+        )
 
     # -- one payment ----------------------------------------------------------------------------------
 

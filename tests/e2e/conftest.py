@@ -111,15 +111,23 @@ def browser(chromium: str, e2e_server: Server):
 
 
 @pytest.fixture
-def journey(browser, e2e_server: Server, db: Db, visits: Visits, artifacts: Path,
-            request: pytest.FixtureRequest) -> Iterator[Journey]:
+def journey(
+    browser, e2e_server: Server, db: Db, visits: Visits, artifacts: Path, request: pytest.FixtureRequest
+) -> Iterator[Journey]:
     """A new visitor: a fresh browser context (no cookies, no storage) and one page."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=e2e_server.url)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     context.tracing.start(screenshots=True, snapshots=True)
-    journey = Journey(context=context, page=context.new_page(), server=e2e_server, db=db, visits=visits,
-                      artifacts=artifacts, name=request.node.name.removeprefix("test_"))
+    journey = Journey(
+        context=context,
+        page=context.new_page(),
+        server=e2e_server,
+        db=db,
+        visits=visits,
+        artifacts=artifacts,
+        name=request.node.name.removeprefix("test_"),
+    )
     failed = False
     try:
         yield journey

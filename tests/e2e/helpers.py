@@ -155,10 +155,18 @@ class Visits:
         """Keep every websocket frame the page receives (Reflex's state deltas)."""
 
         def on_socket(ws: Any) -> None:
-            ws.on("framereceived", lambda payload: self.frames.append(
-                payload if isinstance(payload, str) else bytes(payload).decode("utf-8", "replace")))
-            ws.on("framesent", lambda payload: self.frames.append(
-                payload if isinstance(payload, str) else bytes(payload).decode("utf-8", "replace")))
+            ws.on(
+                "framereceived",
+                lambda payload: self.frames.append(
+                    payload if isinstance(payload, str) else bytes(payload).decode("utf-8", "replace")
+                ),
+            )
+            ws.on(
+                "framesent",
+                lambda payload: self.frames.append(
+                    payload if isinstance(payload, str) else bytes(payload).decode("utf-8", "replace")
+                ),
+            )
 
         page.on("websocket", on_socket)
 
@@ -188,12 +196,21 @@ class Journey:
 
     def another_visitor(self, label: str) -> Journey:
         """A second person with their own fresh context (closed when the test ends)."""
-        context = self.context.browser.new_context(viewport={"width": 1280, "height": 900},  # type: ignore[union-attr]
-                                                   base_url=self.server.url)
+        context = self.context.browser.new_context(
+            viewport={"width": 1280, "height": 900},  # type: ignore[union-attr]
+            base_url=self.server.url,
+        )
         context.set_default_timeout(20_000)
         context.set_default_navigation_timeout(60_000)
-        other = Journey(context=context, page=context.new_page(), server=self.server, db=self.db,
-                        visits=self.visits, artifacts=self.artifacts, name=f"{self.name}-{label}")
+        other = Journey(
+            context=context,
+            page=context.new_page(),
+            server=self.server,
+            db=self.db,
+            visits=self.visits,
+            artifacts=self.artifacts,
+            name=f"{self.name}-{label}",
+        )
         self.others.append(other)
         return other
 
@@ -226,8 +243,9 @@ class Journey:
         self.shot += 1
         for width, height in WIDTHS.items():
             self.page.set_viewport_size({"width": width, "height": height})
-            self.page.screenshot(path=str(self.artifacts / f"{self.name}-{self.shot:02d}-{step}-{width}.png"),
-                                 full_page=True)
+            self.page.screenshot(
+                path=str(self.artifacts / f"{self.name}-{self.shot:02d}-{step}-{width}.png"), full_page=True
+            )
         self.page.set_viewport_size({"width": 1280, "height": 900})
         self.record()
 
@@ -321,14 +339,14 @@ class Journey:
 
     def expect_return_status(self, status: str) -> None:
         """The return page's `#payment-status[data-status]`."""
-        expect(self.page.locator("#payment-status")).to_have_attribute("data-status", status,
-                                                                     timeout=STATUS_TIMEOUT_MS)
+        expect(self.page.locator("#payment-status")).to_have_attribute("data-status", status, timeout=STATUS_TIMEOUT_MS)
 
     def open_dashboard(self, status: str) -> None:
         """The dashboard, once it shows `status`."""
         self.goto("/dashboard")
-        expect(self.page.locator("#subscription-status")).to_have_attribute("data-status", status,
-                                                                          timeout=STATUS_TIMEOUT_MS)
+        expect(self.page.locator("#subscription-status")).to_have_attribute(
+            "data-status", status, timeout=STATUS_TIMEOUT_MS
+        )
 
 
 def pidx_of(url: str) -> str:

@@ -70,8 +70,9 @@ def server_env(port: int, tmp: Path, extra: dict[str, str] | None = None) -> dic
     return env
 
 
-def run_cli(args: list[str], env: dict[str, str], *, stdin: str | None = None,
-            timeout: float = COMMAND_TIMEOUT_SECONDS) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], env: dict[str, str], *, stdin: str | None = None, timeout: float = COMMAND_TIMEOUT_SECONDS
+) -> subprocess.CompletedProcess[str]:
     """One command from the project directory with the server's environment; raises with its output on failure."""
     done = subprocess.run(
         args, cwd=PROJECT, env=env, input=stdin, capture_output=True, text=True, timeout=timeout, check=False
@@ -103,8 +104,9 @@ class Server:
         """The app database."""
         return self.tmp / "e2e.db"
 
-    def python(self, *args: str, stdin: str | None = None,
-               timeout: float = COMMAND_TIMEOUT_SECONDS) -> subprocess.CompletedProcess[str]:
+    def python(
+        self, *args: str, stdin: str | None = None, timeout: float = COMMAND_TIMEOUT_SECONDS
+    ) -> subprocess.CompletedProcess[str]:
         """`python -m khalti_portal ...`-style commands with the server's environment."""
         return run_cli([str(VENV_BIN / "python"), *args], self.env, stdin=stdin, timeout=timeout)
 
@@ -117,8 +119,9 @@ def prepare(server: Server) -> None:
     """Migrate, seed the demo plans, create the admin."""
     run_cli([str(VENV_BIN / "reflex"), "db", "migrate"], server.env)
     server.python("-m", "khalti_portal", "seed-plans")
-    server.python("-m", "khalti_portal", "create-admin", ADMIN_USERNAME, "--password-stdin",
-                  stdin=ADMIN_PASSWORD + "\n")
+    server.python(
+        "-m", "khalti_portal", "create-admin", ADMIN_USERNAME, "--password-stdin", stdin=ADMIN_PASSWORD + "\n"
+    )
 
 
 def _answers(url: str) -> bool:
@@ -171,9 +174,25 @@ def running_server(tmp: Path, log_path: Path, extra_env: dict[str, str] | None =
     started = time.monotonic()
     with log_path.open("wb") as log:
         server.process = subprocess.Popen(
-            [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(port),
-             "--backend-port", str(port), "--backend-host", "127.0.0.1", "--loglevel", "info"],
-            cwd=PROJECT, env=server.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                str(VENV_BIN / "reflex"),
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+                "--backend-host",
+                "127.0.0.1",
+                "--loglevel",
+                "info",
+            ],
+            cwd=PROJECT,
+            env=server.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
         try:

@@ -127,8 +127,10 @@ def test_forged_return_url_grants_nothing(journey: Journey) -> None:
     pidx = j.pay_with_khalti()  # ...and never pays
     assert db.payment(pidx)["status"] == "pending"
 
-    forged = (f"/payment/return?pidx={pidx}&status=Completed&transaction_id=X"
-              f"&amount={BASIC_PRICE_PAISA}&total_amount={BASIC_PRICE_PAISA}")
+    forged = (
+        f"/payment/return?pidx={pidx}&status=Completed&transaction_id=X"
+        f"&amount={BASIC_PRICE_PAISA}&total_amount={BASIC_PRICE_PAISA}"
+    )
     j.goto(forged)
     j.expect_return_status("pending")
     expect(j.page.locator("#payment-status")).not_to_have_attribute("data-status", "completed")
@@ -265,7 +267,11 @@ def test_admin_manages_a_plan_a_subscriber_buys_it(journey: Journey) -> None:
         plan = db.plan(slug)
         assert plan is not None
         assert (plan["name"], plan["price_paisa"], plan["duration_days"], plan["is_active"]) == (
-            "E2E Gold", 129_950, 45, 1)
+            "E2E Gold",
+            129_950,
+            45,
+            1,
+        )
 
         admin.goto("/")
         card = admin.plan_card(slug)
@@ -324,4 +330,3 @@ def test_admin_manages_a_plan_a_subscriber_buys_it(journey: Journey) -> None:
         buyer.snap("non-admin-sent-to-catalog")
     finally:
         admin.close_others()
-

@@ -105,6 +105,13 @@ def journey(browser, production_server: Server, pg_url: str, request: pytest.Fix
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=production_server.url)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
-    yield Journey(context=context, page=context.new_page(), server=production_server, db=Db(url=pg_url),
-                  visits=Visits(), artifacts=ARTIFACTS, name=f"production-{request.node.name.removeprefix('test_')}")
+    yield Journey(
+        context=context,
+        page=context.new_page(),
+        server=production_server,
+        db=Db(url=pg_url),
+        visits=Visits(),
+        artifacts=ARTIFACTS,
+        name=f"production-{request.node.name.removeprefix('test_')}",
+    )
     context.close()

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.e2e
 
 def serving_processes(server: Server) -> int:
     """Processes in the server's process group that run the app (the reflex parent and its workers)."""
-    out = subprocess.run(["ps", "-o", "pid=,args=", "-g", str(server.process.pid)], capture_output=True, text=True,
-                         check=True).stdout  # type: ignore[union-attr]
+    out = subprocess.run(
+        ["ps", "-o", "pid=,args=", "-g", str(server.process.pid)], capture_output=True, text=True, check=True
+    ).stdout  # type: ignore[union-attr]
     return sum("reflex run" in line or "granian" in line for line in out.splitlines())
 
 
