@@ -42,17 +42,36 @@ def _create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def port_is_free(port: int) -> bool:
+    """Whether the server could bind `port` now, checked the way it binds: IPv4 and IPv6, with SO_REUSEADDR.
+
+    SO_REUSEADDR lets a port whose last connections linger in TIME_WAIT count as free (the server binds it
+    the same way), while a port that something is listening on still fails to bind.
+    """
+    for family in (socket.AF_INET, socket.AF_INET6):
+        if not socket.has_ipv6 and family == socket.AF_INET6:
+            continue
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError:  # this family is not available on the machine (no IPv6): nothing can listen there
+            continue
+        with sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("", port))
+            except OSError:
+                return False
+    return True
+
+
 def _check_port(args: argparse.Namespace) -> int:
     # Reflex would silently move a busy port in dev; `make run` must say so instead.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("0.0.0.0", args.port))  # noqa: S104  (the port the app will listen on)
-        except OSError:
-            print(
-                f"Port {args.port} is busy: stop whatever is using it, or choose another with `make run PORT=...`.",
-                file=sys.stderr,
-            )
-            return 1
+    if not port_is_free(args.port):
+        print(
+            f"Port {args.port} is busy: stop whatever is using it, or choose another with `make run PORT=...`.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, SQLModel, select
 
 from khalti_portal.db.models import LocalUser, Plan, UserProfile
@@ -106,5 +107,52 @@ def test_check_port_says_a_busy_port_is_busy() -> None:
             text=True,
             timeout=60,
         )
+    assert out.returncode == 1
+    assert f"Port {port} is busy" in out.stderr
+
+
+def _check_port(port: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "khalti_portal", "check-port", str(port)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _port_left_in_time_wait() -> int:
+    """A port whose listener is gone but whose last connection lingers in TIME_WAIT (the server closed first)."""
+    with socket.socket() as listener:
+        # As every web server does (Granian, uvicorn): the TIME_WAIT socket keeps the flag, and Linux lets a
+        # new SO_REUSEADDR socket bind over it only when both have it.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("0.0.0.0", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            served, _ = listener.accept()
+            served.close()  # the side that closes first keeps the port in TIME_WAIT
+            client.recv(1)  # wait for the FIN, then close: the server side moves to TIME_WAIT
+    return port
+
+
+def test_check_port_lets_a_port_in_time_wait_pass() -> None:
+    port = _port_left_in_time_wait()
+    # The socket really is in TIME_WAIT: a bind without SO_REUSEADDR (the old check) is refused.
+    with socket.socket() as plain, pytest.raises(OSError):
+        plain.bind(("0.0.0.0", port))
+    out = _check_port(port)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+
+
+def test_check_port_sees_a_listener_on_ipv6_only() -> None:
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(("::1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        out = _check_port(port)
     assert out.returncode == 1
     assert f"Port {port} is busy" in out.stderr
