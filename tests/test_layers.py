@@ -10,15 +10,33 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "khalti_portal"
 
 
-def imports_of(path: Path) -> set[str]:
-    """Every module a file imports, absolute names."""
+def module_name(path: Path) -> str:
+    """`khalti_portal/billing/checkout.py` → `khalti_portal.billing.checkout` (a package is its `__init__`)."""
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def absolute_from(path: Path, node: ast.ImportFrom) -> str:
+    """The absolute module of `from ... import`: relative ones resolved against the file's own package."""
+    if node.level == 0:
+        return node.module or ""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]  # a module's relative imports start from the package that holds it
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def imports_of(path: Path, source: str | None = None) -> set[str]:
+    """Every module a file imports (its text, or `source` as if it were there): absolute names, relative resolved."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in ast.walk(ast.parse(path.read_text() if source is None else source, filename=str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = absolute_from(path, node)
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -68,6 +86,25 @@ def test_each_layer_imports_only_what_the_blueprint_allows(layer: str) -> None:
 def test_the_check_sees_imports() -> None:
     # The rule above could fail: states do import billing, and the parser finds it.
     assert "khalti_portal.billing" in {n.rsplit(".", 1)[0] for n in imports_of(PACKAGE / "states" / "dashboard.py")}
+
+
+@pytest.mark.parametrize(
+    ("source", "where", "expected"),
+    [
+        ("from ..billing import verify_payment", "khalti/client.py", "khalti_portal.billing.verify_payment"),
+        ("from .. import db", "khalti/client.py", "khalti_portal.db"),
+        ("from ...db.models import Payment", "billing/admin/plans.py", "khalti_portal.db.models.Payment"),
+        ("from .errors import KhaltiError", "khalti/__init__.py", "khalti_portal.khalti.errors"),
+        ("from . import client", "khalti/__init__.py", "khalti_portal.khalti.client"),
+    ],
+)
+def test_relative_imports_are_resolved(source: str, where: str, expected: str) -> None:
+    # As if the line stood in that file of the package, so `..` climbs the same folders.
+    assert expected in imports_of(PACKAGE / where, source)
+
+
+def test_a_relative_import_across_layers_is_an_offence() -> None:
+    assert "khalti_portal.billing" in imports_of(PACKAGE / "khalti" / "client.py", "from ..billing import x\n")
 
 
 UI_FILES = sorted((PACKAGE / "pages").rglob("*.py")) + sorted((PACKAGE / "components").rglob("*.py"))
