@@ -25,7 +25,7 @@ help:
 	@echo "make run    set up (venv, requirements, Node, migrations, demo plans) and serve on PORT=$(PORT)"
 	@echo "make test   the same set-up, then every test"
 	@echo "make dev    hot-reload development server (frontend :3000, backend :8000)"
-	@echo "make lint   ruff check"
+	@echo "make lint   ruff check and ruff format --check"
 
 .make/venv: requirements.txt
 	@mkdir -p .make
@@ -61,6 +61,7 @@ dev: setup
 
 lint: .make/venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # PostgreSQL and Redis for the production-shape tests; installs them with apt when missing (as root).
 services:
@@ -71,6 +72,7 @@ browser:
 
 test: setup services browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	KHALTI_PORTAL_DOTENV=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
