@@ -68,11 +68,6 @@ class Settings:
         return self.khalti_env == "emulator"
 
     @property
-    def is_test_mode(self) -> bool:
-        """True when payments are make-believe (the emulator, or Khalti's sandbox): no real money moves."""
-        return self.khalti_env != "live"
-
-    @property
     def is_sqlite(self) -> bool:
         """True for the single-process default database."""
         return self.db_url.startswith("sqlite")
