@@ -100,7 +100,7 @@ class Payment(SQLModel, table=True):
     amount_paisa: int
     plan_name: str = Field(sa_column=Column(String(120), nullable=False))
     duration_days: int
-    # emulator / sandbox / live: a period paid in one mode gives no access in another (see billing/modes.py).
+    # emulator / sandbox / live: a period paid in one mode gives no access in another (billing/periods.counts_in).
     khalti_mode: str = Field(default_factory=configured_khalti_mode, sa_column=Column(String(8), nullable=False))
     status: str = Field(default=PaymentStatus.CREATED.value, sa_column=Column(String(16), nullable=False, index=True))
     pidx: str | None = Field(default=None, sa_column=Column(String(64), unique=True, nullable=True, index=True))
