@@ -130,15 +130,22 @@ def is_admin(user_id: int | None, *, engine: Engine | None = None) -> bool:
         return bool(session.exec(select(UserProfile.is_admin).where(UserProfile.user_id == user_id)).first())
 
 
-def make_admin(username: str, password: str | None, *, engine: Engine | None = None) -> tuple[int, bool]:
-    """Create `username` as an admin, or promote the existing account; returns (user id, created)."""
-    created = False
+def make_admin(username: str, password: str | None, *, promote: bool, engine: Engine | None = None) -> tuple[int, bool]:
+    """Create `username` as an admin; returns (user id, created).
+
+    An existing account is promoted only when `promote` says so: otherwise whoever registered the name
+    first (say, `admin`) would become an admin without the operator knowing.
+    """
     user_id = find_user_id(username, engine=engine)
+    if user_id is not None and not promote:
+        raise AccountError(
+            f"An account named {username.strip()!r} already exists; it was not made an admin.", "username"
+        )
+    created = user_id is None
     if user_id is None:
         if password is None:
             raise AccountError("A new account needs a password.", "password")
         user_id = create_user(username, password, engine=engine)
-        created = True
     with session_scope(engine) as session:
         profile = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
         profile.is_admin = True

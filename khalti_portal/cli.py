@@ -23,6 +23,14 @@ def _create_admin(args: argparse.Namespace) -> int:
     from khalti_portal import accounts
 
     existing = accounts.find_user_id(args.username)
+    if existing is not None and not args.promote:
+        # Whoever registered this name first must not become an admin unless the operator says so.
+        print(
+            f"create-admin: an account named {args.username!r} already exists and was NOT made an admin; "
+            "run again with --promote if that account is yours",
+            file=sys.stderr,
+        )
+        return 1
     password = None
     if existing is None:
         if args.password_stdin:
@@ -33,7 +41,7 @@ def _create_admin(args: argparse.Namespace) -> int:
                 print("create-admin: the two passwords differ; nothing was changed", file=sys.stderr)
                 return 1
     try:
-        _, created = accounts.make_admin(args.username, password)
+        _, created = accounts.make_admin(args.username, password, promote=args.promote)
     except accounts.AccountError as err:
         print(f"create-admin: {err}", file=sys.stderr)
         return 1
@@ -88,9 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m khalti_portal", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("seed-plans", help="add the demo plans when the catalog is empty").set_defaults(func=_seed_plans)
-    admin = sub.add_parser("create-admin", help="create an admin account, or promote an existing one")
+    admin = sub.add_parser("create-admin", help="create an admin account (or promote an existing one with --promote)")
     admin.add_argument("username")
     admin.add_argument("--password-stdin", action="store_true", help="read a new account's password from stdin")
+    admin.add_argument(
+        "--promote", action="store_true", help="make an existing account an admin (refused without this flag)"
+    )
     admin.set_defaults(func=_create_admin)
     port = sub.add_parser("check-port", help="fail when PORT is already taken")
     port.add_argument("port", type=int)

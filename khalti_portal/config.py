@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ class Settings:
     emulator_latency_ms: int
     emulator_failure_rate: float
     emulator_link_ttl_seconds: int
+    allow_test_payments: bool = False
 
     def __repr__(self) -> str:
         """Show everything but the secrets."""
@@ -83,6 +85,36 @@ def _url(name: str, value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"{name} must be an http(s) URL such as https://example.com, got {value!r}")
     return value
+
+
+def is_loopback_host(url: str) -> bool:
+    """True when `url`'s host is this machine only: `localhost`, 127.0.0.0/8 or ::1."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_access_giveaways(mode: str, *, has_key: bool, app_url: str, base_url: str, allow_test: bool) -> None:
+    """Refuse the settings that would let anyone get access without paying real money (see docs/security.md)."""
+    if mode == "emulator" and has_key:
+        # A merchant key next to the emulator means someone meant real payments and forgot KHALTI_ENV.
+        raise ConfigError(
+            "KHALTI_SECRET_KEY is set but KHALTI_ENV=emulator, where anyone can pay with test credentials: "
+            "set KHALTI_ENV=sandbox or KHALTI_ENV=live, or empty KHALTI_SECRET_KEY to use the emulator"
+        )
+    if mode != "live" and not allow_test and not is_loopback_host(app_url):
+        raise ConfigError(
+            f"KHALTI_ENV={mode} takes test payments, so APP_URL must be on this machine (localhost, 127.0.0.1, ::1): "
+            "set KHALTI_ENV=live for real payments, or ALLOW_TEST_PAYMENTS=1 if this is a staging site"
+        )
+    if mode == "live":
+        for name, url in (("APP_URL", app_url), ("KHALTI_BASE_URL", base_url)):
+            if urlsplit(url).scheme != "https":
+                raise ConfigError(f"KHALTI_ENV=live needs an https:// {name}, got {url!r}: set {name}=https://...")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
@@ -152,6 +184,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     base_url = _url("KHALTI_BASE_URL", env.get("KHALTI_BASE_URL", "").strip() or default_base)
     if not base_url.endswith("/"):
         base_url += "/"
+    allow_test = _flag(env, "ALLOW_TEST_PAYMENTS", default=False)
+    _refuse_access_giveaways(mode, has_key=bool(key), app_url=app_url, base_url=base_url, allow_test=allow_test)
 
     db_url = env.get("REFLEX_DB_URL", "").strip() or DEFAULT_DB_URL
     if "://" not in db_url:
@@ -186,6 +220,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         emulator_latency_ms=_int(env, "KHALTI_EMULATOR_LATENCY_MS", 0, maximum=120_000),
         emulator_failure_rate=_rate(env, "KHALTI_EMULATOR_FAILURE_RATE"),
         emulator_link_ttl_seconds=_int(env, "KHALTI_EMULATOR_LINK_TTL_SECONDS", 3600, minimum=1),
+        allow_test_payments=allow_test,
     )
 
 

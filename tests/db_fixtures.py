@@ -108,6 +108,7 @@ def make_settings(**env: str) -> Settings:
         "KHALTI_SECRET_KEY": KHALTI_KEY,
         "KHALTI_BASE_URL": KHALTI_BASE,
         "APP_URL": APP_URL,
+        "ALLOW_TEST_PAYMENTS": "1",  # sandbox mode on a non-loopback APP_URL: a staging site, on purpose
         "GRACE_DAYS": "3",
         "RECONCILE_SETTLE_SECONDS": "30",
     }
@@ -189,8 +190,9 @@ class BillingWorld:
         plan: Plan,
         status: PaymentStatus = PaymentStatus.PENDING,
         pidx: str | None = None,
+        khalti_mode: str | None = None,
     ) -> Payment:
-        """Insert a payment as checkout leaves it: pending, a pidx, a link valid for an hour from now."""
+        """Insert a payment as checkout leaves it: pending, a pidx, a link valid for an hour, in the world's mode."""
         assert plan.id is not None
         now = self.now()
         pidx = pidx or f"pidx_{secrets.token_hex(8)}"
@@ -202,6 +204,7 @@ class BillingWorld:
                 amount_paisa=plan.price_paisa,
                 plan_name=plan.name,
                 duration_days=plan.duration_days,
+                khalti_mode=khalti_mode or self.settings.khalti_env,
                 status=status.value,
                 pidx=pidx,
                 payment_url=f"https://pay.khalti.test/?pidx={pidx}",

@@ -62,7 +62,7 @@ def make_admin() -> int:
     """A fresh account holding the admin role."""
     name = f"admin_{secrets.token_hex(3)}"
     user_id = new_user(name)
-    accounts.make_admin(name, None)
+    accounts.make_admin(name, None, promote=True)
     return user_id
 
 

@@ -38,6 +38,7 @@ def add(
             amount_paisa=plan.price_paisa,
             plan_name=plan.name,
             duration_days=plan.duration_days,
+            khalti_mode=world.settings.khalti_env,
             status=status,
             pidx=pidx or f"pidx{secrets.token_hex(8)}",
             created_at=created,

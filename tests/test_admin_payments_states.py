@@ -82,7 +82,15 @@ def add_payment(
         session.add(payment)
         session.flush()
         if with_period:
-            grant_period(session, user_id=user_id, plan_id=plan.id, payment_id=payment.id, duration_days=30, now=now)
+            grant_period(
+                session,
+                user_id=user_id,
+                plan_id=plan.id,
+                payment_id=payment.id,
+                duration_days=30,
+                now=now,
+                mode=payment.khalti_mode,
+            )
         session.commit()
         return payment
 

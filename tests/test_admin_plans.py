@@ -75,7 +75,13 @@ def add_paid_period(engine, user_id: int, plan_id: int, amount: int = 49_900) ->
         session.add(payment)
         session.flush()
         period = grant_period(
-            session, user_id=user_id, plan_id=plan_id, payment_id=payment.id, duration_days=30, now=now
+            session,
+            user_id=user_id,
+            plan_id=plan_id,
+            payment_id=payment.id,
+            duration_days=30,
+            now=now,
+            mode=payment.khalti_mode,
         )
         session.commit()
         return int(payment.id), int(period.id)

@@ -19,6 +19,7 @@ from khalti_portal.khalti import KhaltiClient
 def configured(tmp_path, monkeypatch):
     monkeypatch.setenv("REFLEX_DB_URL", f"sqlite:///{tmp_path / 'default.db'}")
     monkeypatch.setenv("APP_URL", "https://portal.example")
+    monkeypatch.setenv("ALLOW_TEST_PAYMENTS", "1")  # the emulator on a public host: a staging site
     get_settings.cache_clear()
     get_engine.cache_clear()
     yield

@@ -13,7 +13,15 @@ from khalti_portal.db.models import PaymentStatus
 
 def _grant(world, user_id: int, plan, days: int, *, at) -> None:
     with Session(world.engine) as session:
-        grant_period(session, user_id=user_id, plan_id=plan.id, payment_id=None, duration_days=days, now=at)
+        grant_period(
+            session,
+            user_id=user_id,
+            plan_id=plan.id,
+            payment_id=None,
+            duration_days=days,
+            now=at,
+            mode=world.settings.khalti_env,
+        )
         session.commit()
 
 

@@ -29,6 +29,7 @@ def grant(world, user_id, days, *, plan_id=None, payment_id=None, note=None):
             payment_id=payment_id,
             duration_days=days,
             now=world.now(),
+            mode=world.settings.khalti_env,
             note=note,
         )
         session.commit()
@@ -67,7 +68,13 @@ def test_revoked_periods_do_not_count_towards_the_stack(world):
     user_id = world.user()
     first = grant(world, user_id, 30)
     with Session(world.engine) as session:
-        revoke_period(session, session.get(SubscriptionPeriod, first.id), now=world.now(), reason="test")
+        revoke_period(
+            session,
+            session.get(SubscriptionPeriod, first.id),
+            now=world.now(),
+            reason="test",
+            mode=world.settings.khalti_env,
+        )
         session.commit()
     assert sub.expires_at(user_id, deps=world.deps) is None
     second = grant(world, user_id, 7)
@@ -80,7 +87,13 @@ def test_revoking_an_early_period_moves_the_later_ones_up(world):
     b = grant(world, user_id, 90)
     world.clock.advance(10 * DAY)
     with Session(world.engine) as session:
-        moved = revoke_period(session, session.get(SubscriptionPeriod, a.id), now=world.now(), reason="refunded")
+        moved = revoke_period(
+            session,
+            session.get(SubscriptionPeriod, a.id),
+            now=world.now(),
+            reason="refunded",
+            mode=world.settings.khalti_env,
+        )
         session.commit()
     assert moved == 1
     later = world.get(SubscriptionPeriod, b.id)
@@ -96,7 +109,13 @@ def test_revoking_a_period_that_already_ended_moves_nothing(world):
     world.clock.advance(5 * DAY)
     b = grant(world, user_id, 30)
     with Session(world.engine) as session:
-        moved = revoke_period(session, session.get(SubscriptionPeriod, a.id), now=world.now(), reason="late refund")
+        moved = revoke_period(
+            session,
+            session.get(SubscriptionPeriod, a.id),
+            now=world.now(),
+            reason="late refund",
+            mode=world.settings.khalti_env,
+        )
         session.commit()
     assert moved == 0
     assert world.get(SubscriptionPeriod, b.id).starts_at == b.starts_at
@@ -104,7 +123,9 @@ def test_revoking_a_period_that_already_ended_moves_nothing(world):
 
 def test_a_period_lasts_at_least_a_day(world):
     with Session(world.engine) as session, pytest.raises(ValueError, match="at least one day"):
-        grant_period(session, user_id=1, plan_id=None, payment_id=None, duration_days=0, now=world.now())
+        grant_period(
+            session, user_id=1, plan_id=None, payment_id=None, duration_days=0, now=world.now(), mode="emulator"
+        )
 
 
 # -- status at the exact instants ---------------------------------------------------------------------
@@ -169,10 +190,12 @@ def test_predicates_and_summary_on_the_database(make_world, db_engine, offset, s
     # The matching queries agree with the predicates at the same instant.
     with Session(world.engine) as session:
         for wanted in SubscriptionStatus:
-            ids = set(session.exec(sub.status_query(wanted, now, 3)).all())
+            ids = set(session.exec(sub.status_query(wanted, now, 3, world.settings.khalti_env)).all())
             assert (user_id in ids) is (wanted == status), wanted
-        assert (user_id in set(session.exec(sub.active_query(now, 3)).all())) is active
-        assert (user_id in set(session.exec(sub.on_grace_period_query(now, 3)).all())) is grace
+        assert (user_id in set(session.exec(sub.active_query(now, 3, world.settings.khalti_env)).all())) is active
+        assert (
+            user_id in set(session.exec(sub.on_grace_period_query(now, 3, world.settings.khalti_env)).all())
+        ) is grace
 
 
 def test_predicates_default_to_the_clock(world):
@@ -193,7 +216,9 @@ def test_a_user_without_periods(world):
     assert summary.upcoming == ()
     assert sub.current_period(user_id, deps=world.deps) is None
     with Session(world.engine) as session:
-        assert user_id in set(session.exec(sub.status_query(SubscriptionStatus.NONE, world.now(), 3)).all())
+        assert user_id in set(
+            session.exec(sub.status_query(SubscriptionStatus.NONE, world.now(), 3, world.settings.khalti_env)).all()
+        )
 
 
 # -- current, upcoming, summary, history --------------------------------------------------------------

@@ -41,26 +41,67 @@ def test_create_admin_on_a_fresh_database_and_twice_in_a_row(tmp_path: Path) -> 
     first = cli(url, "create-admin", "root_admin", "--password-stdin", stdin="a strong password\n")
     assert first.returncode == 0, first.stderr
     assert "created admin 'root_admin'" in first.stdout
-    second = cli(url, "create-admin", "root_admin", "--password-stdin", stdin="")
-    assert second.returncode == 0, second.stderr
-    assert "promoted existing account" in second.stdout
+    # The name exists now: a second run says so instead of quietly "promoting" it again.
+    second = cli(url, "create-admin", "root_admin", "--password-stdin", stdin="another password\n")
+    assert second.returncode == 1
+    assert "already exists" in second.stderr and "--promote" in second.stderr
+    again = cli(url, "create-admin", "root_admin", "--promote")
+    assert again.returncode == 0, again.stderr
+    assert "promoted existing account" in again.stdout
     with Session(make_engine(url)) as session:
         users = session.exec(select(LocalUser).where(LocalUser.username == "root_admin")).all()
         assert len(users) == 1 and users[0].verify("a strong password")
         assert session.get(UserProfile, users[0].id).is_admin
 
 
-def test_create_admin_promotes_an_existing_subscriber(tmp_path: Path) -> None:
+def test_create_admin_refuses_an_existing_account_without_promote(tmp_path: Path) -> None:
+    # Someone registered "admin" before the operator ran the command: they must not become an admin.
+    url = fresh_db(tmp_path)
+    from khalti_portal import accounts
+
+    accounts.create_user("admin", "squatter password", engine=make_engine(url))
+    out = cli(url, "create-admin", "admin", "--password-stdin", stdin="operator password\n")
+    assert out.returncode == 1
+    assert out.stderr.strip() == (
+        "create-admin: an account named 'admin' already exists and was NOT made an admin; "
+        "run again with --promote if that account is yours"
+    )
+    assert "Traceback" not in out.stderr
+    with Session(make_engine(url)) as session:
+        user = session.exec(select(LocalUser).where(LocalUser.username == "admin")).one()
+        assert not session.get(UserProfile, user.id).is_admin
+        assert user.verify("squatter password")  # nothing about the account changed
+
+
+def test_create_admin_promotes_an_existing_subscriber_with_promote(tmp_path: Path) -> None:
     url = fresh_db(tmp_path)
     from khalti_portal import accounts
 
     accounts.create_user("subscriber1", "long enough pw", engine=make_engine(url))
-    out = cli(url, "create-admin", "subscriber1")
+    out = cli(url, "create-admin", "subscriber1", "--promote")
     assert out.returncode == 0, out.stderr
+    assert "promoted existing account to admin 'subscriber1'" in out.stdout
     with Session(make_engine(url)) as session:
         user = session.exec(select(LocalUser).where(LocalUser.username == "subscriber1")).one()
         assert session.get(UserProfile, user.id).is_admin
         assert user.verify("long enough pw")  # promotion never touches the password
+
+
+def test_make_admin_promotes_only_when_told(tmp_path: Path) -> None:
+    # The rule lives in accounts too, so a name registered between the CLI's check and its write is not promoted.
+    from khalti_portal import accounts
+
+    engine = make_engine(fresh_db(tmp_path))
+    user_id = accounts.create_user("early_bird", "long enough pw", engine=engine)
+    try:
+        accounts.make_admin("early_bird", "operator password", promote=False, engine=engine)
+    except accounts.AccountError as err:
+        assert "already exists" in str(err)
+    else:
+        raise AssertionError("an existing account was made an admin without promote=True")
+    assert not accounts.is_admin(user_id, engine=engine)
+    assert accounts.make_admin("early_bird", None, promote=True, engine=engine) == (user_id, False)
+    assert accounts.is_admin(user_id, engine=engine)
 
 
 def test_create_admin_refuses_a_short_password(tmp_path: Path) -> None:

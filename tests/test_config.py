@@ -31,7 +31,14 @@ def test_sandbox_and_live_take_their_hosts() -> None:
     assert (
         load_settings({"KHALTI_ENV": "sandbox", "KHALTI_SECRET_KEY": "k"}).khalti_base_url == "https://dev.khalti.com/"
     )
-    live = load_settings({"KHALTI_ENV": "LIVE", "KHALTI_SECRET_KEY": "k", "KHALTI_BASE_URL": "https://proxy.example/x"})
+    live = load_settings(
+        {
+            "KHALTI_ENV": "LIVE",
+            "KHALTI_SECRET_KEY": "k",
+            "KHALTI_BASE_URL": "https://proxy.example/x",
+            "APP_URL": "https://shop.example",
+        }
+    )
     assert (live.khalti_env, live.khalti_base_url) == ("live", "https://proxy.example/x/")
 
 
@@ -66,7 +73,7 @@ def test_each_bad_value_is_refused_in_one_line(env: dict[str, str], fragment: st
 
 def test_the_key_never_shows_in_repr_or_errors() -> None:
     key = "live_secret_key_DO_NOT_PRINT"
-    s = load_settings({"KHALTI_ENV": "live", "KHALTI_SECRET_KEY": key})
+    s = load_settings({"KHALTI_ENV": "live", "KHALTI_SECRET_KEY": key, "APP_URL": "https://shop.example"})
     assert key not in repr(s) and key not in str(s)
     with pytest.raises(ConfigError) as err:
         load_settings({"KHALTI_SECRET_KEY": key})
@@ -90,7 +97,7 @@ def test_dotenv_in_the_working_directory_cannot_change_test_settings(tmp_path: P
 
 
 def test_dotenv_loads_but_never_overrides_the_environment(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("APP_URL=https://from-dotenv.example\nGRACE_DAYS=9\n")
+    (tmp_path / ".env").write_text("APP_URL=https://from-dotenv.example\nGRACE_DAYS=9\nALLOW_TEST_PAYMENTS=1\n")
     assert _settings_in_subprocess(tmp_path, {"KHALTI_PORTAL_DOTENV": "1"}) == "emulator https://from-dotenv.example 9"
     got = _settings_in_subprocess(tmp_path, {"KHALTI_PORTAL_DOTENV": "1", "GRACE_DAYS": "5"})
     assert got == "emulator https://from-dotenv.example 5"

@@ -52,7 +52,13 @@ def paid_period(world, user_id: int, plan, days: int = 30) -> SubscriptionPeriod
     payment = world.payment(user_id=user_id, plan=plan, status=PaymentStatus.COMPLETED)
     with Session(world.engine, expire_on_commit=False) as session:
         period = grant_period(
-            session, user_id=user_id, plan_id=plan.id, payment_id=payment.id, duration_days=days, now=world.now()
+            session,
+            user_id=user_id,
+            plan_id=plan.id,
+            payment_id=payment.id,
+            duration_days=days,
+            now=world.now(),
+            mode=world.settings.khalti_env,
         )
         session.commit()
         return period
@@ -123,7 +129,13 @@ def test_a_flagged_payment_whose_period_was_revoked_gets_a_fresh_period(world, p
     period = paid_period(world, user, plan)
     with Session(world.engine) as session:
         session.get(Payment, period.payment_id).status = PaymentStatus.FLAGGED.value
-        revoke_period(session, session.get(SubscriptionPeriod, period.id), now=world.now(), reason="test")
+        revoke_period(
+            session,
+            session.get(SubscriptionPeriod, period.id),
+            now=world.now(),
+            reason="test",
+            mode=world.settings.khalti_env,
+        )
         session.commit()
 
     outcome = grant_flagged(period.payment_id, actor_user_id=world.user(), reason=REASON, deps=world.deps)

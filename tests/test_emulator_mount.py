@@ -45,7 +45,7 @@ def client_for(app: Starlette, **transport_options: object) -> httpx.AsyncClient
     "environ",
     [
         {"KHALTI_ENV": "sandbox", "KHALTI_SECRET_KEY": "x"},
-        {"KHALTI_ENV": "live", "KHALTI_SECRET_KEY": "x"},
+        {"KHALTI_ENV": "live", "KHALTI_SECRET_KEY": "x", "APP_URL": "https://shop.example"},
     ],
 )
 async def test_nothing_is_mounted_outside_emulator_mode(environ, tmp_path):

@@ -261,7 +261,13 @@ def test_editing_a_price_leaves_payments_and_periods_as_bought(world):
     payment = world.payment(user_id=buyer, plan=plan, status=PaymentStatus.COMPLETED)
     with Session(world.engine) as session:
         period = grant_period(
-            session, user_id=buyer, plan_id=plan.id, payment_id=payment.id, duration_days=30, now=world.now()
+            session,
+            user_id=buyer,
+            plan_id=plan.id,
+            payment_id=payment.id,
+            duration_days=30,
+            now=world.now(),
+            mode=world.settings.khalti_env,
         )
         session.commit()
         period_id = period.id
@@ -331,6 +337,7 @@ def test_a_plan_with_a_granted_period_cannot_be_deleted(world):
             payment_id=None,
             duration_days=5,
             now=world.now(),
+            mode=world.settings.khalti_env,
             note="goodwill",
         )
         session.commit()

@@ -286,7 +286,13 @@ def completed(world: BillingWorld, plan) -> Payment:
         stored = session.get(Payment, payment.id)
         stored.transaction_id, stored.completed_at = "TXN42", world.now()
         grant_period(
-            session, user_id=stored.user_id, plan_id=plan.id, payment_id=stored.id, duration_days=30, now=world.now()
+            session,
+            user_id=stored.user_id,
+            plan_id=plan.id,
+            payment_id=stored.id,
+            duration_days=30,
+            now=world.now(),
+            mode=world.settings.khalti_env,
         )
         session.commit()
     return world.get(Payment, payment.id)

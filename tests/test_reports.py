@@ -45,6 +45,7 @@ def add_payment(
                 amount_paisa=amount,
                 plan_name=plan.name,
                 duration_days=30,
+                khalti_mode=world.settings.khalti_env,
                 status=status,
                 pidx=f"pidx_{secrets.token_hex(6)}",
                 created_at=created,
@@ -129,9 +130,9 @@ def test_march_starts_at_midnight_in_kathmandu(ledger):
 def test_a_range_can_be_negative_when_refunds_outweigh_sales(ledger):
     start, end = utc("2026-02-02T00:00Z"), utc("2026-02-28T18:15Z")
     with Session(ledger.engine) as session:
-        assert reports.gross_revenue(session, start, end) == 99_900 + 1_000  # C G
-        assert reports.refunds(session, start, end) == 99_900 + 49_900  # C D
-        assert reports.net_revenue(session, start, end) == -48_900
+        assert reports.gross_revenue(session, start, end, ledger.settings.khalti_env) == 99_900 + 1_000  # C G
+        assert reports.refunds(session, start, end, ledger.settings.khalti_env) == 99_900 + 49_900  # C D
+        assert reports.net_revenue(session, start, end, ledger.settings.khalti_env) == -48_900
 
 
 def test_pending_and_flagged_counts(ledger):
@@ -166,8 +167,12 @@ def test_active_subscribers_include_grace_and_expiring_counts_the_next_seven_day
     assert figures.expiring_soon == 2  # soon, edge
     with Session(world.engine) as session:
         # Three days on: `soon` is in grace (still counted), `grace` is past its three days (not).
-        assert reports.active_subscribers(session, now + 3 * DAY + timedelta(seconds=1), 3) == 4
-        assert reports.expiring_soon(session, now + 3 * DAY, 3) == 1  # soon ended (grace), edge still expiring
+        assert (
+            reports.active_subscribers(session, now + 3 * DAY + timedelta(seconds=1), 3, world.settings.khalti_env) == 4
+        )
+        assert (
+            reports.expiring_soon(session, now + 3 * DAY, 3, world.settings.khalti_env) == 1
+        )  # soon ended (grace), edge still expiring
 
 
 def test_no_data_means_zeros(world):

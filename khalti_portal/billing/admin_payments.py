@@ -9,6 +9,9 @@ columns `CSV_COLUMNS`: created in Nepal time, the amount as rupee text and as in
 with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so a spreadsheet never runs it as a
 formula (CSV injection).
 
+Only payments made in the Khalti mode the portal runs in are listed, exported or shown: the others belong
+to another Khalti (switching modes back shows them again), and no admin action may reach them here.
+
 A payment's detail shows its audit trail and the raw lookups, pretty-printed. The secret key is never
 stored (the client redacts it from anything it copies out of Khalti); the detail removes it once more
 should it ever appear.
@@ -101,7 +104,8 @@ def _escape_like(text: str) -> str:
     return text
 
 
-def _where(query: Select[Any], flt: PaymentFilter) -> Select[Any]:
+def _where(query: Select[Any], flt: PaymentFilter, mode: str) -> Select[Any]:
+    query = query.where(col(Payment.khalti_mode) == mode)
     if flt.status:
         query = query.where(Payment.status == flt.status)
     if flt.query:
@@ -116,16 +120,16 @@ def _where(query: Select[Any], flt: PaymentFilter) -> Select[Any]:
     return query
 
 
-def filtered_query(flt: PaymentFilter) -> Select[Any]:
-    """SELECT (Payment, username) of the filter, newest first."""
+def filtered_query(flt: PaymentFilter, mode: str) -> Select[Any]:
+    """SELECT (Payment, username) of the filter among payments made in Khalti mode `mode`, newest first."""
     query = select(Payment, LocalUser.username).join(LocalUser, col(LocalUser.id) == Payment.user_id)
-    return _where(query, flt).order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
+    return _where(query, flt, mode).order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
 
 
-def count_query(flt: PaymentFilter) -> Select[Any]:
-    """SELECT how many payments the filter holds."""
+def count_query(flt: PaymentFilter, mode: str) -> Select[Any]:
+    """SELECT how many payments made in Khalti mode `mode` the filter holds."""
     query = select(func.count()).select_from(Payment).join(LocalUser, col(LocalUser.id) == Payment.user_id)
-    return _where(query, flt)
+    return _where(query, flt, mode)
 
 
 # -- rows --------------------------------------------------------------------------------------------------
@@ -181,10 +185,11 @@ def list_payments(
     deps = resolve(deps)
     page_size = max(1, min(page_size, 500))
     with Session(deps.engine) as session:
-        total = int(session.exec(count_query(flt)).one())
+        mode = deps.settings.khalti_env
+        total = int(session.exec(count_query(flt, mode)).one())
         pages = max(1, math.ceil(total / page_size))
         page = max(1, min(page_of(page), pages))
-        found = session.exec(filtered_query(flt).offset((page - 1) * page_size).limit(page_size)).all()
+        found = session.exec(filtered_query(flt, mode).offset((page - 1) * page_size).limit(page_size)).all()
         rows = tuple(AdminPaymentRow.of(payment, username) for payment, username in found)
     return PaymentPage(rows=rows, total=total, page=page, pages=pages, page_size=page_size)
 
@@ -237,7 +242,7 @@ def pretty_json(value: Any, *, secret: str = "") -> str:
 
 
 def payment_detail(payment_id: object, *, deps: BillingDeps | None = None) -> PaymentDetail | None:
-    """One payment with its period and audit trail (oldest first), or None for an unknown id."""
+    """One payment with its period and audit trail (oldest first), or None for an unknown id or another mode's."""
     deps = resolve(deps)
     ident = payment_id_of(payment_id)
     if ident is None:
@@ -248,7 +253,7 @@ def payment_detail(payment_id: object, *, deps: BillingDeps | None = None) -> Pa
         found = session.exec(
             select(Payment, LocalUser.username)
             .join(LocalUser, col(LocalUser.id) == Payment.user_id)
-            .where(Payment.id == ident)
+            .where(Payment.id == ident, col(Payment.khalti_mode) == deps.settings.khalti_env)
         ).first()
         if found is None:
             return None
@@ -346,7 +351,7 @@ def export_csv(flt: PaymentFilter, *, limit: int = MAX_CSV_ROWS, deps: BillingDe
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     with Session(deps.engine) as session:
-        found = session.exec(filtered_query(flt).limit(limit + 1)).all()
+        found = session.exec(filtered_query(flt, deps.settings.khalti_env).limit(limit + 1)).all()
     for payment, username in found[:limit]:
         writer.writerow(csv_line(AdminPaymentRow.of(payment, username)))
     return CsvExport(text=out.getvalue(), rows=min(len(found), limit), truncated=len(found) > limit)

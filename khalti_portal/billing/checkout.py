@@ -110,7 +110,7 @@ def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome
         plan = find_plan(session, plan_slug)
         if plan is None or plan.id is None:
             return CheckoutOutcome("plan_not_found", MESSAGES["plan_not_found"])
-        recent = _recent_link(session, user_id, plan, now)
+        recent = _recent_link(session, user_id, plan, now, deps.settings.khalti_env)
         if recent is not None:
             record_event(
                 session,
@@ -132,6 +132,7 @@ def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome
             amount_paisa=plan.price_paisa,
             plan_name=plan.name,
             duration_days=plan.duration_days,
+            khalti_mode=deps.settings.khalti_env,
             status=PaymentStatus.CREATED.value,
             created_at=now,
             updated_at=now,
@@ -152,12 +153,13 @@ def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome
         return payment, plan.name
 
 
-def _recent_link(session: Session, user_id: int, plan: Plan, now: datetime) -> Payment | None:
-    """The user's pending payment for this plan (same price) from the last minute whose link still works."""
+def _recent_link(session: Session, user_id: int, plan: Plan, now: datetime, mode: str) -> Payment | None:
+    """The user's pending payment for this plan (same price, same Khalti) from the last minute, its link still valid."""
     query = (
         select(Payment)
         .where(
             Payment.user_id == user_id,
+            Payment.khalti_mode == mode,
             Payment.plan_id == plan.id,
             Payment.status == PaymentStatus.PENDING.value,
             Payment.amount_paisa == plan.price_paisa,

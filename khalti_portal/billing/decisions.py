@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select, update
 from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal
-from khalti_portal.billing.periods import grant_period, lock_user, revoke_period
+from khalti_portal.billing.periods import counts_in, grant_period, lock_user, revoke_period
 from khalti_portal.billing.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
 from khalti_portal.db.models import LocalUser, Payment, PaymentStatus, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
@@ -129,13 +129,24 @@ def grant_flagged(
         # anything is read, so a second admin's grant finds the payment completed and grants nothing.
         moved = session.exec(
             update(Payment)
-            .where(col(Payment.id) == ident, col(Payment.status) == PaymentStatus.FLAGGED.value)
+            .where(
+                col(Payment.id) == ident,
+                col(Payment.status) == PaymentStatus.FLAGGED.value,
+                col(Payment.khalti_mode) == deps.settings.khalti_env,
+            )
             .values(status=PaymentStatus.COMPLETED.value, completed_at=now, updated_at=now, next_check_at=None),
             execution_options={"synchronize_session": False},
         ).rowcount
         payment = session.get(Payment, ident, populate_existing=True)
         if payment is None:
             return _refused("There is no such payment; reload the page and try again.")
+        if payment.khalti_mode != deps.settings.khalti_env:
+            return _refused(
+                f"This payment was made in {payment.khalti_mode} mode and the portal runs in "
+                f"{deps.settings.khalti_env} mode: it can only be resolved in its own mode; nothing was changed.",
+                payment_id=ident,
+                user_id=payment.user_id,
+            )
         if moved != 1:
             return _refused(
                 f"This payment is {payment.status}, not flagged (someone may have just resolved it); "
@@ -156,6 +167,7 @@ def grant_flagged(
                 payment_id=ident if existing is None else None,
                 duration_days=payment.duration_days,
                 now=now,
+                mode=deps.settings.khalti_env,
                 granted_by=actor_user_id,
                 note=why if existing is None else f"for payment #{ident}: {why}",
             )
@@ -247,7 +259,8 @@ def _add_days(kind: str, user: object, days: object, actor: int, reason: str, de
             detail=f"{kind} {count} days; reason: {why}",
         )
         session.flush()
-        plan_id = _latest_plan(session, user_id) if kind == "extend" else None
+        mode = deps.settings.khalti_env
+        plan_id = _latest_plan(session, user_id, mode) if kind == "extend" else None
         period = grant_period(
             session,
             user_id=user_id,
@@ -255,6 +268,7 @@ def _add_days(kind: str, user: object, days: object, actor: int, reason: str, de
             payment_id=None,
             duration_days=count,
             now=now,
+            mode=mode,
             granted_by=actor,
             note=why,
         )
@@ -273,10 +287,10 @@ def _add_days(kind: str, user: object, days: object, actor: int, reason: str, de
         )
 
 
-def _latest_plan(session: Session, user_id: int) -> int | None:
+def _latest_plan(session: Session, user_id: int, mode: str) -> int | None:
     return session.exec(
         select(SubscriptionPeriod.plan_id)
-        .where(SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None))
+        .where(SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None), counts_in(mode))
         .order_by(col(SubscriptionPeriod.ends_at).desc(), col(SubscriptionPeriod.id).desc())
         .limit(1)
     ).first()
@@ -315,6 +329,7 @@ def revoke_access(
                 SubscriptionPeriod.user_id == user_id,
                 col(SubscriptionPeriod.revoked_at).is_(None),
                 SubscriptionPeriod.ends_at >= now - timedelta(days=deps.settings.grace_days),
+                counts_in(deps.settings.khalti_env),  # other modes' periods give no access here: left alone
             )
             .order_by(col(SubscriptionPeriod.starts_at).desc(), col(SubscriptionPeriod.id).desc())
         ).all()
@@ -322,7 +337,7 @@ def revoke_access(
             session.rollback()
             return _refused(f"{username} has no access to revoke.", user_id=user_id)
         for period in live:
-            revoke_period(session, period, now=now, reason=f"revoked by an admin: {why}")
+            revoke_period(session, period, now=now, reason=f"revoked by an admin: {why}", mode=deps.settings.khalti_env)
         ids = ", ".join(f"#{p.id}" for p in sorted(live, key=lambda p: p.id or 0))
         event.detail = f"revoke: {len(live)} period(s) of {username!r} ({ids}); reason: {why}"
         session.add(event)

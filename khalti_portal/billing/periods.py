@@ -1,13 +1,20 @@
-"""Subscription periods that stack: grant one after the current expiry, revoke one and close the gap."""
+"""Subscription periods that stack: grant one after the current expiry, revoke one and close the gap.
+
+Only periods that count in the Khalti mode the portal runs in give access (`counts_in`): those paid in
+that mode, and those an admin granted by hand. A period paid on the emulator or Khalti's sandbox moved no
+real money, so it gives nothing in live mode; switching back to the test mode finds it again.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select, text
 
 from khalti_portal.billing.clock import ensure_utc
-from khalti_portal.db.models import SubscriptionPeriod
+from khalti_portal.db.models import Payment, SubscriptionPeriod
 
 # Namespace for pg_advisory_xact_lock(ns, user_id): "KP" so other advisory locks never collide.
 _USER_LOCK_NAMESPACE = 0x4B50
@@ -24,10 +31,16 @@ def lock_user(session: Session, user_id: int) -> None:
         session.exec(lock, params={"ns": _USER_LOCK_NAMESPACE, "uid": user_id})
 
 
-def current_expiry(session: Session, user_id: int) -> datetime | None:
-    """The latest `ends_at` of the user's non-revoked periods, or None if there are none."""
+def counts_in(mode: str) -> Any:
+    """SQL condition on SubscriptionPeriod: granted by an admin (no payment), or paid in Khalti mode `mode`."""
+    paid_in_mode = select(Payment.id).where(col(Payment.khalti_mode) == mode)
+    return or_(col(SubscriptionPeriod.payment_id).is_(None), col(SubscriptionPeriod.payment_id).in_(paid_in_mode))
+
+
+def current_expiry(session: Session, user_id: int, mode: str) -> datetime | None:
+    """The latest `ends_at` of the user's non-revoked periods that count in `mode`, or None if there are none."""
     query = select(func.max(SubscriptionPeriod.ends_at)).where(
-        SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None)
+        SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None), counts_in(mode)
     )
     return session.exec(query).one()
 
@@ -45,15 +58,16 @@ def grant_period(
     payment_id: int | None,
     duration_days: int,
     now: datetime,
+    mode: str,
     granted_by: int | None = None,
     note: str | None = None,
 ) -> SubscriptionPeriod:
-    """Add `duration_days` of access starting when the current access ends (or now, if it has ended)."""
+    """Add `duration_days` of access starting when the current access in `mode` ends (or now, if it has ended)."""
     if duration_days < 1:
         raise ValueError(f"a period lasts at least one day, got {duration_days}")
     now = ensure_utc(now)
     lock_user(session, user_id)
-    expiry = current_expiry(session, user_id)
+    expiry = current_expiry(session, user_id, mode)
     starts_at = stacked_start(now, expiry)
     period = SubscriptionPeriod(
         user_id=user_id,
@@ -70,10 +84,11 @@ def grant_period(
     return period
 
 
-def revoke_period(session: Session, period: SubscriptionPeriod, *, now: datetime, reason: str) -> int:
-    """Revoke `period` and move the user's later periods earlier by its unused time; return how many moved.
+def revoke_period(session: Session, period: SubscriptionPeriod, *, now: datetime, reason: str, mode: str) -> int:
+    """Revoke `period` and move the user's later periods (those counting in `mode`) earlier by its unused time.
 
-    Without the move, a refund of one period would leave a hole before the next already-paid one.
+    Without the move, a refund of one period would leave a hole before the next already-paid one. Periods
+    of other modes never stacked on this one, so they stay where they are. Returns how many moved.
     """
     now = ensure_utc(now)
     lock_user(session, period.user_id)
@@ -92,6 +107,7 @@ def revoke_period(session: Session, period: SubscriptionPeriod, *, now: datetime
             col(SubscriptionPeriod.revoked_at).is_(None),
             SubscriptionPeriod.starts_at >= period.ends_at,
             SubscriptionPeriod.id != period.id,
+            counts_in(mode),
         )
     ).all()
     for other in later:

@@ -508,9 +508,9 @@ class AdminPlanRow:
         return self.payments == 0
 
 
-def active_subscribers_by_plan(session: Session, now: datetime, grace_days: int) -> dict[int, int]:
-    """Map plan id → how many users have access on it now (grace included)."""
-    current = current_plan_query(now, grace_days).subquery("current_plan")
+def active_subscribers_by_plan(session: Session, now: datetime, grace_days: int, mode: str) -> dict[int, int]:
+    """Map plan id → how many users have access on it now (grace included) in Khalti mode `mode`."""
+    current = current_plan_query(now, grace_days, mode).subquery("current_plan")
     query = (
         select(current.c.plan_id, func.count(func.distinct(current.c.user_id)))
         .where(current.c.plan_id.is_not(None))
@@ -524,7 +524,7 @@ def list_plans_for_admin(now: datetime | None = None, *, deps: BillingDeps | Non
     deps = resolve(deps)
     now = ensure_utc(now) if now is not None else deps.now()
     with Session(deps.engine) as session:
-        subscribers = active_subscribers_by_plan(session, now, deps.settings.grace_days)
+        subscribers = active_subscribers_by_plan(session, now, deps.settings.grace_days, deps.settings.khalti_env)
         paid = dict(session.exec(select(Payment.plan_id, func.count()).group_by(Payment.plan_id)).all())
         plans = session.exec(
             select(Plan).order_by(col(Plan.is_active).desc(), col(Plan.sort_order), col(Plan.price_paisa), col(Plan.id))

@@ -261,9 +261,10 @@ def _horizon_clause(now: datetime) -> Any:
 
 
 def _due_clauses(now: datetime, settings: Settings) -> list[Any]:
-    """Pending, settled, due by its backoff, within the horizon, not leased by a live worker."""
+    """Pending in this Khalti mode, settled, due by its backoff, within the horizon, not leased by a live worker."""
     return [
         col(Payment.status) == PaymentStatus.PENDING.value,
+        col(Payment.khalti_mode) == settings.khalti_env,  # another mode's payments are not this Khalti's
         col(Payment.pidx).is_not(None),
         col(Payment.created_at) <= now - timedelta(seconds=settings.reconcile_settle_seconds),
         or_(col(Payment.next_check_at).is_(None), col(Payment.next_check_at) <= now),
@@ -345,7 +346,11 @@ def _count_left_for_admin(deps: BillingDeps, now: datetime) -> int:
         query = (
             select(func.count())
             .select_from(Payment)
-            .where(col(Payment.status) == PaymentStatus.PENDING.value, ~_horizon_clause(now))
+            .where(
+                col(Payment.status) == PaymentStatus.PENDING.value,
+                col(Payment.khalti_mode) == deps.settings.khalti_env,
+                ~_horizon_clause(now),
+            )
         )
         return int(session.exec(query).one())
 
@@ -353,6 +358,7 @@ def _count_left_for_admin(deps: BillingDeps, now: datetime) -> int:
 def _stale_created_clauses(now: datetime, settings: Settings) -> list[Any]:
     return [
         col(Payment.status) == PaymentStatus.CREATED.value,
+        col(Payment.khalti_mode) == settings.khalti_env,
         col(Payment.created_at) <= now - timedelta(seconds=settings.created_timeout_seconds),
     ]
 

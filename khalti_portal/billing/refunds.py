@@ -159,6 +159,15 @@ def _request(deps: BillingDeps, ident: int, actor: int, reason: str) -> _Target 
         payment = session.get(Payment, ident)
         if payment is None or payment.id is None:
             return RefundOutcome("invalid", "There is no such payment; reload the page and try again.")
+        if payment.khalti_mode != deps.settings.khalti_env:
+            # Another Khalti holds that money (or none moved at all): this key must not ask about it.
+            return RefundOutcome(
+                "not_refundable",
+                f"This payment was made in {payment.khalti_mode} mode and the portal runs in "
+                f"{deps.settings.khalti_env} mode, so it can only be refunded in its own mode.",
+                payment.id,
+                payment.status,
+            )
         if payment.status not in REFUNDABLE:
             return RefundOutcome(
                 "not_refundable",

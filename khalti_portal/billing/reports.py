@@ -17,6 +17,9 @@ Definitions (all at one instant `now`; months are Gregorian months on Nepal's wa
   second, so a month's revenue can be negative.
 - expiring soon: users whose access ends within the next 7 days (`subscription` status `expiring`).
 - pending / flagged: payments in that status now.
+
+Every figure is about the Khalti mode the portal runs in (`mode`): payments made on the emulator or the
+sandbox are no revenue in live mode, and periods they paid for give no access there.
 """
 
 from __future__ import annotations
@@ -58,71 +61,78 @@ class Figures:
 # -- queries -------------------------------------------------------------------------------------------------
 
 
-def active_subscribers_query(now: datetime, grace_days: int) -> Select[Any]:
+def active_subscribers_query(now: datetime, grace_days: int, mode: str) -> Select[Any]:
     """SELECT the number of users with access at `now`, grace included."""
-    return select(func.count()).select_from(active_query(now, grace_days).subquery("active"))
+    return select(func.count()).select_from(active_query(now, grace_days, mode).subquery("active"))
 
 
-def gross_revenue_query(start: datetime, end: datetime) -> Select[Any]:
+def gross_revenue_query(start: datetime, end: datetime, mode: str) -> Select[Any]:
     """SELECT the paisa of payments completed in [start, end)."""
     return select(func.coalesce(func.sum(Payment.amount_paisa), 0)).where(
-        col(Payment.completed_at) >= ensure_utc(start), col(Payment.completed_at) < ensure_utc(end)
+        col(Payment.completed_at) >= ensure_utc(start),
+        col(Payment.completed_at) < ensure_utc(end),
+        col(Payment.khalti_mode) == mode,
     )
 
 
-def refunds_query(start: datetime, end: datetime) -> Select[Any]:
+def refunds_query(start: datetime, end: datetime, mode: str) -> Select[Any]:
     """SELECT the paisa given back in [start, end) on payments that had been completed."""
     given_back = case((col(Payment.refunded_paisa) > 0, col(Payment.refunded_paisa)), else_=col(Payment.amount_paisa))
     return select(func.coalesce(func.sum(given_back), 0)).where(
         col(Payment.refunded_at) >= ensure_utc(start),
         col(Payment.refunded_at) < ensure_utc(end),
         col(Payment.completed_at).is_not(None),
+        col(Payment.khalti_mode) == mode,
     )
 
 
-def expiring_soon_query(now: datetime, grace_days: int) -> Select[Any]:
+def expiring_soon_query(now: datetime, grace_days: int, mode: str) -> Select[Any]:
     """SELECT the number of users whose access ends in the next 7 days."""
     return select(func.count()).select_from(
-        status_query(SubscriptionStatus.EXPIRING, now, grace_days).subquery("expiring")
+        status_query(SubscriptionStatus.EXPIRING, now, grace_days, mode).subquery("expiring")
     )
 
 
-def status_count_query(status: PaymentStatus) -> Select[Any]:
+def status_count_query(status: PaymentStatus, mode: str) -> Select[Any]:
     """SELECT the number of payments in `status`."""
-    return select(func.count()).select_from(Payment).where(Payment.status == status.value)
+    return (
+        select(func.count())
+        .select_from(Payment)
+        .where(Payment.status == status.value, col(Payment.khalti_mode) == mode)
+    )
 
 
 # -- figures ---------------------------------------------------------------------------------------------
 
 
-def active_subscribers(session: Session, now: datetime, grace_days: int) -> int:
+def active_subscribers(session: Session, now: datetime, grace_days: int, mode: str) -> int:
     """Users with access at `now`, grace included."""
-    return int(session.exec(active_subscribers_query(now, grace_days)).one())
+    return int(session.exec(active_subscribers_query(now, grace_days, mode)).one())
 
 
-def gross_revenue(session: Session, start: datetime, end: datetime) -> int:
+def gross_revenue(session: Session, start: datetime, end: datetime, mode: str) -> int:
     """Paisa of payments completed in [start, end)."""
-    return int(session.exec(gross_revenue_query(start, end)).one())
+    return int(session.exec(gross_revenue_query(start, end, mode)).one())
 
 
-def refunds(session: Session, start: datetime, end: datetime) -> int:
+def refunds(session: Session, start: datetime, end: datetime, mode: str) -> int:
     """Paisa given back in [start, end) on payments that had been completed."""
-    return int(session.exec(refunds_query(start, end)).one())
+    return int(session.exec(refunds_query(start, end, mode)).one())
 
 
-def net_revenue(session: Session, start: datetime, end: datetime) -> int:
+def net_revenue(session: Session, start: datetime, end: datetime, mode: str) -> int:
     """Gross minus refunds in [start, end)."""
-    return gross_revenue(session, start, end) - refunds(session, start, end)
+    return gross_revenue(session, start, end, mode) - refunds(session, start, end, mode)
 
 
-def expiring_soon(session: Session, now: datetime, grace_days: int) -> int:
+def expiring_soon(session: Session, now: datetime, grace_days: int, mode: str) -> int:
     """Users whose access ends in the next 7 days."""
-    return int(session.exec(expiring_soon_query(now, grace_days)).one())
+    return int(session.exec(expiring_soon_query(now, grace_days, mode)).one())
 
 
-def status_count(session: Session, status: PaymentStatus) -> int:
+def status_count(session: Session, status: PaymentStatus, mode: str) -> int:
     """Payments in `status` now."""
-    return int(session.exec(status_count_query(status)).one())
+    return int(session.exec(status_count_query(status, mode)).one())
 
 
 def month_label(now: datetime) -> str:
@@ -134,16 +144,16 @@ def figures(now: datetime | None = None, *, deps: BillingDeps | None = None) -> 
     """Every headline figure at `now` (default: the clock), read in one session."""
     deps = resolve(deps)
     now = ensure_utc(now) if now is not None else deps.now()
-    grace = deps.settings.grace_days
+    grace, mode = deps.settings.grace_days, deps.settings.khalti_env
     start, end = nepal_month_bounds(now)
     with Session(deps.engine) as session:
         return Figures(
             at=now,
             month_label=month_label(now),
-            active_subscribers=active_subscribers(session, now, grace),
-            gross_paisa=gross_revenue(session, start, end),
-            refunds_paisa=refunds(session, start, end),
-            expiring_soon=expiring_soon(session, now, grace),
-            pending=status_count(session, PaymentStatus.PENDING),
-            flagged=status_count(session, PaymentStatus.FLAGGED),
+            active_subscribers=active_subscribers(session, now, grace, mode),
+            gross_paisa=gross_revenue(session, start, end, mode),
+            refunds_paisa=refunds(session, start, end, mode),
+            expiring_soon=expiring_soon(session, now, grace, mode),
+            pending=status_count(session, PaymentStatus.PENDING, mode),
+            flagged=status_count(session, PaymentStatus.FLAGGED, mode),
         )

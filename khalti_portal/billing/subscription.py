@@ -9,6 +9,8 @@ Boundaries, with E = the user's expiry (latest `ends_at` of non-revoked periods)
     none      the user has no non-revoked period at all
 
 Periods are half-open [starts_at, ends_at); `is_active` (access, grace included) is `now <= E + G`.
+Only periods that count in the configured Khalti mode (`periods.counts_in`) make E: a period paid on the
+emulator or the sandbox gives no access in live mode.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlmodel import Session, col, func, select
 from khalti_portal.billing.clock import ensure_utc
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal, iso_utc
-from khalti_portal.billing.periods import current_expiry, stacked_start
+from khalti_portal.billing.periods import counts_in, current_expiry, stacked_start
 from khalti_portal.db.models import LocalUser, Payment, Plan, SubscriptionPeriod
 
 EXPIRING_WITHIN = timedelta(days=7)
@@ -113,31 +115,31 @@ def days_left_at(expires: datetime | None, now: datetime) -> int:
 # -- matching queries (SELECTs of user ids, for admin figures) -------------------------------------
 
 
-def expiry_by_user() -> Subquery:
-    """Subquery (user_id, expires_at): each user's latest non-revoked `ends_at`."""
+def expiry_by_user(mode: str) -> Subquery:
+    """Subquery (user_id, expires_at): each user's latest non-revoked `ends_at` among periods counting in `mode`."""
     return (
         select(SubscriptionPeriod.user_id, func.max(SubscriptionPeriod.ends_at).label("expires_at"))
-        .where(col(SubscriptionPeriod.revoked_at).is_(None))
+        .where(col(SubscriptionPeriod.revoked_at).is_(None), counts_in(mode))
         .group_by(SubscriptionPeriod.user_id)
         .subquery("expiry_by_user")
     )
 
 
-def active_query(now: datetime, grace_days: int) -> Select[Any]:
-    """User ids for whom `is_active` holds at `now`."""
-    expiry = expiry_by_user()
+def active_query(now: datetime, grace_days: int, mode: str) -> Select[Any]:
+    """User ids for whom `is_active` holds at `now` in Khalti mode `mode`."""
+    expiry = expiry_by_user(mode)
     return select(expiry.c.user_id).where(expiry.c.expires_at >= ensure_utc(now) - timedelta(days=grace_days))
 
 
-def on_grace_period_query(now: datetime, grace_days: int) -> Select[Any]:
-    """User ids for whom `on_grace_period` holds at `now`."""
-    return status_query(SubscriptionStatus.GRACE, now, grace_days)
+def on_grace_period_query(now: datetime, grace_days: int, mode: str) -> Select[Any]:
+    """User ids for whom `on_grace_period` holds at `now` in Khalti mode `mode`."""
+    return status_query(SubscriptionStatus.GRACE, now, grace_days, mode)
 
 
-def status_query(wanted: SubscriptionStatus, now: datetime, grace_days: int) -> Select[Any]:
-    """User ids whose `status` at `now` is `wanted` (NONE: users with no non-revoked period)."""
+def status_query(wanted: SubscriptionStatus, now: datetime, grace_days: int, mode: str) -> Select[Any]:
+    """User ids whose `status` at `now` in `mode` is `wanted` (NONE: users with no period counting in `mode`)."""
     now = ensure_utc(now)
-    expiry = expiry_by_user()
+    expiry = expiry_by_user(mode)
     expires = expiry.c.expires_at
     if wanted is SubscriptionStatus.NONE:
         return select(LocalUser.id).where(col(LocalUser.id).not_in(select(expiry.c.user_id)))
@@ -150,7 +152,7 @@ def status_query(wanted: SubscriptionStatus, now: datetime, grace_days: int) -> 
     return select(expiry.c.user_id).where(*conditions)
 
 
-def current_plan_query(now: datetime, grace_days: int) -> Select[Any]:
+def current_plan_query(now: datetime, grace_days: int, mode: str) -> Select[Any]:
     """(user_id, plan_id) for every user with access at `now` (grace included): the plan of their current period.
 
     The current period is the user's latest-starting non-revoked period that has started: the one running
@@ -168,11 +170,11 @@ def current_plan_query(now: datetime, grace_days: int) -> Select[Any]:
             )
             .label("position"),
         )
-        .where(col(SubscriptionPeriod.revoked_at).is_(None), col(SubscriptionPeriod.starts_at) <= now)
+        .where(col(SubscriptionPeriod.revoked_at).is_(None), col(SubscriptionPeriod.starts_at) <= now, counts_in(mode))
         .subquery("current_period")
     )
     return select(ranked.c.user_id, ranked.c.plan_id).where(
-        ranked.c.position == 1, ranked.c.user_id.in_(active_query(now, grace_days))
+        ranked.c.position == 1, ranked.c.user_id.in_(active_query(now, grace_days, mode))
     )
 
 
@@ -184,10 +186,10 @@ def _now(deps: BillingDeps, now: datetime | None) -> datetime:
 
 
 def expires_at(user_id: int, *, deps: BillingDeps | None = None) -> datetime | None:
-    """When the user's paid access ends: the latest `ends_at` of their non-revoked periods."""
+    """When the user's paid access ends: the latest `ends_at` of their non-revoked periods counting in this mode."""
     deps = resolve(deps)
     with Session(deps.engine) as session:
-        return current_expiry(session, user_id)
+        return current_expiry(session, user_id, deps.settings.khalti_env)
 
 
 def status(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> SubscriptionStatus:
@@ -212,12 +214,17 @@ _WITH_ACCESS = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING
 # -- periods and history ----------------------------------------------------------------------------
 
 
-def _periods(session: Session, user_id: int, *conditions: Any) -> list[PeriodView]:
+def _periods(session: Session, user_id: int, mode: str, *conditions: Any) -> list[PeriodView]:
     query = (
         select(SubscriptionPeriod, Payment.plan_name, Plan.name)
         .outerjoin(Payment, col(Payment.id) == SubscriptionPeriod.payment_id)
         .outerjoin(Plan, col(Plan.id) == SubscriptionPeriod.plan_id)
-        .where(SubscriptionPeriod.user_id == user_id, col(SubscriptionPeriod.revoked_at).is_(None), *conditions)
+        .where(
+            SubscriptionPeriod.user_id == user_id,
+            col(SubscriptionPeriod.revoked_at).is_(None),
+            counts_in(mode),
+            *conditions,
+        )
         .order_by(col(SubscriptionPeriod.starts_at), col(SubscriptionPeriod.id))
     )
     return [
@@ -232,9 +239,9 @@ def _periods(session: Session, user_id: int, *conditions: Any) -> list[PeriodVie
     ]
 
 
-def _current(session: Session, user_id: int, now: datetime) -> PeriodView | None:
+def _current(session: Session, user_id: int, now: datetime, mode: str) -> PeriodView | None:
     running = _periods(
-        session, user_id, col(SubscriptionPeriod.starts_at) <= now, col(SubscriptionPeriod.ends_at) > now
+        session, user_id, mode, col(SubscriptionPeriod.starts_at) <= now, col(SubscriptionPeriod.ends_at) > now
     )
     return running[-1] if running else None
 
@@ -243,22 +250,22 @@ def current_period(user_id: int, now: datetime | None = None, *, deps: BillingDe
     """The period running at `now`, if any."""
     deps = resolve(deps)
     with Session(deps.engine) as session:
-        return _current(session, user_id, _now(deps, now))
+        return _current(session, user_id, _now(deps, now), deps.settings.khalti_env)
 
 
 def upcoming_periods(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> list[PeriodView]:
     """Already-paid periods that start after `now`, soonest first."""
     deps = resolve(deps)
     with Session(deps.engine) as session:
-        return _periods(session, user_id, col(SubscriptionPeriod.starts_at) > _now(deps, now))
+        return _periods(session, user_id, deps.settings.khalti_env, col(SubscriptionPeriod.starts_at) > _now(deps, now))
 
 
 def history(user_id: int, *, limit: int = 50, deps: BillingDeps | None = None) -> list[PaymentRecord]:
-    """The user's payments, newest first."""
+    """The user's payments made in this Khalti mode, newest first (a switch to live starts a clean history)."""
     deps = resolve(deps)
     query = (
         select(Payment)
-        .where(Payment.user_id == user_id)
+        .where(Payment.user_id == user_id, col(Payment.khalti_mode) == deps.settings.khalti_env)
         .order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
         .limit(limit)
     )
@@ -280,13 +287,14 @@ def summary(user_id: int, now: datetime | None = None, *, deps: BillingDeps | No
     """The dashboard's view of the user at `now`: status, plan, expiry, days left, what is already paid."""
     deps = resolve(deps)
     now = _now(deps, now)
+    mode = deps.settings.khalti_env
     with Session(deps.engine) as session:
-        expires = current_expiry(session, user_id)
-        current = _current(session, user_id, now)
-        upcoming = _periods(session, user_id, col(SubscriptionPeriod.starts_at) > now)
+        expires = current_expiry(session, user_id, mode)
+        current = _current(session, user_id, now, mode)
+        upcoming = _periods(session, user_id, mode, col(SubscriptionPeriod.starts_at) > now)
         if current is None and expires is not None:
             # In grace or expired: name the plan of the period that ended last.
-            ended = _periods(session, user_id, col(SubscriptionPeriod.ends_at) == expires)
+            ended = _periods(session, user_id, mode, col(SubscriptionPeriod.ends_at) == expires)
             current = ended[-1] if ended else None
     return SubscriptionSummary(
         status=status_at(expires, now, deps.settings.grace_days),
@@ -323,17 +331,22 @@ def next_period_window(
 def current_plan_slug(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> str | None:
     """The slug of the plan the user's access runs on now (grace included), or None without access."""
     deps = resolve(deps)
-    current = current_plan_query(_now(deps, now), deps.settings.grace_days).subquery("current_plan")
+    current = current_plan_query(_now(deps, now), deps.settings.grace_days, deps.settings.khalti_env).subquery(
+        "current_plan"
+    )
     query = select(Plan.slug).join(current, current.c.plan_id == Plan.id).where(current.c.user_id == user_id)
     with Session(deps.engine) as session:
         return session.exec(query).first()
 
 
 def pending_pidxs(user_id: int, *, deps: BillingDeps | None = None) -> list[str]:
-    """The pidx of each of the user's payments still waiting on Khalti."""
+    """The pidx of each of the user's payments still waiting on the Khalti this portal runs with."""
     deps = resolve(deps)
     query = select(Payment.pidx).where(
-        Payment.user_id == user_id, Payment.status == "pending", col(Payment.pidx).is_not(None)
+        Payment.user_id == user_id,
+        Payment.status == "pending",
+        col(Payment.pidx).is_not(None),
+        col(Payment.khalti_mode) == deps.settings.khalti_env,
     )
     with Session(deps.engine) as session:
         return [pidx for pidx in session.exec(query).all() if pidx]

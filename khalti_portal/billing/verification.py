@@ -93,8 +93,11 @@ async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps |
 
 
 def _load(deps: BillingDeps, pidx: str) -> _Snapshot | None:
+    # A payment made in another Khalti mode is not ours to look up: this key's Khalti never saw it, and a
+    # test payment must never grant access in live mode (or the other way round). It counts as not found.
+    mode = deps.settings.khalti_env
     with Session(deps.engine) as session:
-        payment = session.exec(select(Payment).where(Payment.pidx == pidx)).first()
+        payment = session.exec(select(Payment).where(Payment.pidx == pidx, Payment.khalti_mode == mode)).first()
         if payment is None or payment.id is None:
             return None
         return _Snapshot(
@@ -215,11 +218,12 @@ def _apply_in(
                 execution_options={"synchronize_session": False},
             )
         return False
-    return _transition(session, snap, result, decision, decision.to_status, source, now)
+    return _transition(session, deps, snap, result, decision, decision.to_status, source, now)
 
 
 def _transition(
     session: Session,
+    deps: BillingDeps,
     snap: _Snapshot,
     result: LookupResult,
     decision: Decision,
@@ -262,12 +266,15 @@ def _transition(
             payment_id=snap.id,
             duration_days=snap.duration_days,
             now=now,
+            mode=deps.settings.khalti_env,
         )
         detail += f"; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}"
     if decision.revoke:
         period = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == snap.id)).first()
         if period is not None:
-            shifted = revoke_period(session, period, now=now, reason=decision.reason or to_status.value)
+            shifted = revoke_period(
+                session, period, now=now, reason=decision.reason or to_status.value, mode=deps.settings.khalti_env
+            )
             detail += f"; period {period.id} revoked"
             if shifted:
                 detail += f", {shifted} later period(s) moved earlier"

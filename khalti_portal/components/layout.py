@@ -1,4 +1,4 @@
-"""The one page wrapper: navigation, sign-in/out, admin links, the emulator banner."""
+"""The one page wrapper: navigation, sign-in/out, admin links, the emulator and sandbox banners."""
 
 from __future__ import annotations
 
@@ -8,21 +8,40 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.styles import ACCENT, MAX_WIDTH
-from khalti_portal.config import get_settings
 from khalti_portal.states.auth import AuthState
+from khalti_portal.states.site import SiteState
 
 
-def emulator_banner() -> rx.Component:
-    """Says loudly that no real money moves."""
+def _test_mode_banner(text: str, banner_id: str) -> rx.Component:
     return rx.box(
-        rx.text("Khalti emulator — no real money moves", weight="bold", size="2"),
-        id="emulator-banner",
+        rx.text(text, weight="bold", size="2"),
+        id=banner_id,
         role="status",
         background_color=rx.color("amber", 4),
         color=rx.color("amber", 12),
         padding="0.4rem 1rem",
         text_align="center",
         width="100%",
+    )
+
+
+def emulator_banner() -> rx.Component:
+    """Says loudly that no real money moves: payments go to the built-in emulator."""
+    return _test_mode_banner("Khalti emulator — no real money moves", "emulator-banner")
+
+
+def sandbox_banner() -> rx.Component:
+    """Says loudly that payments are Khalti sandbox tests, paid with public test credentials."""
+    return _test_mode_banner("Khalti sandbox — test payments only, no real money moves", "sandbox-banner")
+
+
+def mode_banner() -> rx.Component:
+    """The banner for the mode the server runs in, read from state at run time (page functions are compiled)."""
+    return rx.match(
+        SiteState.khalti_mode,
+        ("emulator", emulator_banner()),
+        ("sandbox", sandbox_banner()),
+        rx.fragment(),
     )
 
 
@@ -72,9 +91,8 @@ def navbar() -> rx.Component:
 
 def layout(content: rx.Component) -> rx.Component:
     """Wrap a page's content in the shared chrome."""
-    show_banner = get_settings().is_emulator  # a mode, not a secret: safe to bake into the page
     return rx.box(
-        emulator_banner() if show_banner else rx.fragment(),
+        mode_banner(),
         rx.box(navbar(), border_bottom=f"1px solid {rx.color('gray', 5)}", width="100%"),
         rx.box(content, as_="main", padding="1.5rem 1rem", width="100%", max_width=MAX_WIDTH, margin="0 auto"),
         min_height="100vh",

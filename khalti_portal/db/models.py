@@ -15,6 +15,7 @@ from reflex_local_auth.user import LocalUser
 from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from khalti_portal.config import KHALTI_ENVS, get_settings
 from khalti_portal.db.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -38,6 +39,11 @@ def _utc_column(*, nullable: bool, index: bool = False) -> Any:
 
 def _created_column() -> Any:
     return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def configured_khalti_mode() -> str:
+    """The Khalti mode this process runs in: what a new payment is made in unless it is told otherwise."""
+    return get_settings().khalti_env
 
 
 class PaymentStatus(StrEnum):
@@ -83,6 +89,7 @@ class Payment(SQLModel, table=True):
 
     __table_args__ = (
         CheckConstraint(f"amount_paisa >= {MIN_PRICE_PAISA}", name="ck_payment_amount_min"),
+        CheckConstraint(f"khalti_mode IN {KHALTI_ENVS!r}", name="ck_payment_khalti_mode"),
         Index("ix_payment_status_next_check", "status", "next_check_at"),
     )
 
@@ -93,6 +100,8 @@ class Payment(SQLModel, table=True):
     amount_paisa: int
     plan_name: str = Field(sa_column=Column(String(120), nullable=False))
     duration_days: int
+    # emulator / sandbox / live: a period paid in one mode gives no access in another (billing/periods.counts_in).
+    khalti_mode: str = Field(default_factory=configured_khalti_mode, sa_column=Column(String(8), nullable=False))
     status: str = Field(default=PaymentStatus.CREATED.value, sa_column=Column(String(16), nullable=False, index=True))
     pidx: str | None = Field(default=None, sa_column=Column(String(64), unique=True, nullable=True, index=True))
     payment_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
