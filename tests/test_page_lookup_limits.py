@@ -14,6 +14,7 @@ import pytest
 from khalti_portal.billing.page_limits import checkout_allowed, claim_recheck_loop, verify_from_page
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.db.models import Payment, PaymentEvent
+
 pytest_plugins = ["tests.db_fixtures", "tests.throttle_fixtures"]
 
 REDIS_URL = "redis://127.0.0.1:6379/0"  # as in tests/throttle_fixtures.py (a plugin: not imported directly)

@@ -34,13 +34,13 @@ def clashing_usernames(connection: sa.engine.Connection) -> list[list[str]]:
         sa.text(
             "SELECT username FROM localuser WHERE lower(username) IN"
             " (SELECT lower(username) FROM localuser GROUP BY lower(username) HAVING count(*) > 1)"
-            " ORDER BY lower(username), username"
         )
     ).scalars()
     groups: dict[str, list[str]] = {}
     for name in rows:
         groups.setdefault(name.lower(), []).append(name)
-    return list(groups.values())
+    # Sorted here, not in SQL: the order must not depend on the database's collation.
+    return [sorted(names) for _, names in sorted(groups.items())]
 
 
 def upgrade() -> None:
