@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import reflex as rx
@@ -11,6 +14,17 @@ import reflex as rx
 from khalti_portal import accounts, routes
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.form_data import form_text
+
+T = TypeVar("T")
+
+# bcrypt takes a core for a quarter of a second: sign-ins and sign-ups queue on a pool of their own, so
+# a burst of them never fills the default pool that every page's database reads go through.
+_PASSWORD_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-hashing")
+
+
+async def off_the_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run password work (bcrypt plus its database reads and writes) on the password pool."""
+    return await asyncio.get_running_loop().run_in_executor(_PASSWORD_POOL, functools.partial(fn, *args, **kwargs))
 
 
 def safe_next(target: str) -> str:
@@ -60,7 +74,7 @@ class RegisterState(AuthState):
             self.error_field = self.error_field or "password"
             return rx.set_value("confirm_password", "")
         try:
-            user_id = await asyncio.to_thread(_register, username, password, client_key(self))
+            user_id = await off_the_loop(_register, username, password, client_key(self))
         except accounts.AccountError as err:
             self.error_message, self.error_field = str(err), err.field
             return None
@@ -90,7 +104,7 @@ class LoginState(AuthState):
             self.error_message = problem
             return rx.set_value("password", "")
         try:
-            user_id = await asyncio.to_thread(accounts.authenticate, username, password, client_key=client_key(self))
+            user_id = await off_the_loop(accounts.authenticate, username, password, client_key=client_key(self))
         except accounts.AccountError as err:
             self.error_message = str(err)
             return rx.set_value("password", "")
