@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from datetime import timedelta
 
 import httpx
@@ -17,7 +18,7 @@ from khalti_portal.db.models import Payment, PaymentEvent
 
 pytest_plugins = ["tests.db_fixtures", "tests.throttle_fixtures"]
 
-REDIS_URL = "redis://127.0.0.1:6379/0"  # as in tests/throttle_fixtures.py (a plugin: not imported directly)
+REDIS_URL = os.environ.get("TEST_THROTTLE_REDIS_URL", "redis://127.0.0.1:6379/6")  # as in tests/throttle_fixtures.py
 
 
 @pytest.fixture(params=["database", "redis"])

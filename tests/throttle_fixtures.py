@@ -1,4 +1,5 @@
-"""The two throttle backends, one after the other: the app database, and the Redis running on 127.0.0.1:6379.
+"""The two throttle backends, one after the other: the app database, and Redis (127.0.0.1:6379, database 6,
+or TEST_THROTTLE_REDIS_URL).
 
 Use with ``pytest_plugins = ["tests.throttle_fixtures"]``. `backend` is "database" or "redis"; with
 "redis", REFLEX_REDIS_URL is set for the test (so `throttle.store()` picks Redis, as a configured site
@@ -7,6 +8,7 @@ would) and every key lives under a prefix of its own, deleted afterwards.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 
@@ -15,7 +17,7 @@ import pytest
 from khalti_portal import throttle
 from khalti_portal.config import get_settings
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = os.environ.get("TEST_THROTTLE_REDIS_URL", "redis://127.0.0.1:6379/6")
 
 
 @pytest.fixture
