@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -43,6 +43,9 @@ class MarkStore(Protocol):
     def count(self, key: str, since: datetime) -> tuple[int, datetime | None]:
         """How many marks of `key` are later than `since`, and the latest one's time."""
 
+    def take(self, key: str, limit: int, window: timedelta, now: datetime) -> str | None:
+        """Atomically: add a mark unless `limit` marks already fall in `window`; its id, or None."""
+
     def discard(self, key: str, mark_id: str) -> None:
         """Remove one mark."""
 
@@ -58,7 +61,7 @@ class DatabaseStore:
         self.engine = engine
 
     def add(self, key: str, at: datetime, keep: timedelta) -> str:
-        """Insert (committed before anyone counts: of racing callers, the later ones see the earlier)."""
+        """Insert one row (failures and remembered clients: no limit to check)."""
         with Session(self.engine) as session:
             mark = ThrottleMark(key=key, created_at=at, expires_at=at + keep)
             session.add(mark)
@@ -75,6 +78,24 @@ class DatabaseStore:
         with Session(self.engine) as session:
             n, latest = session.exec(query).one()
         return int(n), _aware(latest)
+
+    def take(self, key: str, limit: int, window: timedelta, now: datetime) -> str | None:
+        """Count and add in one transaction that racing takers of `key` go through one at a time."""
+        with Session(self.engine) as session:
+            if self.engine.dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+            # On SQLite this write takes the database's write lock first, which serialises takers the same way.
+            session.exec(delete(ThrottleMark).where(col(ThrottleMark.expires_at) < now))
+            n = session.exec(
+                select(func.count()).where(ThrottleMark.key == key, col(ThrottleMark.created_at) > now - window)
+            ).one()
+            if n >= limit:
+                session.commit()
+                return None
+            mark = ThrottleMark(key=key, created_at=now, expires_at=now + window)
+            session.add(mark)
+            session.commit()
+            return str(mark.id)
 
     def discard(self, key: str, mark_id: str) -> None:
         """Delete the row."""
@@ -119,6 +140,20 @@ class RedisStore:
         if not n or not latest:
             return 0, None
         return int(n), datetime.fromtimestamp(latest[0][1], tz=since.tzinfo)
+
+    def take(self, key: str, limit: int, window: timedelta, now: datetime) -> str | None:
+        """ZADD and ZCOUNT in one MULTI/EXEC: Redis runs them in order, so the count ranks this mark exactly."""
+        mark_id, name, score = secrets.token_hex(8), self.prefix + key, now.timestamp()
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zremrangebyscore(name, "-inf", score - window.total_seconds())
+        pipe.zadd(name, {mark_id: score})
+        pipe.zcount(name, f"({score - window.total_seconds()}", "+inf")
+        pipe.expire(name, max(1, int(window.total_seconds()) + 1))
+        _, _, n, _ = pipe.execute()
+        if n > limit:
+            self.redis.zrem(name, mark_id)  # a refused take uses up no slot
+            return None
+        return mark_id
 
     def discard(self, key: str, mark_id: str) -> None:
         """ZREM."""
@@ -166,15 +201,10 @@ def take(
     """Count one action under `key` if fewer than `limit` were counted in the last `window`.
 
     Returns the mark's id (pass it to `release` to give the slot back), or None when refused.
-    The mark is written before counting, so racing callers never let more than `limit` through.
+    Each store counts and adds atomically, so racing workers never let more than `limit` through.
     """
-    marks, key, now = marks or store(), _key(key), now or utcnow()
-    mark_id = marks.add(key, now, window)
-    n, _ = marks.count(key, now - window)
-    if n > limit:
-        marks.discard(key, mark_id)  # a refused action does not use up a slot
-        return None
-    return mark_id
+    marks = marks or store()
+    return marks.take(_key(key), limit, window, now or utcnow())
 
 
 def release(key: str, mark_id: str, *, marks: MarkStore | None = None) -> None:

@@ -1,7 +1,7 @@
 """The throttle's stores hold their limits when many workers race, and the caseless-username migration's guard.
 
-Racing threads stand in for workers: each `take` writes its mark before counting, so whatever the
-interleaving no more than `limit` get through — on SQLite, PostgreSQL and Redis.
+Racing threads stand in for workers: each store counts and adds atomically (an advisory lock on
+PostgreSQL, the write lock on SQLite, MULTI/EXEC on Redis), so exactly `limit` get through.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def test_racing_workers_never_get_past_the_limit(marks) -> None:
 
     with ThreadPoolExecutor(RACERS) as pool:
         results = list(pool.map(worker, range(RACERS)))
-    assert 1 <= sum(results) <= 5
+    assert sum(results) == 5  # no more, and a burst does not shut everyone out either
     # Refused takes leave no mark behind: the window holds exactly what got through.
     assert marks.count("race", now - timedelta(minutes=10))[0] == sum(results)
 
