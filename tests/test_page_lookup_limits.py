@@ -99,3 +99,22 @@ def test_five_checkouts_per_user_per_ten_minutes(limited) -> None:
     assert checkout_allowed(world.user(), deps=world.deps)
     world.clock.advance(timedelta(minutes=10, seconds=1))
     assert checkout_allowed(payment.user_id, deps=world.deps)
+
+
+async def test_a_caller_that_goes_away_mid_lookup_does_not_take_the_others_with_it(limited, khalti) -> None:
+    world, payment = limited
+    entered, never = asyncio.Event(), asyncio.Event()
+
+    async def lookup_that_hangs(request):
+        entered.set()
+        await never.wait()  # the first caller's lookup is still in flight when its tab goes away
+
+    khalti.routes["lookup"].mock(side_effect=lookup_that_hangs)
+    first = asyncio.create_task(verify_from_page(payment.pidx, source="return", deps=world.deps))
+    await entered.wait()
+    waiting = asyncio.create_task(verify_from_page(payment.pidx, source="return", deps=world.deps))
+    await asyncio.sleep(0)  # let it start waiting on the first caller's lookup
+    first.cancel()
+    outcome = await waiting
+    assert first.cancelled()
+    assert (outcome.status, outcome.kind) == ("pending", "not_asked")  # asked moments ago: the stored state

@@ -41,16 +41,23 @@ async def verify_from_page(
     `rate_limited=False` is for the one re-check loop per payment (`claim_recheck_loop`), whose own
     schedule is the bound (about a dozen lookups in five minutes); it is still coalesced.
     """
+    loop = asyncio.get_running_loop()
     running = _in_flight.get(pidx)
-    if running is not None and running.get_loop() is asyncio.get_running_loop():
-        return await asyncio.shield(running)
-    future: asyncio.Future[VerifyOutcome] = asyncio.get_running_loop().create_future()
+    if running is not None and running.get_loop() is loop:
+        await asyncio.wait([running])  # a cancelled caller stops waiting; the lookup goes on for the others
+        if not running.cancelled():
+            return running.result()
+        return await verify_from_page(pidx, source=source, deps=deps, rate_limited=rate_limited)
+    future: asyncio.Future[VerifyOutcome] = loop.create_future()
     # An exception nobody waited for must not be reported as "never retrieved".
     future.add_done_callback(lambda f: f.cancelled() or f.exception())
     _in_flight[pidx] = future
     try:
         outcome = await _verify_if_due(pidx, source, resolve(deps), rate_limited)
-    except BaseException as exc:
+    except asyncio.CancelledError:
+        future.cancel()  # the callers waiting on it look again themselves
+        raise
+    except Exception as exc:
         future.set_exception(exc)
         raise
     finally:
