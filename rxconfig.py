@@ -13,6 +13,8 @@ config = rx.Config(
     app_name="khalti_portal",
     db_url=_settings.db_url,
     redis_url=_settings.redis_url,
+    # Reflex then reads router.session.client_ip from X-Forwarded-For, trusting this many proxies.
+    trusted_proxy_hops=_settings.trusted_proxy_hops,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     disable_plugins=[rx.plugins.SitemapPlugin],

@@ -1,4 +1,4 @@
-"""Accounts over reflex-local-auth's tables: password rules, sign-up, sign-in with throttling, the admin role."""
+"""Accounts over reflex-local-auth's tables: password rules, sign-up, sign-in slowed for guessers, the admin role."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from khalti_portal.db.models import LocalAuthSession, LocalUser, LoginAttempt, UserProfile
+from khalti_portal import throttle
+from khalti_portal.db.models import LocalAuthSession, LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
 from khalti_portal.db.types import utcnow
 from khalti_portal.khalti import CustomerInfo
@@ -20,9 +23,6 @@ from khalti_portal.khalti import CustomerInfo
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt raises beyond 72 bytes, on sign-up and on sign-in alike
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
-THROTTLE_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_LOCK = timedelta(minutes=15)
 
 
 class AccountError(ValueError):
@@ -68,58 +68,86 @@ def create_user(username: str, password: str, *, engine: Engine | None = None) -
 
 
 def find_user_id(username: str, *, engine: Engine | None = None) -> int | None:
-    """The id of `username`, or None."""
+    """The id of `username` (any case: `Admin` and `admin` are one account), or None."""
     with session_scope(engine) as session:
-        return session.exec(select(LocalUser.id).where(LocalUser.username == username.strip())).first()
+        return session.exec(select(LocalUser.id).where(_same_name(username))).first()
 
 
-@dataclass(frozen=True)
-class Lockout:
-    """Sign-in is refused until `until` (UTC)."""
-
-    until: datetime
+def _same_name(username: str) -> Any:
+    return func.lower(LocalUser.username) == username.strip().lower()
 
 
-def lockout(username: str, client_key: str, now: datetime, *, engine: Engine | None = None) -> Lockout | None:
-    """A lock while 5 failures for this username or this client fall within 15 minutes before the last one."""
-    since = now - THROTTLE_WINDOW - THROTTLE_LOCK
-    with session_scope(engine) as session:
-        for column, value in ((LoginAttempt.username, username.lower()), (LoginAttempt.client_key, client_key)):
-            times = session.exec(
-                select(LoginAttempt.created_at)
-                .where(column == value, LoginAttempt.created_at > since)
-                .order_by(LoginAttempt.created_at.desc())
-            ).all()
-            # The 5th failure inside any 15-minute window starts a 15-minute lock.
-            for i in range(len(times) - THROTTLE_FAILURES + 1):
-                newest, fifth = times[i], times[i + THROTTLE_FAILURES - 1]
-                if newest - fifth <= THROTTLE_WINDOW and now < newest + THROTTLE_LOCK:
-                    return Lockout(until=newest + THROTTLE_LOCK)
-    return None
+# Sign-in slows down instead of locking: per client address and per username, 1 s after the first
+# failure doubling to 60 s (throttle.delay_after). The owner's own client (one that signed in to the
+# account within KNOWN_CLIENT_FOR) skips the username's delay, so a guesser elsewhere cannot keep the
+# owner out; the client's own delay still applies to everyone.
+KNOWN_CLIENT_FOR = timedelta(days=30)
+REGISTRATIONS_PER_CLIENT = 10
+REGISTRATION_WINDOW = timedelta(hours=1)
+
+
+@lru_cache(maxsize=1)
+def _no_such_user() -> LocalUser:
+    """Checked when the username is unknown, so a missing account costs the bcrypt time of a wrong password."""
+    return LocalUser(username="", password_hash=LocalUser.hash_password("no such user"), enabled=False)
+
+
+def _signin_keys(username: str, client_key: str) -> tuple[str, str, str]:
+    name = username.strip().lower()[:64]
+    return f"signin:client:{client_key}", f"signin:user:{name}", f"signin:known:{name}:{client_key}"
+
+
+def _seconds(wait: timedelta) -> int:
+    return max(1, int(wait.total_seconds() + 0.999))
 
 
 def authenticate(
     username: str, password: str, *, client_key: str, now: datetime | None = None, engine: Engine | None = None
 ) -> int:
-    """The user id for good credentials; AccountError for bad ones, a lock, or a disabled account."""
+    """The user id for good credentials; AccountError while slowed down, for bad ones, or a disabled account.
+
+    `client_key` is the client's address as the server resolved it, never a token the client chose.
+    """
     now = now or utcnow()
     username = username.strip()
-    if lock := lockout(username, client_key, now, engine=engine):
-        minutes = max(1, int((lock.until - now).total_seconds() + 59) // 60)
+    marks = throttle.store(engine)
+    by_client, by_name, known = _signin_keys(username, client_key)
+    wait = throttle.wait_left(by_client, now=now, marks=marks)
+    if not throttle.seen(known, now=now, within=KNOWN_CLIENT_FOR, marks=marks):
+        wait = max(wait, throttle.wait_left(by_name, now=now, marks=marks))
+    if wait > timedelta(0):
+        seconds = _seconds(wait)
         raise AccountError(
-            f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "password"
+            f"Too many failed sign-ins. Try again in {seconds} second{'s' if seconds != 1 else ''}.", "password"
         )
     # bcrypt would raise on > 72 bytes: refuse before hashing (and count it as a failure).
     ok_shape = not password_problem(password) and len(username) <= 255
     with session_scope(engine) as session:
-        user = session.exec(select(LocalUser).where(LocalUser.username == username)).first() if ok_shape else None
-        if user is not None and user.enabled and user.verify(password):
-            session.exec(delete(LoginAttempt).where(func.lower(LoginAttempt.username) == username.lower()))
-            return int(user.id)
-        session.add(LoginAttempt(username=username.lower()[:255], client_key=client_key[:128], created_at=now))
-    if user is not None and not user.enabled:
+        user = session.exec(select(LocalUser).where(_same_name(username))).first() if ok_shape else None
+        if user is None:
+            if ok_shape:
+                _no_such_user().verify(password)
+            matched = False
+        else:
+            matched = user.verify(password)
+        user_id, enabled = (int(user.id), user.enabled) if user is not None else (None, False)
+    if not matched or user_id is None:
+        throttle.note_failure(by_client, now=now, marks=marks)
+        throttle.note_failure(by_name, now=now, marks=marks)
+        raise AccountError("That username and password do not match.", "password")
+    if not enabled:
+        # Said only to someone who knows the password: a guesser learns nothing about the account.
         raise AccountError("This account is disabled.", "username")
-    raise AccountError("That username and password do not match.", "password")
+    throttle.forget(by_name, marks=marks)
+    throttle.remember(known, keep=KNOWN_CLIENT_FOR, now=now, marks=marks)
+    return user_id
+
+
+def registration_allowed(client_key: str, *, now: datetime | None = None, engine: Engine | None = None) -> bool:
+    """Count one sign-up from this client address; False past 10 in an hour."""
+    marks = throttle.store(engine)
+    key = f"register:client:{client_key}"
+    return throttle.take(key, REGISTRATIONS_PER_CLIENT, REGISTRATION_WINDOW, now=now, marks=marks) is not None
 
 
 def is_admin(user_id: int | None, *, engine: Engine | None = None) -> bool:

@@ -52,6 +52,7 @@ class Settings:
     emulator_failure_rate: float
     emulator_link_ttl_seconds: int
     allow_test_payments: bool = False
+    trusted_proxy_hops: int = 0
 
     def __repr__(self) -> str:
         """Show everything but the secrets."""
@@ -221,6 +222,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         emulator_failure_rate=_rate(env, "KHALTI_EMULATOR_FAILURE_RATE"),
         emulator_link_ttl_seconds=_int(env, "KHALTI_EMULATOR_LINK_TTL_SECONDS", 3600, minimum=1),
         allow_test_payments=allow_test,
+        # Behind a TLS proxy every visitor has the proxy's address; throttles need the real one.
+        trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, maximum=10),
     )
 
 

@@ -109,3 +109,19 @@ def test_rxconfig_does_not_set_env_file() -> None:
     import rxconfig
 
     assert rxconfig.config.env_file is None
+
+
+def test_trusted_proxy_hops_defaults_to_none_and_must_be_a_small_whole_number() -> None:
+    assert load_settings({}).trusted_proxy_hops == 0
+    assert load_settings({"TRUSTED_PROXY_HOPS": "1"}).trusted_proxy_hops == 1
+    for bad in ("-1", "one", "11"):
+        with pytest.raises(ConfigError, match="TRUSTED_PROXY_HOPS"):
+            load_settings({"TRUSTED_PROXY_HOPS": bad})
+
+
+def test_rxconfig_hands_trusted_proxy_hops_to_reflex() -> None:
+    # Reflex resolves router.session.client_ip from X-Forwarded-For with it; the throttles count by that address.
+    env = {**os.environ, "KHALTI_PORTAL_DOTENV": "0", "TRUSTED_PROXY_HOPS": "2"}
+    code = "import rxconfig; print(rxconfig.config.trusted_proxy_hops)"
+    got = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert got.stdout.strip() == "2"

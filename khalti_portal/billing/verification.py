@@ -25,8 +25,11 @@ logger = logging.getLogger("khalti_portal.billing")
 VerifySource = Literal["return", "dashboard", "reconciler", "admin"]
 VERIFY_SOURCES: frozenset[str] = frozenset({"return", "dashboard", "reconciler", "admin"})
 
-VerifyKind = Literal["not_found", "final", "changed", "unchanged", "unknown_status", "unavailable", "error"]
+VerifyKind = Literal[
+    "not_found", "final", "not_asked", "changed", "unchanged", "unknown_status", "unavailable", "error"
+]
 """not_found: no such pidx (Khalti not asked). final: the payment is settled, Khalti not asked.
+not_asked: Khalti was asked about it moments ago, so the stored state is the answer (`page_limits`).
 changed: this call applied a transition. unchanged: Khalti answered, nothing to do (or a racing call
 did it first). unknown_status: Khalti answered a status we cannot place. unavailable / error: the
 lookup failed (retryable / not), the payment is untouched."""
@@ -62,6 +65,7 @@ class _Snapshot:
     check_count: int
     purchase_order_id: str
     pidx: str
+    last_lookup: dict[str, Any] | None = None
 
 
 async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps | None = None) -> VerifyOutcome:
@@ -110,6 +114,7 @@ def _load(deps: BillingDeps, pidx: str) -> _Snapshot | None:
             check_count=payment.check_count,
             purchase_order_id=payment.purchase_order_id,
             pidx=pidx,
+            last_lookup=payment.last_lookup,
         )
 
 
@@ -190,23 +195,29 @@ def _apply_in(
     source: str,
     now: datetime,
 ) -> bool:
+    # A lookup that repeats the previous answer and changes nothing adds no audit row (a hostile page
+    # could otherwise fill the trail): it is counted on the payment instead.
+    repeat = decision.to_status is None and not decision.anomaly and result.raw == snap.last_lookup
+    counters: dict[str, Any] = {"check_count": col(Payment.check_count) + 1}
+    if repeat:
+        counters["repeat_lookups"] = col(Payment.repeat_lookups) + 1
     # Write first: on SQLite this takes the write lock before anything is read; on PostgreSQL it locks
     # the row, so racing verifiers queue here and each then sees the winner's committed status.
     session.exec(
-        update(Payment)
-        .where(col(Payment.id) == snap.id)
-        .values(last_lookup=result.raw, updated_at=now, check_count=col(Payment.check_count) + 1),
+        update(Payment).where(col(Payment.id) == snap.id).values(last_lookup=result.raw, updated_at=now, **counters),
         execution_options={"synchronize_session": False},
     )
     common: dict[str, Any] = {"payment_id": snap.id, "user_id": snap.user_id, "source": source, "at": now}
-    record_event(
-        session,
-        kind="lookup",
-        from_status=snap.status.value,
-        detail=f"Khalti says {result.status_text} for {format_rupees(result.total_amount)} (HTTP {result.http_status})",
-        khalti_response=result.raw,
-        **common,
-    )
+    if not repeat:
+        record_event(
+            session,
+            kind="lookup",
+            from_status=snap.status.value,
+            detail=f"Khalti says {result.status_text} for {format_rupees(result.total_amount)} "
+            f"(HTTP {result.http_status})",
+            khalti_response=result.raw,
+            **common,
+        )
     if decision.anomaly:
         record_event(session, kind="anomaly", from_status=snap.status.value, detail=decision.reason, **common)
     if decision.to_status is None:
@@ -291,3 +302,16 @@ def _transition(
         khalti_response=result.raw,
     )
     return True
+
+
+async def stored_outcome(pidx: str, *, deps: BillingDeps | None = None) -> VerifyOutcome:
+    """What the payment says now, without asking Khalti (kind `not_asked`, or `not_found` / `final`)."""
+    deps = resolve(deps)
+    snap = await asyncio.to_thread(_load, deps, pidx) if pidx else None
+    if snap is None:
+        return VerifyOutcome(NOT_FOUND, False, None, None, None, "not_found")
+    ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
+    kind: VerifyKind = "not_asked" if snap.status in LOOKUP_STATES else "final"
+    return VerifyOutcome(
+        snap.status.value, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
+    )

@@ -12,7 +12,7 @@ from typing import Any
 
 from reflex_local_auth.auth_session import LocalAuthSession
 from reflex_local_auth.user import LocalUser
-from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text, func
 from sqlmodel import Field, SQLModel
 
 from khalti_portal.config import KHALTI_ENVS, get_settings
@@ -21,12 +21,12 @@ from khalti_portal.db.types import UTCDateTime, utcnow
 __all__ = [
     "LocalAuthSession",
     "LocalUser",
-    "LoginAttempt",
     "Payment",
     "PaymentEvent",
     "PaymentStatus",
     "Plan",
     "SubscriptionPeriod",
+    "ThrottleMark",
     "UserProfile",
 ]
 
@@ -118,6 +118,8 @@ class Payment(SQLModel, table=True):
     # The reconciler's bookkeeping: when to look again, how often it has, and who holds the lease.
     next_check_at: datetime | None = _utc_column(nullable=True)
     check_count: int = Field(default=0)
+    # Lookups that said what the one before said and changed nothing: counted here, not audited row by row.
+    repeat_lookups: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     claimed_until: datetime | None = _utc_column(nullable=True)
     claimed_by: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
 
@@ -168,10 +170,18 @@ class UserProfile(SQLModel, table=True):
     created_at: datetime = _created_column()
 
 
-class LoginAttempt(SQLModel, table=True):
-    """A failed sign-in, kept to throttle guessing per username and per client."""
+# `Admin` and `admin` are one person: reflex-local-auth's own unique index is case-sensitive.
+Index("uq_localuser_username_lower", func.lower(LocalUser.__table__.c.username), unique=True)
+
+
+class ThrottleMark(SQLModel, table=True):
+    """One counted action (a failed sign-in, a registration, a lookup) under a throttle key.
+
+    The database backend of `khalti_portal.throttle`, used when no Redis is configured; a row is
+    worth nothing after `expires_at` and is pruned.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(sa_column=Column(String(255), nullable=False, index=True))
-    client_key: str = Field(sa_column=Column(String(128), nullable=False, index=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    key: str = Field(sa_column=Column(String(200), nullable=False, index=True))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import reflex as rx
@@ -11,13 +15,36 @@ from khalti_portal import accounts, routes
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.form_data import form_text
 
+T = TypeVar("T")
+
+# bcrypt takes a core for a quarter of a second: sign-ins and sign-ups queue on a pool of their own, so
+# a burst of them never fills the default pool that every page's database reads go through.
+_PASSWORD_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-hashing")
+
+
+async def off_the_loop(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run password work (bcrypt plus its database reads and writes) on the password pool."""
+    return await asyncio.get_running_loop().run_in_executor(_PASSWORD_POOL, functools.partial(fn, *args, **kwargs))
+
 
 def safe_next(target: str) -> str:
     """Only a local path may be a post-sign-in destination (no `//host` or `https://` open redirect)."""
     target = (target or "").strip()
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return routes.DASHBOARD_ROUTE
+    # Control characters (a newline, a tab, DEL…) have no place in a path: browsers strip some, which
+    # can turn `/\t/evil.example` into `//evil.example`.
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in target):
+        return routes.DASHBOARD_ROUTE
     return target
+
+
+def client_key(state: rx.State) -> str:
+    """The caller's address as Reflex resolved it (through TRUSTED_PROXY_HOPS): what throttles count by.
+
+    Never the client token, which the client chooses and can change at every request.
+    """
+    return state.router.session.client_ip or "unknown"
 
 
 def login_url(next_path: str) -> str:
@@ -32,8 +59,8 @@ class RegisterState(AuthState):
     error_field: str = ""
 
     @rx.event
-    def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
-        """Check the form on the server, create the account, sign in."""
+    async def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+        """Check the form on the server, create the account (bcrypt, off the event loop), sign in."""
         self.error_message, self.error_field = "", ""
         username = form_text(form_data, "username", 64).strip()
         password = form_text(form_data, "password", 256)
@@ -47,40 +74,46 @@ class RegisterState(AuthState):
             self.error_field = self.error_field or "password"
             return rx.set_value("confirm_password", "")
         try:
-            user_id = accounts.create_user(username, password)
+            user_id = await off_the_loop(_register, username, password, client_key(self))
         except accounts.AccountError as err:
             self.error_message, self.error_field = str(err), err.field
             return None
-        self._login(user_id)
+        await self._login_async(user_id)
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "")))
 
 
+def _register(username: str, password: str, client: str) -> int:
+    """Count the sign-up against the client, then create the account; raises AccountError."""
+    if not accounts.registration_allowed(client):
+        raise accounts.AccountError("Too many new accounts from this address. Please try again in an hour.", "username")
+    return accounts.create_user(username, password)
+
+
 class LoginState(AuthState):
-    """The sign-in form; five failures in 15 minutes lock a username or a client for 15 minutes."""
+    """The sign-in form; failures slow the client and the username down (1 s doubling to 60 s)."""
 
     error_message: str = ""
 
     @rx.event
-    def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
-        """Authenticate on the server, then go where the person was headed."""
+    async def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+        """Authenticate on the server (bcrypt, off the event loop), then go where the person was headed."""
         self.error_message = ""
         username = form_text(form_data, "username", 255)
         password = form_text(form_data, "password", 256)
         if problem := accounts.password_problem(password):
             self.error_message = problem
             return rx.set_value("password", "")
-        client_key = self.router.session.client_ip or self.router.session.client_token or "unknown"
         try:
-            user_id = accounts.authenticate(username, password, client_key=client_key)
+            user_id = await off_the_loop(accounts.authenticate, username, password, client_key=client_key(self))
         except accounts.AccountError as err:
             self.error_message = str(err)
             return rx.set_value("password", "")
-        self._login(user_id)
+        await self._login_async(user_id)
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "")))
 
     @rx.event
-    def skip_if_signed_in(self) -> rx.event.EventSpec | None:
+    async def skip_if_signed_in(self) -> rx.event.EventSpec | None:
         """A signed-in visitor does not need the form."""
-        if self._user_id() is not None:
+        if await self._user_id_async() is not None:
             return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "")))
         return None

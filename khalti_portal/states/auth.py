@@ -7,6 +7,7 @@ session token; who it belongs to is looked up on the server on every call.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import reflex as rx
@@ -15,6 +16,11 @@ from khalti_portal import accounts
 
 SESSION_STORAGE_KEY = "khalti_portal_session"
 RECHECK = timedelta(minutes=1)  # how often the navigation bar re-reads an open tab's session
+
+
+def _replace_session(old_token: str, user_id: int) -> str:
+    accounts.end_session(old_token)
+    return accounts.start_session(user_id)
 
 
 class AuthState(rx.State):
@@ -26,10 +32,18 @@ class AuthState(rx.State):
         """The signed-in user's id, or None; every handler asks this instead of trusting the page gate."""
         return accounts.session_user(self.session_token)
 
+    async def _user_id_async(self) -> int | None:
+        """`_user_id`, with the database read in a worker thread so other tabs are not held up."""
+        return await asyncio.to_thread(accounts.session_user, self.session_token)
+
     def _login(self, user_id: int) -> None:
         """Replace this tab's session with a fresh one for `user_id`."""
         accounts.end_session(self.session_token)
         self.session_token = accounts.start_session(user_id)
+
+    async def _login_async(self, user_id: int) -> None:
+        """`_login`, with the database writes in a worker thread."""
+        self.session_token = await asyncio.to_thread(_replace_session, self.session_token, user_id)
 
     @rx.var(cache=True, interval=RECHECK, initial_value=False)
     def is_authenticated(self) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
+from khalti_portal import accounts
 from khalti_portal.billing import plans, subscription
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.views import PlanCard
@@ -17,9 +20,14 @@ class CatalogState(AuthState):
     my_plan_slug: str = ""
 
     @rx.event
-    def load(self) -> None:
-        """Read the catalog fresh on every visit, so admin edits show at once."""
-        self.cards = [PlanCard.of(plan) for plan in plans.active_plans()]
-        user_id = self._user_id()
-        self.my_plan_slug = (subscription.current_plan_slug(user_id) or "") if user_id is not None else ""
+    async def load(self) -> None:
+        """Read the catalog fresh on every visit (off the event loop), so admin edits show at once."""
+        self.cards, self.my_plan_slug = await asyncio.to_thread(_catalog, self.session_token)
         self.loaded = True
+
+
+def _catalog(session_token: str) -> tuple[list[PlanCard], str]:
+    """The plans on sale and the caller's current plan slug ('' when none or signed out)."""
+    cards = [PlanCard.of(plan) for plan in plans.active_plans()]
+    user_id = accounts.session_user(session_token)
+    return cards, (subscription.current_plan_slug(user_id) or "") if user_id is not None else ""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from dataclasses import dataclass
 
 import reflex as rx
 
 from khalti_portal.accounts import customer_info
-from khalti_portal.billing import checkout, plans, subscription
+from khalti_portal.billing import checkout, page_limits, plans, subscription
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
@@ -17,6 +19,29 @@ from khalti_portal.states.views import PlanCard
 def leave_for(url: str) -> rx.event.EventSpec:
     """A full page load of Khalti's page in this tab (the router would keep a same-origin emulator URL in-app)."""
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
+
+
+TOO_MANY_CHECKOUTS = "You have started several payments in the last few minutes. Please wait ten minutes and try again."
+
+
+@dataclass(frozen=True)
+class Order:
+    """What the checkout page shows for one plan."""
+
+    card: PlanCard
+    renewing: bool
+    period_starts: str
+    period_ends: str
+
+
+def _order(user_id: int, slug: str) -> Order | None:
+    """The plan on sale under `slug` and the period it would buy `user_id` now, or None."""
+    plan = plans.get_plan(slug)
+    if plan is None:
+        return None
+    window = subscription.next_period_window(user_id, plan.duration_days)
+    starts = "now" if not window.renewing else format_nepal(window.starts_at)
+    return Order(PlanCard.of(plan), window.renewing, starts, format_nepal(window.ends_at))
 
 
 class CheckoutState(AuthState):
@@ -37,31 +62,28 @@ class CheckoutState(AuthState):
         return self.router.url.path.rstrip("/").rsplit("/", 1)[-1][:64]
 
     @rx.event
-    def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> rx.event.EventSpec | None:
         """Show the order: plan, amount, and the period it buys (from now or from the current expiry)."""
         if not self.is_hydrated:
             return CheckoutState.load
         self.busy, self.error_message, self.reference, self.loaded = False, "", "", False
-        user_id = self._user_id()
+        user_id = await self._user_id_async()
         if user_id is None:
             return rx.redirect(login_url(self.router.url.path))
-        plan = plans.get_plan(self._slug())
-        self.found = plan is not None
-        if plan is not None:
-            self.card = PlanCard.of(plan)
-            window = subscription.next_period_window(user_id, plan.duration_days)
-            self.renewing = window.renewing
-            self.period_starts = "now" if not window.renewing else format_nepal(window.starts_at)
-            self.period_ends = format_nepal(window.ends_at)
+        order = await asyncio.to_thread(_order, user_id, self._slug())  # database reads off the event loop
+        self.found = order is not None
+        if order is not None:
+            self.card, self.renewing = order.card, order.renewing
+            self.period_starts, self.period_ends = order.period_starts, order.period_ends
         self.loaded = True
         return None
 
     @rx.event
-    def pay(self) -> rx.event.EventSpec | None:
+    async def pay(self) -> rx.event.EventSpec | None:
         """First click starts the payment; later clicks while it runs do nothing."""
         if self.busy:
             return None
-        if self._user_id() is None:
+        if await self._user_id_async() is None:
             return rx.redirect(login_url(self.router.url.path))
         self.busy, self.error_message, self.reference = True, "", ""
         return CheckoutState.start_payment
@@ -70,12 +92,19 @@ class CheckoutState(AuthState):
     async def start_payment(self) -> rx.event.EventSpec | None:
         """Create the payment with Khalti outside the state lock, then send the tab to Khalti."""
         async with self:
-            user_id, slug = self._user_id(), self._slug()
+            user_id, slug = await self._user_id_async(), self._slug()
         if user_id is None:
             async with self:
                 self.busy = False
             return rx.redirect(login_url(f"/checkout/{slug}"))
-        outcome = await checkout.start_checkout(user_id=user_id, plan_slug=slug, customer=customer_info(user_id))
+        # Each checkout is an initiate at Khalti: a few per user per 10 minutes, whoever sends the events.
+        if not await asyncio.to_thread(page_limits.checkout_allowed, user_id):
+            async with self:
+                self.busy = False
+                self.error_message = TOO_MANY_CHECKOUTS
+            return None
+        customer = await asyncio.to_thread(customer_info, user_id)
+        outcome = await checkout.start_checkout(user_id=user_id, plan_slug=slug, customer=customer)
         if outcome.ok and outcome.payment_url:
             return leave_for(outcome.payment_url)
         async with self:

@@ -2,16 +2,64 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+
 import reflex as rx
 
 from khalti_portal.billing import subscription
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
-from khalti_portal.billing.verification import verify_payment
+from khalti_portal.billing.page_limits import verify_from_page
 from khalti_portal.routes import CATALOG_ROUTE, checkout_path
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.views import PaymentRow, PeriodRow
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """Everything the dashboard shows, read in one go (in a worker thread)."""
+
+    status: str
+    plan_name: str
+    expires_iso: str
+    expires_display: str
+    days_left: int
+    renew_href: str
+    upcoming: list[PeriodRow]
+    payments: list[PaymentRow]
+    has_pending: bool
+
+
+def dashboard_view(user_id: int) -> DashboardView:
+    """Read the user's subscription, later periods and payment history."""
+    now_summary = subscription.summary(user_id)
+    slug = subscription.current_plan_slug(user_id)
+    return DashboardView(
+        status=now_summary.status.value,
+        plan_name=now_summary.plan_name or "",
+        expires_iso=now_summary.expires_at_iso or "",
+        expires_display=now_summary.expires_at_display or "",
+        days_left=now_summary.days_left,
+        renew_href=checkout_path(slug) if slug else CATALOG_ROUTE,
+        upcoming=[
+            PeriodRow(plan_name=p.plan_name, starts=format_nepal(p.starts_at), ends=format_nepal(p.ends_at))
+            for p in now_summary.upcoming
+        ],
+        payments=[
+            PaymentRow(
+                date=format_nepal(r.date),
+                plan_name=r.plan_name,
+                amount=format_rupees(r.amount_paisa),
+                status=r.status,
+                transaction_id=r.transaction_id or "",
+                reference=r.purchase_order_id,
+            )
+            for r in subscription.history(user_id)
+        ],
+        has_pending=bool(subscription.pending_pidxs(user_id)),
+    )
 
 
 class DashboardState(AuthState):
@@ -28,42 +76,23 @@ class DashboardState(AuthState):
     payments: list[PaymentRow] = []
     rechecking: bool = False
 
-    def _refresh(self, user_id: int) -> None:
-        now_summary = subscription.summary(user_id)
-        self.status = now_summary.status.value
-        self.plan_name = now_summary.plan_name or ""
-        self.expires_iso = now_summary.expires_at_iso or ""
-        self.expires_display = now_summary.expires_at_display or ""
-        self.days_left = now_summary.days_left
-        slug = subscription.current_plan_slug(user_id)
-        self.renew_href = checkout_path(slug) if slug else CATALOG_ROUTE
-        self.upcoming = [
-            PeriodRow(plan_name=p.plan_name, starts=format_nepal(p.starts_at), ends=format_nepal(p.ends_at))
-            for p in now_summary.upcoming
-        ]
-        self.payments = [
-            PaymentRow(
-                date=format_nepal(r.date),
-                plan_name=r.plan_name,
-                amount=format_rupees(r.amount_paisa),
-                status=r.status,
-                transaction_id=r.transaction_id or "",
-                reference=r.purchase_order_id,
-            )
-            for r in subscription.history(user_id)
-        ]
+    def _show(self, view: DashboardView) -> None:
+        self.status, self.plan_name = view.status, view.plan_name
+        self.expires_iso, self.expires_display, self.days_left = view.expires_iso, view.expires_display, view.days_left
+        self.renew_href, self.upcoming, self.payments = view.renew_href, view.upcoming, view.payments
         self.loaded = True
 
     @rx.event
-    def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> rx.event.EventSpec | None:
         """Show the subscription now, then re-check any payment still pending with Khalti."""
         if not self.is_hydrated:
             return DashboardState.load
-        user_id = self._user_id()
+        user_id = await self._user_id_async()
         if user_id is None:
             return rx.redirect(login_url(self.router.url.path))
-        self._refresh(user_id)
-        if subscription.pending_pidxs(user_id):
+        view = await asyncio.to_thread(dashboard_view, user_id)  # database reads off the event loop
+        self._show(view)
+        if view.has_pending:
             self.rechecking = True
             return DashboardState.recheck_pending
         return None
@@ -72,12 +101,13 @@ class DashboardState(AuthState):
     async def recheck_pending(self) -> None:
         """Look up this user's pending payments (outside the state lock), then redraw."""
         async with self:
-            user_id = self._user_id()
+            user_id = await self._user_id_async()
         if user_id is None:
             return
-        for pidx in subscription.pending_pidxs(user_id):
-            await verify_payment(pidx, source="dashboard")
+        for pidx in await asyncio.to_thread(subscription.pending_pidxs, user_id):
+            await verify_from_page(pidx, source="dashboard")  # coalesced and rate-limited per payment
+        view = await asyncio.to_thread(dashboard_view, user_id)
         async with self:
-            if self._user_id() == user_id:
-                self._refresh(user_id)
+            if await self._user_id_async() == user_id:
+                self._show(view)
             self.rechecking = False

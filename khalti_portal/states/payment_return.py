@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from datetime import timedelta
 
 import reflex as rx
 
 from khalti_portal.billing.nepal_time import format_nepal
-from khalti_portal.billing.verification import verify_payment
+from khalti_portal.billing.page_limits import claim_recheck_loop, verify_from_page
+from khalti_portal.billing.verification import VerifyOutcome
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
 
@@ -35,12 +37,12 @@ class PaymentReturnState(AuthState):
         return pidx if isinstance(pidx, str) and PIDX_RE.fullmatch(pidx) else ""
 
     @rx.event
-    def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> rx.event.EventSpec | None:
         """Start verifying whatever pidx came back, whoever opened the page."""
         if not self.is_hydrated:
             return PaymentReturnState.load
         self.status, self.reference, self.khalti_unreachable, self.expires_display = "verifying", "", False, ""
-        self.signed_out = self._user_id() is None
+        self.signed_out = await self._user_id_async() is None
         query = self.router.url.query
         here = self.router.url.path + (f"?{query}" if query else "")
         self.sign_in_href = login_url(here) if self.signed_out else ""
@@ -48,27 +50,43 @@ class PaymentReturnState(AuthState):
 
     @rx.event(background=True)
     async def verify(self) -> None:
-        """Verify now; while Khalti says pending, check again at 2 s doubling to 30 s, for 5 minutes."""
+        """Verify now; while Khalti says pending, one loop per payment checks again at 2 s doubling to 30 s, for 5 min.
+
+        Any client may fire this at will: lookups go through `verify_from_page` (coalesced, at most one per
+        10 s per payment) and only the payment's owner, in one tab at a time, gets the re-check loop.
+        """
         async with self:
-            pidx, viewer = self._pidx(), self._user_id()
+            pidx, viewer = self._pidx(), await self._user_id_async()
         if not pidx:
             async with self:
                 self.status = "not_found"
             return
+        outcome = await verify_from_page(pidx, source="return")
+        if not await self._show(pidx, viewer, outcome) or outcome.status != "pending":
+            return
+        async with claim_recheck_loop(pidx, timedelta(seconds=RECHECK_FOR_SECONDS + MAX_RECHECK_SECONDS)) as mine:
+            if mine:
+                await self._recheck(pidx, viewer)
+
+    async def _recheck(self, pidx: str, viewer: int | None) -> None:
         delay, deadline = FIRST_RECHECK_SECONDS, time.monotonic() + RECHECK_FOR_SECONDS
-        while True:
-            # Applied to the payment's owner even when the viewer is someone else or nobody.
-            outcome = await verify_payment(pidx, source="return")
-            mine = viewer is not None and outcome.user_id == viewer
-            async with self:
-                if self._pidx() != pidx:
-                    return  # the person has moved on to another payment
-                self.status = outcome.status if mine else ("verifying" if viewer is None else "not_found")
-                self.khalti_unreachable = mine and outcome.kind == "unavailable"
-                self.reference = outcome.purchase_order_id or "" if mine else ""
-                ends = outcome.period_ends_at if mine else None
-                self.expires_display = format_nepal(ends) if ends else ""
-            if not mine or outcome.status != "pending" or time.monotonic() + delay > deadline:
-                return
+        while time.monotonic() + delay <= deadline:
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_RECHECK_SECONDS)
+            outcome = await verify_from_page(pidx, source="return", rate_limited=False)
+            if not await self._show(pidx, viewer, outcome) or outcome.status != "pending":
+                return
+
+    async def _show(self, pidx: str, viewer: int | None, outcome: VerifyOutcome) -> bool:
+        """Show the outcome to its owner (others see nothing of it); False when this tab should stop."""
+        # Applied to the payment's owner even when the viewer is someone else or nobody.
+        mine = viewer is not None and outcome.user_id == viewer
+        async with self:
+            if self._pidx() != pidx:
+                return False  # the person has moved on to another payment
+            self.status = outcome.status if mine else ("verifying" if viewer is None else "not_found")
+            self.khalti_unreachable = mine and outcome.kind == "unavailable"
+            self.reference = outcome.purchase_order_id or "" if mine else ""
+            ends = outcome.period_ends_at if mine else None
+            self.expires_display = format_nepal(ends) if ends else ""
+        return mine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import reflex as rx
@@ -22,22 +23,22 @@ class ProfileState(AuthState):
     saved: bool = False
 
     @rx.event
-    def load(self) -> rx.event.EventSpec | None:
+    async def load(self) -> rx.event.EventSpec | None:
         """Fill the form with what is stored."""
         if not self.is_hydrated:
             return ProfileState.load
-        user_id = self._user_id()
+        user_id = await self._user_id_async()
         if user_id is None:
             return rx.redirect(login_url(self.router.url.path))
-        profile = accounts.get_profile(user_id)
+        profile = await asyncio.to_thread(accounts.get_profile, user_id)
         self.display_name, self.email, self.phone = profile.display_name, profile.email, profile.phone
         self.errors, self.saved = {}, False
         return None
 
     @rx.event
-    def save(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+    async def save(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Check each field on the server and store them together, or none of them."""
-        user_id = self._user_id()
+        user_id = await self._user_id_async()
         if user_id is None:
             return rx.redirect(login_url(self.router.url.path))
         profile = accounts.Profile(
@@ -46,6 +47,6 @@ class ProfileState(AuthState):
             phone=form_text(form_data, "phone", 21, strip=True).replace(" ", "").replace("-", ""),
         )
         self.display_name, self.email, self.phone = profile.display_name, profile.email, profile.phone
-        self.errors = accounts.save_profile(user_id, profile)
+        self.errors = await asyncio.to_thread(accounts.save_profile, user_id, profile)
         self.saved = not self.errors
         return None
