@@ -32,7 +32,7 @@ class RegisterState(AuthState):
     error_field: str = ""
 
     @rx.event
-    def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+    async def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Check the form on the server, create the account, sign in."""
         self.error_message, self.error_field = "", ""
         username = form_text(form_data, "username", 64).strip()
@@ -51,7 +51,7 @@ class RegisterState(AuthState):
         except accounts.AccountError as err:
             self.error_message, self.error_field = str(err), err.field
             return None
-        self._login(user_id)
+        await self._login(user_id)
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "")))
 
 
@@ -61,7 +61,7 @@ class LoginState(AuthState):
     error_message: str = ""
 
     @rx.event
-    def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+    async def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Authenticate on the server, then go where the person was headed."""
         self.error_message = ""
         username = form_text(form_data, "username", 255)
@@ -75,7 +75,7 @@ class LoginState(AuthState):
         except accounts.AccountError as err:
             self.error_message = str(err)
             return rx.set_value("password", "")
-        self._login(user_id)
+        await self._login(user_id)
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "")))
 
     @rx.event

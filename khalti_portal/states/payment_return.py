@@ -61,8 +61,8 @@ class PaymentReturnState(AuthState):
             outcome = await verify_payment(pidx, source="return")
             mine = viewer is not None and outcome.user_id == viewer
             async with self:
-                if self._pidx() != pidx:
-                    return  # the person has moved on to another payment
+                if self._pidx() != pidx or self._user_id() != viewer:
+                    return  # the person has moved on to another payment, or signed in or out meanwhile
                 self.status = outcome.status if mine else ("verifying" if viewer is None else "not_found")
                 self.khalti_unreachable = mine and outcome.kind == "unavailable"
                 self.reference = outcome.purchase_order_id or "" if mine else ""
