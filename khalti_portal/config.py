@@ -50,6 +50,8 @@ class Settings:
     emulator_latency_ms: int
     emulator_failure_rate: float
     emulator_link_ttl_seconds: int
+    # How often the reconciler looks a completed payment up again, for refunds made outside the portal.
+    refund_check_interval_seconds: int = 86_400
 
     def __repr__(self) -> str:
         """Show everything but the secrets."""
@@ -186,6 +188,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         emulator_latency_ms=_int(env, "KHALTI_EMULATOR_LATENCY_MS", 0, maximum=120_000),
         emulator_failure_rate=_rate(env, "KHALTI_EMULATOR_FAILURE_RATE"),
         emulator_link_ttl_seconds=_int(env, "KHALTI_EMULATOR_LINK_TTL_SECONDS", 3600, minimum=1),
+        refund_check_interval_seconds=_int(env, "REFUND_CHECK_INTERVAL_SECONDS", 86_400, minimum=1),
     )
 
 
