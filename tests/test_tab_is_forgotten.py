@@ -15,9 +15,11 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 import redis.asyncio
 import reflex as rx
+import respx
 from reflex.istate.data import RouterData
 from reflex.istate.manager.redis import StateManagerRedis
 from reflex.istate.manager.token import BaseStateToken
@@ -25,7 +27,9 @@ from reflex_base.event.context import EventContext
 from sqlmodel import Session
 
 import khalti_portal.states
+from khalti_portal import accounts
 from khalti_portal.billing.periods import grant_period
+from khalti_portal.config import get_settings
 from khalti_portal.db.models import Payment, Plan
 from khalti_portal.db.session import get_engine
 from khalti_portal.db.types import utcnow
@@ -36,6 +40,7 @@ from khalti_portal.states.auth import AuthState, tab_state_classes
 from khalti_portal.states.dashboard import DashboardState
 from khalti_portal.states.payment_return import PaymentReturnState
 from khalti_portal.states.profile import ProfileState
+from tests.db_fixtures import lookup_body
 from tests.state_support import StateDriver, make_admin, new_user, redirect_target
 
 PASSWORD = "correct horse battery"
@@ -293,3 +298,30 @@ async def test_with_redis_signing_in_on_the_login_page_empties_the_last_users_da
     assert login.session_token and login.username == second
     hydrated = json.dumps((await redis_manager.get_state(tab._token(rx.State))).dict(), default=repr)
     assert payment.purchase_order_id not in hydrated and first not in hydrated
+
+
+# -- a Khalti call that ends after the admin signed out writes nothing back --------------------------------------
+
+
+async def test_a_check_now_answered_after_the_admin_signed_out_writes_nothing_into_the_emptied_tab(app_db):
+    admin = make_admin()
+    customer = f"lata_{secrets.token_hex(3)}"
+    payment = paid(new_user(customer))
+    tab = StateDriver(user_id=admin)
+    page = tab.state(AdminPaymentsState, "/admin/payments")
+    await tab.run(page, "load")
+    await tab.run(page, "open_detail", payment.id)
+
+    def khalti_answers_after_the_sign_out(request: httpx.Request) -> httpx.Response:
+        accounts.end_session(page.session_token)  # meanwhile the admin signed out: the session is gone...
+        page.reset()  # ...and the tab was emptied
+        body = lookup_body(payment.pidx, "Completed", payment.amount_paisa, transaction_id=payment.transaction_id)
+        return httpx.Response(200, json=body)
+
+    with respx.mock(base_url=get_settings().khalti_base_url, assert_all_called=True) as khalti:
+        khalti.post("api/v2/epayment/lookup/").mock(side_effect=khalti_answers_after_the_sign_out)
+        events = await tab.run(page, "check_now", payment.id)
+
+    assert [redirect_target(e) for e in events] == ["/"]
+    assert page.rows == [] and not page.detail_open and page.detail_notice == ""
+    assert customer not in public_text(tab) and payment.purchase_order_id not in public_text(tab)
