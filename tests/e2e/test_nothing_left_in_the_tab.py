@@ -67,17 +67,16 @@ def assert_nothing_of(secrets: dict[str, str], html: str, frames: Frames, page_s
     assert not found, "left in the tab after signing out:\n" + "\n".join(found)
 
 
-def test_a_subscriber_signs_out_and_the_reloaded_tab_holds_nothing_of_them(journey: Journey) -> None:
-    j, db = journey, journey.db
+def a_subscriber_pays_signs_out_and_reloads(j: Journey, username: str) -> None:
+    """Sign up, pay, look at every page, sign out, reload: nothing of them in the page or any frame since."""
+    db = j.db
     frames = Frames()
     frames.watch(j.page)
-    username = "kamala_leaves"
     user_id = j.register(username)
     pidx = j.buy("basic")
     payment = db.payment(pidx)
     assert payment["user_id"] == user_id and payment["status"] == "completed"
     reference = payment["purchase_order_id"]
-    expect(j.page.locator("#payment-status")).to_be_visible()
     j.open_dashboard("active")
     expect(j.page.locator("body")).to_contain_text(reference)  # the tab does hold them now
     j.goto("/profile")
@@ -97,6 +96,10 @@ def test_a_subscriber_signs_out_and_the_reloaded_tab_holds_nothing_of_them(journ
     }
     assert_nothing_of(secrets, html, frames, "dashboard____dashboard_state")
     assert username not in j.page.inner_text("body")
+
+
+def test_a_subscriber_signs_out_and_the_reloaded_tab_holds_nothing_of_them(journey: Journey) -> None:
+    a_subscriber_pays_signs_out_and_reloads(journey, "kamala_leaves")
 
 
 def test_an_admin_who_opened_a_payment_signs_out_and_the_tab_holds_nothing(journey: Journey) -> None:
