@@ -8,6 +8,7 @@ frozen clock: the check is daily, so the clock is moved to the day it is due.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -19,7 +20,8 @@ from khalti_portal.billing.reconcile import REFUND_CHECK_WINDOW, reconcile_once
 from khalti_portal.billing.refunds import refund_payment
 from khalti_portal.billing.subscription import expires_at
 from khalti_portal.db.models import Payment, PaymentEvent, SubscriptionPeriod
-from tests.test_reconcile_emulator import SETTLE, EmulatorKhalti, pay_by_checkout, reconcile
+from khalti_portal.khalti import KhaltiClient
+from tests.test_reconcile_emulator import EMULATOR_BASE, SETTLE, EmulatorKhalti, mounted, pay_by_checkout, reconcile
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -153,6 +155,25 @@ async def test_a_failed_refund_check_is_asked_again_an_hour_later_not_a_day(worl
     await emulator.force(payment.pidx, "Refunded")
     world.clock.advance(timedelta(hours=1))
     assert (await reconcile(emulator)).changed == {"refunded": 1}
+
+
+async def test_an_answer_no_retry_changes_waits_the_full_interval(world, emulator):
+    _, payment = await paid(world, emulator)
+    world.clock.advance(DAY)
+    with_a_wrong_key = dataclasses.replace(
+        emulator.deps,
+        khalti_factory=lambda: KhaltiClient(
+            secret_key="not_the_merchant_key_0000000000",
+            base_url=EMULATOR_BASE,
+            transport=httpx.ASGITransport(app=mounted(emulator.healthy)),
+        ),
+    )
+
+    report = await reconcile_once(deps=with_a_wrong_key, retry_delays=(0.0, 0.0))
+
+    assert (report.refund_checks, report.errors, report.retries) == (1, 1, 0)  # a 401 is asked once
+    stored = world.get(Payment, payment.id)
+    assert (stored.status, stored.next_check_at) == ("completed", world.now() + DAY)
 
 
 async def test_each_run_checks_a_bounded_number_of_payments_and_the_rest_next_run(world, emulator):

@@ -278,8 +278,10 @@ async def _refund_check_one(
         outcome = await _look_up(deps, claim, report, semaphore, retry_delays, sleep)
     finally:
         failed = outcome is None or outcome.kind in ("unavailable", "error")
+        # Khalti unreachable (or a bug): try again in an hour. An answer no retry changes waits the full interval.
+        soon = outcome is None or outcome.kind == "unavailable"
         try:
-            await asyncio.to_thread(_release_refund_check, deps, claim, report.worker_id, failed)
+            await asyncio.to_thread(_release_refund_check, deps, claim, report.worker_id, soon)
         except Exception:
             logger.exception(
                 "reconcile: order %s pidx %s: releasing the lease failed", claim.purchase_order_id, claim.pidx
@@ -291,7 +293,7 @@ async def _refund_check_one(
             claim.purchase_order_id,
             claim.pidx,
             outcome.kind if outcome is not None else "exception",
-            _refund_check_retry(deps.settings),
+            _refund_check_retry(deps.settings) if soon else _refund_check_interval(deps.settings),
         )
         return
     assert outcome is not None
@@ -474,10 +476,10 @@ def _release(deps: BillingDeps, claim: _Claim, worker_id: str, back_off: bool) -
         session.commit()
 
 
-def _release_refund_check(deps: BillingDeps, claim: _Claim, worker_id: str, failed: bool) -> None:
-    """Drop the lease; a payment still completed/flagged is due again in a day (an hour after a failed lookup)."""
+def _release_refund_check(deps: BillingDeps, claim: _Claim, worker_id: str, soon: bool) -> None:
+    """Drop the lease; a payment still completed/flagged is due again in a day (`soon`: in an hour)."""
     now = deps.now()
-    wait = _refund_check_retry(deps.settings) if failed else _refund_check_interval(deps.settings)
+    wait = _refund_check_retry(deps.settings) if soon else _refund_check_interval(deps.settings)
     with Session(deps.engine) as session:
         session.exec(
             update(Payment)
