@@ -53,6 +53,8 @@ class Settings:
     emulator_link_ttl_seconds: int
     allow_test_payments: bool = False
     trusted_proxy_hops: int = 0
+    # How often the reconciler looks a completed payment up again, for refunds made outside the portal.
+    refund_check_interval_seconds: int = 86_400
 
     def __repr__(self) -> str:
         """Show everything but the secrets."""
@@ -224,6 +226,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allow_test_payments=allow_test,
         # Behind a TLS proxy every visitor has the proxy's address; throttles need the real one.
         trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, maximum=10),
+        refund_check_interval_seconds=_int(env, "REFUND_CHECK_INTERVAL_SECONDS", 86_400, minimum=1),
     )
 
 

@@ -328,7 +328,12 @@ async def test_an_unclear_answer_changes_nothing_and_says_the_refund_may_have_ha
     assert outcome.kind == "khalti_unclear" and not outcome.ok
     assert words in outcome.message and "may still have gone through" in outcome.message
     assert "<html>" not in outcome.message and world.khalti_key not in outcome.message
-    assert state_of(world, payment.id) == before
+    # Nothing changes but the record of the request, so the reconciler follows it up within the hour.
+    after = state_of(world, payment.id)
+    requested, next_check = after["payment"].pop("refund_requested_at"), after["payment"].pop("next_check_at")
+    assert (requested, next_check) == (world.now(), world.now() + timedelta(hours=1))
+    before["payment"].pop("refund_requested_at"), before["payment"].pop("next_check_at")
+    assert after == before
     assert khalti.routes["lookup"].call_count == 0
     assert khalti.routes["refund"].calls.last.request.url.path == "/api/merchant-transaction/TXN42/refund/"
     assert khalti.routes["refund"].calls.last.request.content == b"{}"  # empty body: a full refund
@@ -347,7 +352,10 @@ async def test_khalti_accepts_but_its_lookup_lags_so_nothing_is_applied_yet(resp
 
     assert (outcome.kind, outcome.ok, outcome.status) == ("accepted", True, "completed")
     assert "still says 'Completed'" in outcome.message and "Check now" in outcome.message
-    assert world.get(Payment, payment.id).status == "completed"
+    stored = world.get(Payment, payment.id)
+    assert stored.status == "completed"
+    # Recorded, so the reconciler looks it up within the hour without anyone pressing Check now.
+    assert (stored.refund_requested_at, stored.next_check_at) == (world.now(), world.now() + timedelta(hours=1))
     # Once Khalti's lookup catches up, Check now applies it.
     khalti.routes["lookup"].respond(
         200, json=world.lookup_body(payment.pidx, "Refunded", 49_900, transaction_id="TXN42", refunded=True)

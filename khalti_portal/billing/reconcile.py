@@ -21,6 +21,15 @@ periods do that), so a lease that runs out under a slow worker costs at most a s
 A payment still `pending` LOOKUP_HORIZON after its link expired is no longer looked up: Khalti answers
 `Expired` for an unpaid link, so one that is still pending by then is stuck (Khalti keeps saying
 Pending, or every lookup fails) and is left for an admin; each run counts them in `left_for_admin`.
+
+4. The refund check. A refund made in Khalti's merchant portal (or a reversal) tells us nothing, and an
+   admin's refund that Khalti accepted may not show in its lookup at once. So `completed` and `flagged`
+   payments that completed within REFUND_CHECK_WINDOW (30 days), and every one with a refund requested
+   (`refund_requested_at`), are looked up again every REFUND_CHECK_INTERVAL_SECONDS (a day), the first
+   time that long after they completed (a refund request brings it forward, see billing/refunds.py).
+   The same lease, the same `verify_payment` (which moves completed → refunded and revokes the period,
+   or → flagged for a partial refund), at most REFUND_CHECK_BATCHES batches per run: the rest are due at
+   the next run. `next_check_at` holds when each is due again.
 """
 
 from __future__ import annotations
@@ -59,6 +68,11 @@ LOOKUP_RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0)
 # What one lookup attempt may take at worst: the client's 10 s connect + 30 s read, plus the database.
 LOOKUP_BUDGET_SECONDS = 45.0
 MIN_LEASE = timedelta(minutes=2)
+# The refund check (step 4): which payments, how far back, how many per run, how soon after a failed lookup.
+REFUND_CHECK_STATES: frozenset[str] = frozenset({PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
+REFUND_CHECK_WINDOW = timedelta(days=30)
+REFUND_CHECK_BATCHES = 4
+REFUND_CHECK_RETRY = timedelta(hours=1)
 # Created payments failed per run, and batches of pending payments claimed per run, at most.
 CREATED_BATCH = 500
 MAX_BATCHES = 20
@@ -83,13 +97,15 @@ class ReconcileReport:
     retries: int = 0  # extra lookup attempts after Khalti was unavailable
     created_failed: int = 0  # `created` payments moved to `failed` (dry run: how many would be)
     left_for_admin: int = 0  # pending past LOOKUP_HORIZON, no longer looked up
+    refund_checks: int = 0  # completed/flagged payments leased for the refund check (dry run: how many are due)
 
     def summary(self) -> str:
         """`reconcile: claimed 3, completed 2, still pending 1, errors 0, created→failed 0`."""
         if self.dry_run:
+            checks = f", refund checks due {self.refund_checks}" if self.refund_checks else ""
             return (
                 f"reconcile (dry run): due {self.due}, created past the timeout {self.created_failed}, "
-                f"left for an admin {self.left_for_admin}; nothing claimed or changed"
+                f"left for an admin {self.left_for_admin}{checks}; nothing claimed or changed"
             )
         line = (
             f"reconcile: claimed {self.claimed}, completed {self.completed}, still pending {self.still_pending}, "
@@ -100,12 +116,14 @@ class ReconcileReport:
             line += ", other changes " + ", ".join(f"{status} {n}" for status, n in others.items())
         if self.left_for_admin:
             line += f", left for an admin {self.left_for_admin}"
+        if self.refund_checks:
+            line += f", refund checks {self.refund_checks}"
         return line
 
     @property
     def busy(self) -> bool:
         """True when the run had anything to do (the loop logs quiet runs at debug level only)."""
-        return bool(self.claimed or self.due or self.created_failed or self.errors)
+        return bool(self.claimed or self.due or self.created_failed or self.errors or self.refund_checks)
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,7 @@ class _Claim:
     pidx: str
     purchase_order_id: str
     check_count: int
+    status: str = PaymentStatus.PENDING.value
 
 
 def default_worker_id() -> str:
@@ -162,6 +181,7 @@ async def reconcile_once(
     if dry_run:
         report.created_failed = await asyncio.to_thread(_count_stale_created, deps, now)
         report.due = await asyncio.to_thread(_count_due, deps, now)
+        report.refund_checks = await asyncio.to_thread(_count_refund_checks_due, deps, now)
         return report
     report.created_failed = await asyncio.to_thread(_fail_stale_created, deps, now)
 
@@ -175,6 +195,19 @@ async def reconcile_once(
         report.claimed += len(claims)
         seen.update(claim.id for claim in claims)
         await asyncio.gather(*(_reconcile_one(deps, claim, report, semaphore, retry_delays, sleep) for claim in claims))
+        if len(claims) < batch_size:
+            break
+    for _ in range(min(max_batches, REFUND_CHECK_BATCHES)):
+        claims = await asyncio.to_thread(
+            _claim, deps, report.worker_id, batch_size, lease, frozenset(seen), refund_check=True
+        )
+        if not claims:
+            break
+        report.refund_checks += len(claims)
+        seen.update(claim.id for claim in claims)
+        await asyncio.gather(
+            *(_refund_check_one(deps, claim, report, semaphore, retry_delays, sleep) for claim in claims)
+        )
         if len(claims) < batch_size:
             break
     return report
@@ -191,17 +224,7 @@ async def _reconcile_one(
     """Look one claimed payment up (retrying while Khalti is unavailable), count the outcome, release it."""
     outcome: VerifyOutcome | None = None
     try:
-        async with semaphore:
-            outcome = await verify_payment(claim.pidx, source="reconciler", deps=deps)
-            for delay in retry_delays:
-                if outcome.kind != "unavailable":
-                    break
-                report.retries += 1
-                await sleep(delay)
-                outcome = await verify_payment(claim.pidx, source="reconciler", deps=deps)
-    except Exception:
-        # A bug or the database going away: this payment waits for the next run, the others go on.
-        logger.exception("reconcile: order %s pidx %s: verification raised", claim.purchase_order_id, claim.pidx)
+        outcome = await _look_up(deps, claim, report, semaphore, retry_delays, sleep)
     finally:
         failed = outcome is None or outcome.kind in ("unavailable", "error")
         # Not retryable (auth, not found, nonsense): back off as for a pending answer, so it is not asked every run.
@@ -214,6 +237,77 @@ async def _reconcile_one(
                 "reconcile: order %s pidx %s: releasing the lease failed", claim.purchase_order_id, claim.pidx
             )
     _count(report, claim, outcome, failed)
+
+
+async def _look_up(
+    deps: BillingDeps,
+    claim: _Claim,
+    report: ReconcileReport,
+    semaphore: asyncio.Semaphore,
+    retry_delays: Sequence[float],
+    sleep: Sleep,
+) -> VerifyOutcome | None:
+    """verify_payment for a leased payment, tried again while Khalti is unavailable; None if it raised."""
+    try:
+        async with semaphore:
+            outcome = await verify_payment(claim.pidx, source="reconciler", deps=deps)
+            for delay in retry_delays:
+                if outcome.kind != "unavailable":
+                    break
+                report.retries += 1
+                await sleep(delay)
+                outcome = await verify_payment(claim.pidx, source="reconciler", deps=deps)
+            return outcome
+    except Exception:
+        # A bug or the database going away: this payment waits for the next run, the others go on.
+        logger.exception("reconcile: order %s pidx %s: verification raised", claim.purchase_order_id, claim.pidx)
+        return None
+
+
+async def _refund_check_one(
+    deps: BillingDeps,
+    claim: _Claim,
+    report: ReconcileReport,
+    semaphore: asyncio.Semaphore,
+    retry_delays: Sequence[float],
+    sleep: Sleep,
+) -> None:
+    """Look one completed/flagged payment up again; a refund Khalti shows is applied by verify_payment."""
+    outcome: VerifyOutcome | None = None
+    try:
+        outcome = await _look_up(deps, claim, report, semaphore, retry_delays, sleep)
+    finally:
+        failed = outcome is None or outcome.kind in ("unavailable", "error")
+        # Khalti unreachable (or a bug): try again in an hour. An answer no retry changes waits the full interval.
+        soon = outcome is None or outcome.kind == "unavailable"
+        try:
+            await asyncio.to_thread(_release_refund_check, deps, claim, report.worker_id, soon)
+        except Exception:
+            logger.exception(
+                "reconcile: order %s pidx %s: releasing the lease failed", claim.purchase_order_id, claim.pidx
+            )
+    if failed:
+        report.errors += 1
+        logger.warning(
+            "reconcile: order %s pidx %s: refund check lookup failed (%s); asked again in %s",
+            claim.purchase_order_id,
+            claim.pidx,
+            outcome.kind if outcome is not None else "exception",
+            _refund_check_retry(deps.settings) if soon else _refund_check_interval(deps.settings),
+        )
+        return
+    assert outcome is not None
+    report.looked_up += 1
+    if outcome.changed:
+        report.changed[outcome.status] = report.changed.get(outcome.status, 0) + 1
+        logger.info(
+            "reconcile: order %s pidx %s: %s → %s (Khalti: %s)",
+            claim.purchase_order_id,
+            claim.pidx,
+            claim.status,
+            outcome.status,
+            outcome.lookup_status,
+        )
 
 
 def _count(report: ReconcileReport, claim: _Claim, outcome: VerifyOutcome | None, failed: bool) -> None:
@@ -277,14 +371,54 @@ def _unleased(now: datetime) -> Any:
     return or_(col(Payment.claimed_until).is_(None), col(Payment.claimed_until) < now)
 
 
+def _refund_check_interval(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.refund_check_interval_seconds)
+
+
+def _refund_check_retry(settings: Settings) -> timedelta:
+    return min(_refund_check_interval(settings), REFUND_CHECK_RETRY)
+
+
+def _refund_check_clauses(now: datetime, settings: Settings) -> list[Any]:
+    """Completed or flagged in this Khalti mode, in the window or with a refund requested, due, not leased.
+
+    Due: `next_check_at` past, or never set and one refund-check interval after the payment completed.
+    """
+    paid_at = func.coalesce(col(Payment.completed_at), col(Payment.created_at))
+    return [
+        col(Payment.status).in_(REFUND_CHECK_STATES),
+        col(Payment.khalti_mode) == settings.khalti_env,  # another mode's payments are not this Khalti's
+        col(Payment.pidx).is_not(None),
+        or_(col(Payment.refund_requested_at).is_not(None), paid_at > now - REFUND_CHECK_WINDOW),
+        or_(
+            col(Payment.next_check_at) <= now,
+            and_(col(Payment.next_check_at).is_(None), paid_at <= now - _refund_check_interval(settings)),
+        ),
+        _unleased(now),
+    ]
+
+
 def _claim(
-    deps: BillingDeps, worker_id: str, batch_size: int, lease: timedelta, exclude: frozenset[int]
+    deps: BillingDeps,
+    worker_id: str,
+    batch_size: int,
+    lease: timedelta,
+    exclude: frozenset[int],
+    *,
+    refund_check: bool = False,
 ) -> list[_Claim]:
-    """One short transaction: pick due ids (skipping rows another claimer holds), lease them, commit."""
+    """One short transaction: pick due ids (skipping rows another claimer holds), lease them, commit.
+
+    Pending payments due a lookup, or (`refund_check`) completed/flagged ones due their refund check.
+    """
     now = deps.now()
+    if refund_check:
+        where, statuses = _refund_check_clauses(now, deps.settings), REFUND_CHECK_STATES
+    else:
+        where, statuses = _due_clauses(now, deps.settings), frozenset({PaymentStatus.PENDING.value})
     query = (
         select(Payment.id)
-        .where(*_due_clauses(now, deps.settings))
+        .where(*where)
         .order_by(func.coalesce(col(Payment.next_check_at), col(Payment.created_at)), col(Payment.id))
         .limit(batch_size)
         # FOR UPDATE SKIP LOCKED on PostgreSQL: concurrent claimers pass over each other's rows.
@@ -302,16 +436,25 @@ def _claim(
             update(Payment)
             .where(
                 col(Payment.id).in_(ids),
-                col(Payment.status) == PaymentStatus.PENDING.value,
+                col(Payment.status).in_(statuses),
                 _unleased(now),
             )
             .values(claimed_until=now + lease, claimed_by=worker_id)
-            .returning(col(Payment.id), col(Payment.pidx), col(Payment.purchase_order_id), col(Payment.check_count)),
+            .returning(
+                col(Payment.id),
+                col(Payment.pidx),
+                col(Payment.purchase_order_id),
+                col(Payment.check_count),
+                col(Payment.status),
+            ),
             execution_options={"synchronize_session": False},
         ).all()
         session.commit()
     return sorted(
-        (_Claim(id=row[0], pidx=row[1], purchase_order_id=row[2], check_count=row[3]) for row in claimed),
+        (
+            _Claim(id=row[0], pidx=row[1], purchase_order_id=row[2], check_count=row[3], status=row[4])
+            for row in claimed
+        ),
         key=lambda claim: claim.id,
     )
 
@@ -333,6 +476,32 @@ def _release(deps: BillingDeps, claim: _Claim, worker_id: str, back_off: bool) -
                 execution_options={"synchronize_session": False},
             )
         session.commit()
+
+
+def _release_refund_check(deps: BillingDeps, claim: _Claim, worker_id: str, soon: bool) -> None:
+    """Drop the lease; a payment still completed/flagged is due again in a day (`soon`: in an hour)."""
+    now = deps.now()
+    wait = _refund_check_retry(deps.settings) if soon else _refund_check_interval(deps.settings)
+    with Session(deps.engine) as session:
+        session.exec(
+            update(Payment)
+            .where(col(Payment.id) == claim.id, col(Payment.claimed_by) == worker_id)
+            .values(claimed_until=None, claimed_by=None),
+            execution_options={"synchronize_session": False},
+        )
+        session.exec(
+            update(Payment)
+            .where(col(Payment.id) == claim.id, col(Payment.status).in_(REFUND_CHECK_STATES))
+            .values(next_check_at=now + wait),
+            execution_options={"synchronize_session": False},
+        )
+        session.commit()
+
+
+def _count_refund_checks_due(deps: BillingDeps, now: datetime) -> int:
+    with Session(deps.engine) as session:
+        query = select(func.count()).select_from(Payment).where(*_refund_check_clauses(now, deps.settings))
+        return int(session.exec(query).one())
 
 
 def _count_due(deps: BillingDeps, now: datetime) -> int:

@@ -9,6 +9,11 @@ never the key).
 Every attempt writes two audit rows (`PaymentEvent` source "admin", kind "refund", the admin as actor): the
 request with its reason, committed before Khalti is called, and the result.
 
+A refund Khalti accepted, or whose answer was unclear (it may have gone through), is also recorded on the
+payment (`refund_requested_at`, with the result's audit row): the reconciler then looks the payment up (first
+within REFUND_FIRST_RECHECK, then on its daily refund check) until Khalti shows the refund. A clear refusal
+records nothing there: no refund exists that this request made.
+
 This module also holds the two checks every admin decision shares: `payment_id_of` (an id from the browser)
 and `reason_problem` (a reason is required, at most 500 characters).
 """
@@ -18,7 +23,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
+
+from sqlmodel import col, update
 
 from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
@@ -43,6 +51,9 @@ MAX_ID = 2**31 - 1
 _MAX_KHALTI_WORDS = 200
 # Completed payments are refunded from the list; flagged ones when an admin resolves them by refunding.
 REFUNDABLE: frozenset[str] = frozenset({PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
+# After a refund request the reconciler looks the payment up this soon (or at the refund check interval, if
+# shorter): Khalti may accept a refund before its lookup shows it.
+REFUND_FIRST_RECHECK = timedelta(hours=1)
 
 RefundKind = Literal[
     "refunded",  # Khalti refunded it and the payment is now refunded here, its period revoked
@@ -132,7 +143,13 @@ async def refund_payment(
         await asyncio.to_thread(_record_failure, deps, target, actor_user_id, kind, exc)
         return RefundOutcome(kind, message, target.id, target.status)
     await asyncio.to_thread(
-        _record_result, deps, target, actor_user_id, f"Khalti accepted the refund: {_words(result.detail)}", result.raw
+        _record_result,
+        deps,
+        target,
+        actor_user_id,
+        f"Khalti accepted the refund: {_words(result.detail)}",
+        result.raw,
+        requested=True,
     )
     verified = await verify_payment(target.pidx, source="admin", deps=deps)
     amount = format_rupees(target.amount_paisa)
@@ -147,7 +164,8 @@ async def refund_payment(
     return RefundOutcome(
         "accepted",
         f"Khalti accepted the refund of {amount}, but its lookup {said}, so this payment is still "
-        f"{verified.status}. Press Check now in a little while to apply the refund here.",
+        f"{verified.status}. The reconciler looks it up again within the hour and applies the refund once "
+        "Khalti shows it; press Check now to do that sooner.",
         target.id,
         verified.status,
     )
@@ -208,9 +226,25 @@ def _request(deps: BillingDeps, ident: int, actor: int, reason: str) -> _Target 
 
 
 def _record_result(
-    deps: BillingDeps, target: _Target, actor: int, detail: str, khalti_response: dict | None = None
+    deps: BillingDeps,
+    target: _Target,
+    actor: int,
+    detail: str,
+    khalti_response: dict | None = None,
+    *,
+    requested: bool = False,
 ) -> None:
+    """The result's audit row; with `requested`, also the refund request the reconciler follows up."""
     with session_scope(deps.engine) as session:
+        if requested:
+            now = deps.now()
+            first_check = min(REFUND_FIRST_RECHECK, timedelta(seconds=deps.settings.refund_check_interval_seconds))
+            session.exec(
+                update(Payment)
+                .where(col(Payment.id) == target.id, col(Payment.status).in_(REFUNDABLE))
+                .values(refund_requested_at=now, next_check_at=now + first_check),
+                execution_options={"synchronize_session": False},
+            )
         record_event(
             session,
             at=deps.now(),
@@ -235,7 +269,8 @@ def _record_failure(deps: BillingDeps, target: _Target, actor: int, kind: str, e
     detail = f"refund failed, nothing changed: {kind} ({'; '.join(parts)})" + (f": {words}" if words else "")
     # The client has already removed the key from anything it copied out of Khalti's answer.
     body = exc.body if isinstance(exc.body, dict) else None
-    _record_result(deps, target, actor, detail, body)
+    # An unclear answer may hide a refund that went through: the reconciler follows it up.
+    _record_result(deps, target, actor, detail, body, requested=kind == "khalti_unclear")
 
 
 # -- what to tell the admin --------------------------------------------------------------------------------

@@ -115,6 +115,8 @@ class Payment(SQLModel, table=True):
     completed_at: datetime | None = _utc_column(nullable=True)
     refunded_at: datetime | None = _utc_column(nullable=True)
     refunded_paisa: int = Field(default=0)
+    # When an admin asked Khalti for a refund: the reconciler looks the payment up until Khalti shows it.
+    refund_requested_at: datetime | None = _utc_column(nullable=True)
     # The reconciler's bookkeeping: when to look again, how often it has, and who holds the lease.
     next_check_at: datetime | None = _utc_column(nullable=True)
     check_count: int = Field(default=0)

@@ -78,7 +78,7 @@ class RegisterState(AuthState):
         except accounts.AccountError as err:
             self.error_message, self.error_field = str(err), err.field
             return None
-        await self._login_async(user_id)
+        await self._login(user_id)
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "")))
 
 
@@ -108,7 +108,7 @@ class LoginState(AuthState):
         except accounts.AccountError as err:
             self.error_message = str(err)
             return rx.set_value("password", "")
-        await self._login_async(user_id)
+        await self._login(user_id)
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "")))
 
     @rx.event

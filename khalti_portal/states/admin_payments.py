@@ -411,6 +411,8 @@ class AdminPaymentsState(AdminState):
             async with self:
                 self.busy = False
         async with self:
+            if self._admin_id() is None:  # signed out or demoted while Khalti answered: show nothing more
+                return self._refuse()
             self.detail_notice = _check_message(outcome)
             self._refresh()
             self._show(ident)
@@ -449,6 +451,8 @@ class AdminPaymentsState(AdminState):
             async with self:
                 self.busy = False
         async with self:
+            if self._admin_id() is None:  # signed out or demoted while Khalti answered: show nothing more
+                return self._refuse()
             self.dialog_key += 1
             self._after_refund(ident, outcome)
         return None

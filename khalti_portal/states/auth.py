@@ -3,6 +3,10 @@
 We keep reflex-local-auth's tables and password hashing but not its LocalAuthState, whose public
 `authenticated_user` var sends a table row to the browser. Here the browser holds only its own
 session token; who it belongs to is looked up on the server on every call.
+
+Signing in or out empties every page state of the tab (`_forget_tab`): a reload hydrates whatever the
+server still holds for the tab, so the next person at a shared computer would otherwise see the last
+one's payments or an admin's audit trail.
 """
 
 from __future__ import annotations
@@ -36,14 +40,21 @@ class AuthState(rx.State):
         """`_user_id`, with the database read in a worker thread so other tabs are not held up."""
         return await asyncio.to_thread(accounts.session_user, self.session_token)
 
-    def _login(self, user_id: int) -> None:
-        """Replace this tab's session with a fresh one for `user_id`."""
-        accounts.end_session(self.session_token)
-        self.session_token = accounts.start_session(user_id)
+    async def _login(self, user_id: int) -> None:
+        """Replace this tab's session with a fresh one for `user_id`, on a tab emptied of the last one's data."""
+        old_token = self.session_token
+        await self._forget_tab()  # resets the token too
+        self.session_token = await asyncio.to_thread(_replace_session, old_token, user_id)
 
-    async def _login_async(self, user_id: int) -> None:
-        """`_login`, with the database writes in a worker thread."""
-        self.session_token = await asyncio.to_thread(_replace_session, self.session_token, user_id)
+    async def _forget_tab(self) -> None:
+        """Reset every page state of this tab, and the session token with them.
+
+        `reset()` only reaches substates loaded for the current event, and with Redis an event loads
+        just its own state's branch (a sign-in on /login does not load the dashboard's state): so each
+        state is loaded first. The list is walked from Reflex's state tree, so a new page is never missed.
+        """
+        for state_class in tab_state_classes():
+            (await self.get_state(state_class)).reset()
 
     @rx.var(cache=True, interval=RECHECK, initial_value=False)
     def is_authenticated(self) -> bool:
@@ -62,8 +73,19 @@ class AuthState(rx.State):
         return accounts.username_of(user_id) if user_id is not None else ""
 
     @rx.event
-    def sign_out(self) -> rx.event.EventSpec:
-        """End the session everywhere and go back to the catalog."""
-        accounts.end_session(self.session_token)
-        self.session_token = ""
+    async def sign_out(self) -> rx.event.EventSpec:
+        """End the session everywhere, empty the tab, and go back to the catalog."""
+        await asyncio.to_thread(accounts.end_session, self.session_token)
+        await self._forget_tab()
         return rx.redirect("/")
+
+
+def tab_state_classes() -> list[type[rx.State]]:
+    """AuthState and every state below it (each page's), parents first, from Reflex's registry of substates."""
+    found: list[type[rx.State]] = []
+    waiting: list[type[rx.State]] = [AuthState]
+    while waiting:
+        state_class = waiting.pop(0)
+        found.append(state_class)
+        waiting += sorted(state_class.get_substates(), key=lambda sub: sub.get_full_name())
+    return found

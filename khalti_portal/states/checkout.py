@@ -105,6 +105,11 @@ class CheckoutState(AuthState):
             return None
         customer = await asyncio.to_thread(customer_info, user_id)
         outcome = await checkout.start_checkout(user_id=user_id, plan_slug=slug, customer=customer)
+        async with self:
+            if self._user_id() != user_id:
+                # Signed out (or someone else signed in) meanwhile: this order is no longer this tab's business.
+                self.busy = False
+                return None
         if outcome.ok and outcome.payment_url:
             return leave_for(outcome.payment_url)
         async with self:
