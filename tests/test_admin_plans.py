@@ -165,7 +165,9 @@ async def test_non_admins_are_refused_by_every_handler_and_nothing_changes(app_d
 
     assert [redirect_target(e) for e in events] == ["/"]
     assert snapshot(app_db) == db_before
-    assert public_vars(state) == vars_before
+    # Nothing was done as asked, and the page kept nothing it held (the open edit): a fresh tab's state.
+    assert public_vars(state) == public_vars(StateDriver().state(AdminPlansState, URL))
+    assert (public_vars(state) != vars_before) == editing
 
 
 async def test_admin_passes_the_guard(app_db):

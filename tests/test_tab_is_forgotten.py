@@ -30,7 +30,7 @@ import khalti_portal.states
 from khalti_portal import accounts
 from khalti_portal.billing.periods import grant_period
 from khalti_portal.config import get_settings
-from khalti_portal.db.models import Payment, Plan
+from khalti_portal.db.models import Payment, Plan, UserProfile
 from khalti_portal.db.session import get_engine
 from khalti_portal.db.types import utcnow
 from khalti_portal.states.account import LoginState, RegisterState
@@ -332,4 +332,28 @@ async def test_a_check_now_answered_after_the_admin_signed_out_writes_nothing_in
 
     assert [redirect_target(e) for e in events] == ["/"]
     assert page.rows == [] and not page.detail_open and page.detail_notice == ""
+    assert customer not in public_text(tab) and payment.purchase_order_id not in public_text(tab)
+
+
+# -- an admin page that refuses a caller empties itself first -----------------------------------------------------
+
+
+@pytest.mark.parametrize("handler", ["refresh", "load", "guard", "go_to_page"])
+async def test_an_admin_page_that_refuses_a_demoted_admin_keeps_nothing_it_showed(app_db, handler):
+    admin = make_admin()
+    customer = f"kiran_{secrets.token_hex(3)}"
+    payment = paid(new_user(customer))
+    tab = StateDriver(user_id=admin)
+    page = tab.state(AdminPaymentsState, "/admin/payments")
+    await tab.run(page, "load")
+    await tab.run(page, "open_detail", payment.id)
+    assert page.rows and page.detail_open
+    with Session(get_engine()) as session:
+        session.get(UserProfile, admin).is_admin = False
+        session.commit()
+
+    events = await tab.run(page, handler, *((2,) if handler == "go_to_page" else ()))
+
+    assert [redirect_target(e) for e in events] == ["/"]
+    assert page.rows == [] and page.total == 0 and not page.detail_open and page.detail.pidx == ""
     assert customer not in public_text(tab) and payment.purchase_order_id not in public_text(tab)

@@ -1,7 +1,8 @@
 """The admin guard every admin page state inherits: who is calling is re-read from the database on every call.
 
 A page's on_load redirect only keeps honest browsers away; every public handler of an admin state starts
-with `self._admin_id()` and, when it is None, changes nothing and returns `self._refuse()`.
+with `self._admin_id()` and, when it is None, does nothing it was asked and returns `self._refuse()`, which
+empties the page's state first.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ class AdminState(AuthState):
         return user_id if user_id is not None and accounts.is_admin(user_id) else None
 
     def _refuse(self) -> rx.event.EventSpec:
-        """Where a non-admin (signed out, or not an admin any more) is sent."""
+        """Empty this page's state, then send the non-admin (signed out, or not an admin any more) to the catalog.
+
+        Emptied first: what an admin opened here (payments, audit trails) must not wait in the tab's state
+        for a reload to hydrate it again for whoever sits at this browser next.
+        """
+        self.reset()
         return rx.redirect(routes.CATALOG_ROUTE)
 
     @rx.event
