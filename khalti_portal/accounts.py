@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from khalti_portal import throttle
+from khalti_portal.config import get_settings
 from khalti_portal.db.models import LocalAuthSession, LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
 from khalti_portal.db.types import utcnow
@@ -82,7 +83,6 @@ def _same_name(username: str) -> Any:
 # account within KNOWN_CLIENT_FOR) skips the username's delay, so a guesser elsewhere cannot keep the
 # owner out; the client's own delay still applies to everyone.
 KNOWN_CLIENT_FOR = timedelta(days=30)
-REGISTRATIONS_PER_CLIENT = 10
 REGISTRATION_WINDOW = timedelta(hours=1)
 
 
@@ -144,10 +144,11 @@ def authenticate(
 
 
 def registration_allowed(client_key: str, *, now: datetime | None = None, engine: Engine | None = None) -> bool:
-    """Count one sign-up from this client address; False past 10 in an hour."""
+    """Count one sign-up from this client address; False past SIGNUPS_PER_ADDRESS_PER_HOUR (10) in an hour."""
     marks = throttle.store(engine)
     key = f"register:client:{client_key}"
-    return throttle.take(key, REGISTRATIONS_PER_CLIENT, REGISTRATION_WINDOW, now=now, marks=marks) is not None
+    limit = get_settings().signups_per_address_per_hour
+    return throttle.take(key, limit, REGISTRATION_WINDOW, now=now, marks=marks) is not None
 
 
 def is_admin(user_id: int | None, *, engine: Engine | None = None) -> bool:

@@ -53,6 +53,7 @@ class Settings:
     emulator_link_ttl_seconds: int
     allow_test_payments: bool = False
     trusted_proxy_hops: int = 0
+    signups_per_address_per_hour: int = 10
     # How often the reconciler looks a completed payment up again, for refunds made outside the portal.
     refund_check_interval_seconds: int = 86_400
 
@@ -226,6 +227,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allow_test_payments=allow_test,
         # Behind a TLS proxy every visitor has the proxy's address; throttles need the real one.
         trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, maximum=10),
+        # An office or a school behind one address may need more; each sign-up still costs a bcrypt hash.
+        signups_per_address_per_hour=_int(env, "SIGNUPS_PER_ADDRESS_PER_HOUR", 10, minimum=1, maximum=100_000),
         refund_check_interval_seconds=_int(env, "REFUND_CHECK_INTERVAL_SECONDS", 86_400, minimum=1),
     )
 

@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import Session
 
 from khalti_portal import accounts, throttle
+from khalti_portal.config import ConfigError, get_settings, load_settings
 from khalti_portal.db.models import LocalUser
 from khalti_portal.db.session import get_engine
 from khalti_portal.db.types import utcnow
@@ -178,6 +179,24 @@ async def test_registration_is_limited_to_ten_an_hour_per_address(backend) -> No
     assert state.error_message == ""
     # An hour later the address may sign up again.
     assert accounts.registration_allowed(GUESSER, now=utcnow() + timedelta(hours=1, seconds=1))
+
+
+def test_the_sign_up_limit_is_a_setting(app_db, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An office or a school behind one address may need more than 10 new accounts in an hour.
+    monkeypatch.setenv("SIGNUPS_PER_ADDRESS_PER_HOUR", "3")
+    get_settings.cache_clear()
+    try:
+        assert [accounts.registration_allowed("203.0.113.7") for _ in range(5)] == [True] * 3 + [False] * 2
+    finally:
+        monkeypatch.delenv("SIGNUPS_PER_ADDRESS_PER_HOUR")
+        get_settings.cache_clear()
+
+
+def test_the_sign_up_limit_must_be_a_positive_whole_number() -> None:
+    for raw in ("0", "-1", "ten"):
+        with pytest.raises(ConfigError, match="SIGNUPS_PER_ADDRESS_PER_HOUR"):
+            load_settings({"SIGNUPS_PER_ADDRESS_PER_HOUR": raw})
+    assert load_settings({}).signups_per_address_per_hour == 10
 
 
 @pytest.mark.parametrize(
