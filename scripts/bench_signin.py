@@ -55,7 +55,8 @@ def tab_state(cls: type[rx.State], path: str, ip: str) -> rx.State:
 async def sign_in_on_the_loop(state: LoginState, username: str) -> None:
     """Sign-in as it was: bcrypt and the session writes straight on the event loop."""
     user_id = accounts.authenticate(username, PASSWORD, client_key=state.router.session.client_ip)
-    state._login(user_id)
+    accounts.end_session(state.session_token)
+    state.session_token = accounts.start_session(user_id)
 
 
 async def sign_in_now(state: LoginState, username: str) -> None:
