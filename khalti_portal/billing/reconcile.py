@@ -72,7 +72,7 @@ MIN_LEASE = timedelta(minutes=2)
 REFUND_CHECK_STATES: frozenset[str] = frozenset({PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
 REFUND_CHECK_WINDOW = timedelta(days=30)
 REFUND_CHECK_BATCHES = 4
-REFUND_CHECK_RETRY = timedelta(hours=1)
+REFUND_CHECK_SOON = timedelta(hours=1)
 # Created payments failed per run, and batches of pending payments claimed per run, at most.
 CREATED_BATCH = 500
 MAX_BATCHES = 20
@@ -187,56 +187,62 @@ async def reconcile_once(
 
     lease = lease_for(batch_size, concurrency, 1 + len(retry_delays))
     semaphore = asyncio.Semaphore(concurrency)
-    seen: set[int] = set()
-    for _ in range(max_batches):
-        claims = await asyncio.to_thread(_claim, deps, report.worker_id, batch_size, lease, frozenset(seen))
-        if not claims:
-            break
-        report.claimed += len(claims)
-        seen.update(claim.id for claim in claims)
-        await asyncio.gather(*(_reconcile_one(deps, claim, report, semaphore, retry_delays, sleep) for claim in claims))
-        if len(claims) < batch_size:
-            break
-    for _ in range(min(max_batches, REFUND_CHECK_BATCHES)):
-        claims = await asyncio.to_thread(
-            _claim, deps, report.worker_id, batch_size, lease, frozenset(seen), refund_check=True
-        )
-        if not claims:
-            break
-        report.refund_checks += len(claims)
-        seen.update(claim.id for claim in claims)
-        await asyncio.gather(
-            *(_refund_check_one(deps, claim, report, semaphore, retry_delays, sleep) for claim in claims)
-        )
-        if len(claims) < batch_size:
-            break
+    seen: set[int] = set()  # a payment is looked up at most once per run, whichever step claimed it
+
+    async def check_in_batches(batches: int, *, refund_check: bool) -> int:
+        """Claim due payments batch by batch and look them up, until nothing is due; how many were claimed."""
+        claimed = 0
+        for _ in range(batches):
+            claims = await asyncio.to_thread(
+                _claim, deps, report.worker_id, batch_size, lease, frozenset(seen), refund_check=refund_check
+            )
+            claimed += len(claims)
+            seen.update(claim.id for claim in claims)
+            await asyncio.gather(
+                *(_check_one(deps, claim, report, semaphore, retry_delays, sleep, refund_check) for claim in claims)
+            )
+            if len(claims) < batch_size:
+                break
+        return claimed
+
+    report.claimed = await check_in_batches(max_batches, refund_check=False)
+    report.refund_checks = await check_in_batches(min(max_batches, REFUND_CHECK_BATCHES), refund_check=True)
     return report
 
 
-async def _reconcile_one(
+async def _check_one(
     deps: BillingDeps,
     claim: _Claim,
     report: ReconcileReport,
     semaphore: asyncio.Semaphore,
     retry_delays: Sequence[float],
     sleep: Sleep,
+    refund_check: bool,
 ) -> None:
-    """Look one claimed payment up (retrying while Khalti is unavailable), count the outcome, release it."""
+    """Look one claimed payment up (retrying while Khalti is unavailable), release it, count the outcome."""
     outcome: VerifyOutcome | None = None
     try:
         outcome = await _look_up(deps, claim, report, semaphore, retry_delays, sleep)
     finally:
-        failed = outcome is None or outcome.kind in ("unavailable", "error")
-        # Not retryable (auth, not found, nonsense): back off as for a pending answer, so it is not asked every run.
-        back_off = outcome is not None and outcome.kind == "error"
         try:
-            await asyncio.to_thread(_release, deps, claim, report.worker_id, back_off)
+            if refund_check:
+                # Khalti unreachable (or a bug): again in an hour. An answer no retry changes waits the full interval.
+                soon = outcome is None or outcome.kind == "unavailable"
+                await asyncio.to_thread(_release_refund_check, deps, claim, report.worker_id, soon)
+            else:
+                # Not retryable (auth, not found, nonsense): back off as for a pending answer, not every run.
+                back_off = outcome is not None and outcome.kind == "error"
+                await asyncio.to_thread(_release, deps, claim, report.worker_id, back_off)
         except Exception:
             # The lease runs out by itself; nothing else depends on releasing it.
             logger.exception(
                 "reconcile: order %s pidx %s: releasing the lease failed", claim.purchase_order_id, claim.pidx
             )
-    _count(report, claim, outcome, failed)
+    failed = outcome is None or outcome.kind in ("unavailable", "error")
+    if refund_check:
+        _count_refund_check(deps, report, claim, outcome, failed)
+    else:
+        _count(report, claim, outcome, failed)
 
 
 async def _look_up(
@@ -262,52 +268,6 @@ async def _look_up(
         # A bug or the database going away: this payment waits for the next run, the others go on.
         logger.exception("reconcile: order %s pidx %s: verification raised", claim.purchase_order_id, claim.pidx)
         return None
-
-
-async def _refund_check_one(
-    deps: BillingDeps,
-    claim: _Claim,
-    report: ReconcileReport,
-    semaphore: asyncio.Semaphore,
-    retry_delays: Sequence[float],
-    sleep: Sleep,
-) -> None:
-    """Look one completed/flagged payment up again; a refund Khalti shows is applied by verify_payment."""
-    outcome: VerifyOutcome | None = None
-    try:
-        outcome = await _look_up(deps, claim, report, semaphore, retry_delays, sleep)
-    finally:
-        failed = outcome is None or outcome.kind in ("unavailable", "error")
-        # Khalti unreachable (or a bug): try again in an hour. An answer no retry changes waits the full interval.
-        soon = outcome is None or outcome.kind == "unavailable"
-        try:
-            await asyncio.to_thread(_release_refund_check, deps, claim, report.worker_id, soon)
-        except Exception:
-            logger.exception(
-                "reconcile: order %s pidx %s: releasing the lease failed", claim.purchase_order_id, claim.pidx
-            )
-    if failed:
-        report.errors += 1
-        logger.warning(
-            "reconcile: order %s pidx %s: refund check lookup failed (%s); asked again in %s",
-            claim.purchase_order_id,
-            claim.pidx,
-            outcome.kind if outcome is not None else "exception",
-            _refund_check_retry(deps.settings) if soon else _refund_check_interval(deps.settings),
-        )
-        return
-    assert outcome is not None
-    report.looked_up += 1
-    if outcome.changed:
-        report.changed[outcome.status] = report.changed.get(outcome.status, 0) + 1
-        logger.info(
-            "reconcile: order %s pidx %s: %s → %s (Khalti: %s)",
-            claim.purchase_order_id,
-            claim.pidx,
-            claim.status,
-            outcome.status,
-            outcome.lookup_status,
-        )
 
 
 def _count(report: ReconcileReport, claim: _Claim, outcome: VerifyOutcome | None, failed: bool) -> None:
@@ -340,6 +300,35 @@ def _count(report: ReconcileReport, claim: _Claim, outcome: VerifyOutcome | None
         report.unchanged += 1
     if outcome.status == PaymentStatus.PENDING:
         report.still_pending += 1
+
+
+def _count_refund_check(
+    deps: BillingDeps, report: ReconcileReport, claim: _Claim, outcome: VerifyOutcome | None, failed: bool
+) -> None:
+    if failed:
+        report.errors += 1
+        logger.warning(
+            "reconcile: order %s pidx %s: refund check lookup failed (%s); asked again in %s",
+            claim.purchase_order_id,
+            claim.pidx,
+            outcome.kind if outcome is not None else "exception",
+            refund_check_soon(deps.settings)
+            if outcome is None or outcome.kind == "unavailable"
+            else _refund_check_interval(deps.settings),
+        )
+        return
+    assert outcome is not None
+    report.looked_up += 1
+    if outcome.changed:
+        report.changed[outcome.status] = report.changed.get(outcome.status, 0) + 1
+        logger.info(
+            "reconcile: order %s pidx %s: %s → %s (Khalti: %s)",
+            claim.purchase_order_id,
+            claim.pidx,
+            claim.status,
+            outcome.status,
+            outcome.lookup_status,
+        )
 
 
 # -- database work (runs in worker threads) ---------------------------------------------------------------
@@ -375,8 +364,9 @@ def _refund_check_interval(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.refund_check_interval_seconds)
 
 
-def _refund_check_retry(settings: Settings) -> timedelta:
-    return min(_refund_check_interval(settings), REFUND_CHECK_RETRY)
+def refund_check_soon(settings: Settings) -> timedelta:
+    """How soon a payment is looked up again after a refund request or an unreachable Khalti (at most the interval)."""
+    return min(_refund_check_interval(settings), REFUND_CHECK_SOON)
 
 
 def _refund_check_clauses(now: datetime, settings: Settings) -> list[Any]:
@@ -481,7 +471,7 @@ def _release(deps: BillingDeps, claim: _Claim, worker_id: str, back_off: bool) -
 def _release_refund_check(deps: BillingDeps, claim: _Claim, worker_id: str, soon: bool) -> None:
     """Drop the lease; a payment still completed/flagged is due again in a day (`soon`: in an hour)."""
     now = deps.now()
-    wait = _refund_check_retry(deps.settings) if soon else _refund_check_interval(deps.settings)
+    wait = refund_check_soon(deps.settings) if soon else _refund_check_interval(deps.settings)
     with Session(deps.engine) as session:
         session.exec(
             update(Payment)

@@ -11,7 +11,7 @@ request with its reason, committed before Khalti is called, and the result.
 
 A refund Khalti accepted, or whose answer was unclear (it may have gone through), is also recorded on the
 payment (`refund_requested_at`, with the result's audit row): the reconciler then looks the payment up (first
-within REFUND_FIRST_RECHECK, then on its daily refund check) until Khalti shows the refund. A clear refusal
+within the hour, then on its daily refund check) until Khalti shows the refund. A clear refusal
 records nothing there: no refund exists that this request made.
 
 This module also holds the two checks every admin decision shares: `payment_id_of` (an id from the browser)
@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Literal
 
 from sqlmodel import col, update
@@ -31,6 +30,7 @@ from sqlmodel import col, update
 from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
+from khalti_portal.billing.reconcile import refund_check_soon
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.db.models import Payment, PaymentStatus
 from khalti_portal.db.session import session_scope
@@ -51,9 +51,6 @@ MAX_ID = 2**31 - 1
 _MAX_KHALTI_WORDS = 200
 # Completed payments are refunded from the list; flagged ones when an admin resolves them by refunding.
 REFUNDABLE: frozenset[str] = frozenset({PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
-# After a refund request the reconciler looks the payment up this soon (or at the refund check interval, if
-# shorter): Khalti may accept a refund before its lookup shows it.
-REFUND_FIRST_RECHECK = timedelta(hours=1)
 
 RefundKind = Literal[
     "refunded",  # Khalti refunded it and the payment is now refunded here, its period revoked
@@ -238,7 +235,8 @@ def _record_result(
     with session_scope(deps.engine) as session:
         if requested:
             now = deps.now()
-            first_check = min(REFUND_FIRST_RECHECK, timedelta(seconds=deps.settings.refund_check_interval_seconds))
+            # Khalti may accept a refund before its lookup shows it: the reconciler asks again soon.
+            first_check = refund_check_soon(deps.settings)
             session.exec(
                 update(Payment)
                 .where(col(Payment.id) == target.id, col(Payment.status).in_(REFUNDABLE))
