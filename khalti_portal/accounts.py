@@ -151,6 +151,13 @@ def registration_allowed(client_key: str, *, now: datetime | None = None, engine
     return throttle.take(key, limit, REGISTRATION_WINDOW, now=now, marks=marks) is not None
 
 
+def register(username: str, password: str, *, client_key: str, engine: Engine | None = None) -> int:
+    """Sign-up: count it against the client's address, then create the account; raises AccountError."""
+    if not registration_allowed(client_key, engine=engine):
+        raise AccountError("Too many new accounts from this address. Please try again in an hour.", "username")
+    return create_user(username, password, engine=engine)
+
+
 def is_admin(user_id: int | None, *, engine: Engine | None = None) -> bool:
     """Whether `user_id` holds the admin role, read from the database."""
     if user_id is None or user_id < 0:

@@ -74,19 +74,12 @@ class RegisterState(AuthState):
             self.error_field = self.error_field or "password"
             return rx.set_value("confirm_password", "")
         try:
-            user_id = await off_the_loop(_register, username, password, client_key(self))
+            user_id = await off_the_loop(accounts.register, username, password, client_key=client_key(self))
         except accounts.AccountError as err:
             self.error_message, self.error_field = str(err), err.field
             return None
         await self._login(user_id)
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "")))
-
-
-def _register(username: str, password: str, client: str) -> int:
-    """Count the sign-up against the client, then create the account; raises AccountError."""
-    if not accounts.registration_allowed(client):
-        raise accounts.AccountError("Too many new accounts from this address. Please try again in an hour.", "username")
-    return accounts.create_user(username, password)
 
 
 class LoginState(AuthState):
