@@ -106,7 +106,7 @@ class CheckoutState(AuthState):
         customer = await asyncio.to_thread(customer_info, user_id)
         outcome = await checkout.start_checkout(user_id=user_id, plan_slug=slug, customer=customer)
         async with self:
-            if self._user_id() != user_id:
+            if await self._user_id_async() != user_id:
                 # Signed out (or someone else signed in) meanwhile: this order is no longer this tab's business.
                 self.busy = False
                 return None

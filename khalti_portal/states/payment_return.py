@@ -82,7 +82,7 @@ class PaymentReturnState(AuthState):
         # Applied to the payment's owner even when the viewer is someone else or nobody.
         mine = viewer is not None and outcome.user_id == viewer
         async with self:
-            if self._pidx() != pidx or self._user_id() != viewer:
+            if self._pidx() != pidx or await self._user_id_async() != viewer:
                 return False  # the person has moved on to another payment, or signed in or out meanwhile
             self.status = outcome.status if mine else ("verifying" if viewer is None else "not_found")
             self.khalti_unreachable = mine and outcome.kind == "unavailable"
