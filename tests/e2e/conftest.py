@@ -15,7 +15,9 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,18 +40,37 @@ ACTION_TIMEOUT_MS = 20_000
 NAVIGATION_TIMEOUT_MS = 60_000
 
 
-def _on_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+def unavailable(what: str) -> None:
+    """A browser package cannot run without `what`: fail under CI=true, skip elsewhere."""
+    if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+        pytest.fail(what, pytrace=False)
+    pytest.skip(what)
+
+
+def require_chromium() -> str:
+    """Debian's Chromium, checked before any server is built (every browser package's `chromium` fixture)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        unavailable(MISSING_CHROMIUM)
+    return CHROMIUM
+
+
+@contextmanager
+def launched_chromium(chromium: str) -> Iterator[Any]:
+    """Headless Chromium for one package (Playwright cannot download its own browser here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @pytest.fixture(scope="package")
 def chromium() -> str:
     """Debian's Chromium: without it, fail on CI and skip elsewhere (before the server is built)."""
-    if not os.access(CHROMIUM, os.X_OK):
-        if _on_ci():
-            pytest.fail(MISSING_CHROMIUM, pytrace=False)
-        pytest.skip(MISSING_CHROMIUM)
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture(scope="package")
@@ -99,15 +120,9 @@ def visits() -> Visits:
 
 @pytest.fixture(scope="package")
 def browser(chromium: str, e2e_server: Server):
-    """Debian's Chromium, headless (Playwright cannot download its own browser here)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    """Debian's Chromium, headless."""
+    with launched_chromium(chromium) as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -20,7 +20,13 @@ import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from tests.e2e.conftest import ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, MISSING_CHROMIUM, NAVIGATION_TIMEOUT_MS
+from tests.e2e.conftest import (
+    ACTION_TIMEOUT_MS,
+    NAVIGATION_TIMEOUT_MS,
+    launched_chromium,
+    require_chromium,
+    unavailable,
+)
 from tests.e2e.helpers import Db, Journey, Visits
 from tests.e2e.server import ARTIFACTS, Server, running_server
 
@@ -29,18 +35,10 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 WORKERS = 2
 
 
-def _unavailable(what: str) -> None:
-    if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-        pytest.fail(what, pytrace=False)
-    pytest.skip(what)
-
-
 @pytest.fixture(scope="package")
 def chromium() -> str:
     """Debian's Chromium, as in tests/e2e."""
-    if not os.access(CHROMIUM, os.X_OK):
-        _unavailable(MISSING_CHROMIUM)
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture(scope="package")
@@ -52,7 +50,7 @@ def pg_url() -> Iterator[str]:
             schema = f"e2e_{secrets.token_hex(5)}"
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:
-        _unavailable(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc}")
+        unavailable(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc}")
     sep = "&" if "?" in TEST_DATABASE_URL else "?"
     try:
         yield f"{TEST_DATABASE_URL}{sep}options={quote(f'-csearch_path={schema}', safe='')}"
@@ -69,7 +67,7 @@ def redis_client() -> redis.Redis:
     try:
         client.flushdb()
     except (OSError, redis.RedisError) as exc:
-        _unavailable(f"Redis at {REDIS_URL} is unreachable: {exc}")
+        unavailable(f"Redis at {REDIS_URL} is unreachable: {exc}")
     return client
 
 
@@ -89,14 +87,8 @@ def production_server(chromium: str, pg_url: str, redis_client: redis.Redis) -> 
 @pytest.fixture(scope="package")
 def browser(chromium: str, production_server: Server):
     """Headless Chromium for this package."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium(chromium) as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ pays, and real Khalti is never called.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import tempfile
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ACTION_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, MISSING_CHROMIUM, NAVIGATION_TIMEOUT_MS
+from tests.e2e.conftest import ACTION_TIMEOUT_MS, NAVIGATION_TIMEOUT_MS, launched_chromium, require_chromium
 from tests.e2e.server import ARTIFACTS, Server, running_server
 
 SANDBOX_KEY = "e2e_sandbox_secret_key_not_a_real_one_42"
@@ -31,11 +30,7 @@ def _closed_port() -> int:
 @pytest.fixture(scope="package")
 def chromium() -> str:
     """Debian's Chromium, as in tests/e2e: without it, fail on CI and skip elsewhere."""
-    if not os.access(CHROMIUM, os.X_OK):
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail(MISSING_CHROMIUM, pytrace=False)
-        pytest.skip(MISSING_CHROMIUM)
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture(scope="package")
@@ -58,14 +53,8 @@ def sandbox_server(chromium: str) -> Iterator[Server]:
 @pytest.fixture(scope="package")
 def browser(chromium: str, sandbox_server: Server):
     """Headless Chromium for this package."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium(chromium) as launched:
+        yield launched
 
 
 @pytest.fixture
