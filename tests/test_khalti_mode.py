@@ -8,13 +8,9 @@ another KHALTI_ENV. Switching to live starts clean; switching back finds the tes
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -30,8 +26,8 @@ from khalti_portal.config import get_settings
 from khalti_portal.db.models import Payment, PaymentStatus, SubscriptionPeriod
 from khalti_portal.db.session import make_engine
 from tests.db_fixtures import BillingWorld
+from tests.migration_support import upgrade
 
-ROOT = Path(__file__).resolve().parent.parent
 DAYS_30 = timedelta(days=30)
 REASON = "customer asked on the phone"
 
@@ -242,17 +238,6 @@ async def test_checkout_records_the_mode_it_runs_in(world, khalti) -> None:
 # -- the migration ---------------------------------------------------------------------------------------------
 
 
-def _upgrade(engine: Engine, target: str) -> None:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    script = ScriptDirectory.from_config(config)
-    with engine.connect() as connection:
-        with EnvironmentContext(config, script, fn=lambda rev, _ctx: script._upgrade_revs(target, rev)) as env:
-            env.configure(connection=connection)
-            env.run_migrations()
-        connection.commit()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_engine(request, tmp_path) -> Engine:
     if request.param == "sqlite":
@@ -261,7 +246,7 @@ def empty_engine(request, tmp_path) -> Engine:
 
 
 def test_the_migration_marks_existing_payments_with_the_configured_mode(empty_engine, monkeypatch) -> None:
-    _upgrade(empty_engine, "4142a4fc01f0")  # the schema before payments had a mode
+    upgrade(empty_engine, "4142a4fc01f0")  # the schema before payments had a mode
     with empty_engine.begin() as conn:
         conn.execute(text("INSERT INTO localuser (id, username, password_hash, enabled) VALUES (1, 'u', 'x', true)"))
         conn.execute(
@@ -283,7 +268,7 @@ def test_the_migration_marks_existing_payments_with_the_configured_mode(empty_en
     monkeypatch.setenv("KHALTI_SECRET_KEY", "test_secret_key_for_the_migration")
     get_settings.cache_clear()
     try:
-        _upgrade(empty_engine, "head")
+        upgrade(empty_engine, "head")
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()

@@ -5,29 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import khalti_portal.db.models  # noqa: F401  (every table in the metadata)
 from khalti_portal.db.session import make_engine
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def upgrade_to_head(engine: Engine) -> None:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    script = ScriptDirectory.from_config(config)
-    with engine.connect() as connection:
-        with EnvironmentContext(config, script, fn=lambda rev, _ctx: script._upgrade_revs("head", rev)) as env:
-            env.configure(connection=connection)
-            env.run_migrations()
-        connection.commit()
+from tests.migration_support import upgrade
 
 
 def schema_differences(engine: Engine) -> list:
@@ -37,7 +22,7 @@ def schema_differences(engine: Engine) -> list:
 
 
 def assert_migrations_match_models(engine: Engine) -> None:
-    upgrade_to_head(engine)
+    upgrade(engine)
     tables = set(inspect(engine).get_table_names())
     assert set(SQLModel.metadata.tables) <= tables
     assert schema_differences(engine) == []
@@ -64,7 +49,7 @@ def test_migrations_on_postgresql(pg_empty_engine: Engine) -> None:
 def test_a_model_change_without_a_migration_is_caught(tmp_path: Path) -> None:
     # The comparison above could fail: a column the models lack shows up as a difference.
     engine = make_engine(f"sqlite:///{tmp_path / 'drift.db'}")
-    upgrade_to_head(engine)
+    upgrade(engine)
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE plan ADD COLUMN stray INTEGER"))
     assert schema_differences(engine) != []

@@ -9,12 +9,8 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from alembic.config import Config
-from alembic.runtime.environment import EnvironmentContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
@@ -22,10 +18,10 @@ from khalti_portal import throttle
 from khalti_portal.config import load_settings
 from khalti_portal.db.session import make_engine
 from khalti_portal.db.types import utcnow
+from tests.migration_support import upgrade
 
 pytest_plugins = ["tests.db_fixtures", "tests.throttle_fixtures"]
 
-ROOT = Path(__file__).resolve().parent.parent
 RACERS = 20
 
 
@@ -83,17 +79,6 @@ def test_redis_is_used_when_configured_and_the_database_otherwise(redis_marks, s
 BEFORE = "0920988b79f3"  # the revision just before usernames became caseless
 
 
-def migrate(engine, target: str) -> None:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    script = ScriptDirectory.from_config(config)
-    with engine.connect() as connection:
-        with EnvironmentContext(config, script, fn=lambda rev, _ctx: script._upgrade_revs(target, rev)) as env:
-            env.configure(connection=connection)
-            env.run_migrations()
-        connection.commit()
-
-
 def add_users(engine, *names: str) -> None:
     with engine.begin() as conn:
         for name in names:
@@ -110,10 +95,10 @@ def test_the_migration_stops_naming_every_clashing_pair(request, tmp_path, datab
         if database == "sqlite"
         else request.getfixturevalue("pg_empty_engine")
     )
-    migrate(engine, BEFORE)
+    upgrade(engine, BEFORE)
     add_users(engine, "Admin", "admin", "asha", "Bikash", "BIKASH", "bikash")
     with pytest.raises(RuntimeError) as refused:
-        migrate(engine, "head")
+        upgrade(engine, "head")
     assert str(refused.value) == (
         "Usernames must be unique regardless of case, but these accounts clash: 'Admin' / 'admin'; "
         "'BIKASH' / 'Bikash' / 'bikash'. Rename all but one in each group "
@@ -123,6 +108,6 @@ def test_the_migration_stops_naming_every_clashing_pair(request, tmp_path, datab
     with engine.begin() as conn:
         conn.execute(text("UPDATE localuser SET username = 'admin2' WHERE username = 'admin'"))
         conn.execute(text("UPDATE localuser SET username = username || '_' || id WHERE lower(username) = 'bikash'"))
-    migrate(engine, "head")
+    upgrade(engine, "head")
     with pytest.raises(Exception, match=r"(?i)unique"):
         add_users(engine, "ASHA")
