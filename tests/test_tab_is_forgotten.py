@@ -103,6 +103,18 @@ async def show_everything(tab: StateDriver, payment: Payment) -> None:
     assert ret.status == "completed" and ret.reference == payment.purchase_order_id
 
 
+async def admin_with_a_payment_open(name: str) -> tuple[int, str, Payment, StateDriver, AdminPaymentsState]:
+    """An admin's tab on /admin/payments with the details of a new customer's paid payment open."""
+    admin = make_admin()
+    customer = f"{name}_{secrets.token_hex(3)}"
+    payment = paid(new_user(customer))
+    tab = StateDriver(user_id=admin)
+    page = tab.state(AdminPaymentsState, "/admin/payments")
+    await tab.run(page, "load")
+    await tab.run(page, "open_detail", payment.id)
+    return admin, customer, payment, tab, page
+
+
 def test_every_page_state_is_in_the_list_the_tab_is_emptied_from():
     # Import every state module, then walk Python's subclasses: a page state added later is found the same way.
     for module in pkgutil.iter_modules(khalti_portal.states.__path__):
@@ -186,13 +198,7 @@ async def test_a_failed_sign_in_leaves_the_tab_alone(app_db):
 
 
 async def test_an_admin_signing_out_leaves_no_payment_detail(app_db):
-    admin = make_admin()
-    customer = f"gita_{secrets.token_hex(3)}"
-    payment = paid(new_user(customer))
-    tab = StateDriver(user_id=admin)
-    page = tab.state(AdminPaymentsState, "/admin/payments")
-    await tab.run(page, "load")
-    await tab.run(page, "open_detail", payment.id)
+    _, customer, payment, tab, page = await admin_with_a_payment_open("gita")
     assert page.detail_open and page.detail.pidx == payment.pidx and page.detail.username == customer
 
     await tab.run(tab.state(AuthState, "/admin/payments"), "sign_out")
@@ -312,13 +318,7 @@ async def test_with_redis_signing_in_on_the_login_page_empties_the_last_users_da
 
 
 async def test_a_check_now_answered_after_the_admin_signed_out_writes_nothing_into_the_emptied_tab(app_db):
-    admin = make_admin()
-    customer = f"lata_{secrets.token_hex(3)}"
-    payment = paid(new_user(customer))
-    tab = StateDriver(user_id=admin)
-    page = tab.state(AdminPaymentsState, "/admin/payments")
-    await tab.run(page, "load")
-    await tab.run(page, "open_detail", payment.id)
+    _, customer, payment, tab, page = await admin_with_a_payment_open("lata")
 
     def khalti_answers_after_the_sign_out(request: httpx.Request) -> httpx.Response:
         accounts.end_session(page.session_token)  # meanwhile the admin signed out: the session is gone...
@@ -340,13 +340,7 @@ async def test_a_check_now_answered_after_the_admin_signed_out_writes_nothing_in
 
 @pytest.mark.parametrize("handler", ["refresh", "load", "guard", "go_to_page"])
 async def test_an_admin_page_that_refuses_a_demoted_admin_keeps_nothing_it_showed(app_db, handler):
-    admin = make_admin()
-    customer = f"kiran_{secrets.token_hex(3)}"
-    payment = paid(new_user(customer))
-    tab = StateDriver(user_id=admin)
-    page = tab.state(AdminPaymentsState, "/admin/payments")
-    await tab.run(page, "load")
-    await tab.run(page, "open_detail", payment.id)
+    admin, customer, payment, tab, page = await admin_with_a_payment_open("kiran")
     assert page.rows and page.detail_open
     with Session(get_engine()) as session:
         session.get(UserProfile, admin).is_admin = False
