@@ -376,6 +376,22 @@ async def test_detail_opens_with_the_audit_trail_and_closes(app_db):
     await tab.run(state, "close_detail")
     assert not state.detail_open and state.detail == DetailView()
 
+
+async def test_the_detail_says_how_many_lookups_repeated_the_answer_and_are_not_in_the_trail(app_db):
+    plan = add_plan()
+    payment = add_payment(new_user("repeats_user"), plan, "pending")
+    with Session(get_engine()) as session:
+        row = session.get(Payment, payment.id)
+        row.check_count, row.repeat_lookups = 12, 9
+        session.commit()
+    tab, state = await admin_page(make_admin())
+    await tab.run(state, "open_detail", payment.id)
+    assert state.detail.checks == "12 (9 repeated the answer before them and are not listed in the audit trail)"
+
+    other = add_payment(new_user("plain_user"), plan, "pending")
+    await tab.run(state, "open_detail", other.id)
+    assert state.detail.checks == "0"
+
     await tab.run(state, "open_detail", 987_654)
     assert "does not exist" in state.error_message and not state.detail_open
 

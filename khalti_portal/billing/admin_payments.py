@@ -225,6 +225,7 @@ class PaymentDetail:
     refunded_paisa: int
     link_expires_at: datetime | None
     check_count: int
+    repeat_lookups: int  # lookups that repeated the answer before them: counted, not audited row by row
     next_check_at: datetime | None
     last_lookup_json: str
     period: str  # the payment's subscription period in words, "" when it has none
@@ -276,6 +277,7 @@ def payment_detail(payment_id: object, *, deps: BillingDeps | None = None) -> Pa
             refunded_paisa=payment.refunded_paisa,
             link_expires_at=payment.payment_url_expires_at,
             check_count=payment.check_count,
+            repeat_lookups=payment.repeat_lookups,
             next_check_at=payment.next_check_at,
             last_lookup_json=pretty_json(payment.last_lookup, secret=secret),
             period=_period_words(period),

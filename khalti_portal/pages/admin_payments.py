@@ -363,7 +363,7 @@ def detail_panel() -> rx.Component:
                     detail_field("Completed", d.completed),
                     detail_field("Refunded", d.refunded),
                     detail_field("Link expires", d.link_expires),
-                    detail_field("Lookups", d.checks.to(str)),
+                    detail_field("Lookups", d.checks),
                     detail_field("Next check", d.next_check),
                     spacing="1",
                     width="100%",

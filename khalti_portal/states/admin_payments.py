@@ -94,7 +94,7 @@ class DetailView:
     completed: str = ""
     refunded: str = ""
     link_expires: str = ""
-    checks: int = 0
+    checks: str = ""
     next_check: str = ""
     failure_reason: str = ""
     period: str = ""
@@ -132,7 +132,7 @@ class DetailView:
                 else ""
             ),
             link_expires=when(detail.link_expires_at),
-            checks=detail.check_count,
+            checks=_lookups_in_words(detail.check_count, detail.repeat_lookups),
             next_check=when(detail.next_check_at),
             failure_reason=detail.failure_reason,
             period=detail.period,
@@ -503,3 +503,10 @@ class AdminPaymentsState(AdminState):
         else:
             self.manual_error = outcome.message
         return None
+
+
+def _lookups_in_words(count: int, repeats: int) -> str:
+    """`12`, or `12 (9 repeated the answer before them and are not listed in the audit trail)`."""
+    if not repeats:
+        return str(count)
+    return f"{count} ({repeats} repeated the answer before them and are not listed in the audit trail)"
