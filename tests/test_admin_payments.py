@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from khalti_portal.billing import admin_payments as ap
-from khalti_portal.billing.admin_payments import PaymentFilter, make_filter
+from khalti_portal.billing.admin import payments as ap
+from khalti_portal.billing.admin.payments import PaymentFilter, make_filter
 from khalti_portal.billing.audit import record_event
 from khalti_portal.db.models import Payment, PaymentStatus
 

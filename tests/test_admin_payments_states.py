@@ -16,7 +16,7 @@ import pytest
 import respx
 from sqlmodel import Session, delete, select
 
-from khalti_portal.billing import admin_payments as ap
+from khalti_portal.billing.admin import payments as ap
 from khalti_portal.billing.periods import grant_period
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import (

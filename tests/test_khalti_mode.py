@@ -15,11 +15,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from khalti_portal.billing import admin_payments, plan_admin, reports, subscription
+from khalti_portal.billing import subscription
+from khalti_portal.billing.admin import payments as admin_payments
+from khalti_portal.billing.admin import plans as plan_admin
+from khalti_portal.billing.admin import reports
+from khalti_portal.billing.admin.access import grant_access, grant_flagged, revoke_access
+from khalti_portal.billing.admin.refunds import refund_payment
 from khalti_portal.billing.checkout import start_checkout
-from khalti_portal.billing.decisions import grant_access, grant_flagged, revoke_access
 from khalti_portal.billing.reconcile import reconcile_once
-from khalti_portal.billing.refunds import refund_payment
 from khalti_portal.billing.subscription import SubscriptionStatus
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.config import get_settings

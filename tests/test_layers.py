@@ -83,6 +83,26 @@ def test_each_layer_imports_only_what_the_blueprint_allows(layer: str) -> None:
     assert offences == []
 
 
+def test_the_subscriber_core_never_imports_the_admin_side() -> None:
+    # billing/admin builds on the core (plans, verification, periods); the other way round would let an
+    # admin operation creep into what a subscriber's checkout runs.
+    core = [path for path in layer_files("billing") if "admin" not in path.relative_to(PACKAGE / "billing").parts]
+    assert core, "no core billing files found"
+    offences = [
+        f"{path.relative_to(PACKAGE.parent)} imports {name}"
+        for path in core
+        for name in sorted(imports_of(path))
+        if name == "khalti_portal.billing.admin" or name.startswith("khalti_portal.billing.admin.")
+    ]
+    assert offences == []
+
+
+def test_the_core_check_sees_an_admin_import() -> None:
+    # The rule above could fail: the parser finds such an import where one is written.
+    source = "from khalti_portal.billing.admin import refunds\n"
+    assert "khalti_portal.billing.admin.refunds" in imports_of(PACKAGE / "billing" / "checkout.py", source)
+
+
 def test_the_check_sees_imports() -> None:
     # The rule above could fail: states do import billing, and the parser finds it.
     assert "khalti_portal.billing" in {n.rsplit(".", 1)[0] for n in imports_of(PACKAGE / "states" / "dashboard.py")}

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
-from khalti_portal.billing import plan_admin
+from khalti_portal.billing.admin import plans as plan_admin
+from khalti_portal.billing.admin.plans import PlanErrors, PlanForm, PlanValues, validate
 from khalti_portal.billing.periods import grant_period
-from khalti_portal.billing.plan_admin import PlanErrors, PlanForm, PlanValues, validate
 from khalti_portal.billing.plans import active_plans, get_plan
 from khalti_portal.db.models import Payment, PaymentEvent, PaymentStatus, Plan, SubscriptionPeriod
 

@@ -15,9 +15,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from khalti_portal.billing.admin.refunds import refund_payment
 from khalti_portal.billing.checkout import start_checkout
 from khalti_portal.billing.reconcile import REFUND_CHECK_WINDOW, reconcile_once
-from khalti_portal.billing.refunds import refund_payment
 from khalti_portal.billing.subscription import expires_at
 from khalti_portal.db.models import Payment, PaymentEvent, SubscriptionPeriod
 from khalti_portal.khalti import KhaltiClient

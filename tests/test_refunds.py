@@ -15,10 +15,10 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from khalti_portal.api import build_api
+from khalti_portal.billing.admin.access import refund_flagged
+from khalti_portal.billing.admin.refunds import refund_payment
 from khalti_portal.billing.checkout import start_checkout
-from khalti_portal.billing.decisions import refund_flagged
 from khalti_portal.billing.periods import grant_period
-from khalti_portal.billing.refunds import refund_payment
 from khalti_portal.billing.subscription import expires_at
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.config import Settings, load_settings

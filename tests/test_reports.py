@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from khalti_portal.billing import reports
+from khalti_portal.billing.admin import reports
 from khalti_portal.billing.nepal_time import nepal_month_bounds
 from khalti_portal.db.models import Payment, SubscriptionPeriod
 

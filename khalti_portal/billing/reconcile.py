@@ -26,7 +26,7 @@ Pending, or every lookup fails) and is left for an admin; each run counts them i
    admin's refund that Khalti accepted may not show in its lookup at once. So `completed` and `flagged`
    payments that completed within REFUND_CHECK_WINDOW (30 days), and every one with a refund requested
    (`refund_requested_at`), are looked up again every REFUND_CHECK_INTERVAL_SECONDS (a day), the first
-   time that long after they completed (a refund request brings it forward, see billing/refunds.py).
+   time that long after they completed (a refund request brings it forward, see billing/admin/refunds.py).
    The same lease, the same `verify_payment` (which moves completed → refunded and revokes the period,
    or → flagged for a partial refund), at most REFUND_CHECK_BATCHES batches per run: the rest are due at
    the next run. `next_check_at` holds when each is due again.

@@ -14,12 +14,13 @@ from typing import Any
 
 import reflex as rx
 
-from khalti_portal.billing import admin_payments, decisions, reports
-from khalti_portal.billing.admin_payments import AdminPaymentRow, PaymentDetail, PaymentFilter
+from khalti_portal.billing.admin import access, reports
+from khalti_portal.billing.admin import payments as admin_payments
+from khalti_portal.billing.admin.payments import AdminPaymentRow, PaymentDetail, PaymentFilter
+from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
 from khalti_portal.billing.clock import system_clock
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
-from khalti_portal.billing.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
 from khalti_portal.billing.verification import VerifyOutcome, verify_payment
 from khalti_portal.db.models import PaymentStatus
 from khalti_portal.states.admin_base import AdminState
@@ -444,7 +445,7 @@ class AdminPaymentsState(AdminState):
         reason = form_text(form_data, "reason")
         try:
             if flagged:
-                outcome = await decisions.refund_flagged(ident, actor_user_id=admin_id, reason=reason)
+                outcome = await access.refund_flagged(ident, actor_user_id=admin_id, reason=reason)
             else:
                 outcome = await refund_payment(ident, actor_user_id=admin_id, reason=reason)
         finally:
@@ -468,7 +469,7 @@ class AdminPaymentsState(AdminState):
         if ident is None:
             return None
         self.dialog_key += 1
-        outcome = decisions.grant_flagged(ident, actor_user_id=admin_id, reason=form_text(form_data, "reason"))
+        outcome = access.grant_flagged(ident, actor_user_id=admin_id, reason=form_text(form_data, "reason"))
         if outcome.ok:
             self.detail_notice = outcome.message
         else:
@@ -492,9 +493,9 @@ class AdminPaymentsState(AdminState):
             self.manual_error = "Choose grant, extend or revoke."
             return None
         if action == "revoke":
-            outcome = decisions.revoke_access(user, actor_user_id=admin_id, reason=reason)
+            outcome = access.revoke_access(user, actor_user_id=admin_id, reason=reason)
         else:
-            change = decisions.grant_access if action == "grant" else decisions.extend_access
+            change = access.grant_access if action == "grant" else access.extend_access
             outcome = change(user, form_text(form_data, "days"), actor_user_id=admin_id, reason=reason)
         if outcome.ok:
             self.manual_notice = outcome.message

@@ -12,9 +12,9 @@ from typing import Any
 
 import reflex as rx
 
-from khalti_portal.billing import plan_admin
+from khalti_portal.billing.admin import plans as plan_admin
+from khalti_portal.billing.admin.plans import AdminPlanRow, PlanErrors, PlanForm
 from khalti_portal.billing.money import format_rupees
-from khalti_portal.billing.plan_admin import AdminPlanRow, PlanErrors, PlanForm
 from khalti_portal.db.models import Plan
 from khalti_portal.states.admin_base import AdminState
 from khalti_portal.states.views import days_label

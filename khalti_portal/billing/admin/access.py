@@ -31,11 +31,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
+from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
 from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.periods import counts_in, grant_period, lock_user, revoke_period
-from khalti_portal.billing.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
 from khalti_portal.db.models import LocalUser, Payment, PaymentStatus, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
 

@@ -31,10 +31,10 @@ from sqlalchemy import Select, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from khalti_portal.billing.admin.refunds import payment_id_of
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal, to_nepal
-from khalti_portal.billing.refunds import payment_id_of
 from khalti_portal.db.models import LocalUser, Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
 
 PAGE_SIZE = 50

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from khalti_portal.billing import decisions
-from khalti_portal.billing.decisions import (
+from khalti_portal.billing.admin import access
+from khalti_portal.billing.admin.access import (
     days_of,
     extend_access,
     find_user,
@@ -187,7 +187,7 @@ def test_every_decision_refuses_a_missing_or_overlong_reason(world, plan, reason
 async def test_refund_flagged_refuses_a_missing_reason_before_asking_khalti(world, plan):
     payment = flagged(world, plan)
     before = snapshot(world)
-    outcome = await decisions.refund_flagged(payment.id, actor_user_id=world.user(), reason=" ", deps=world.deps)
+    outcome = await access.refund_flagged(payment.id, actor_user_id=world.user(), reason=" ", deps=world.deps)
     assert outcome.kind == "invalid" and "reason" in outcome.message
     assert snapshot(world) == before
 
