@@ -10,14 +10,16 @@ import reflex as rx
 def labelled(
     label: str, control: rx.Component, *, for_id: str, hint: str = "", error: rx.Component | None = None, **props: Any
 ) -> rx.Component:
-    """`label` bound to `control` (whose id is `for_id`), then an optional hint (id `<for_id>-hint`) and error."""
+    """`label` bound to `control` (whose id is `for_id`), then an optional hint (id `<for_id>-hint`) and error.
+
+    `props` go to the stack holding them (`spacing`, `width`: 1 and 100% unless given; `width=None` for none).
+    """
     return rx.vstack(
         rx.el.label(label, html_for=for_id, font_weight="500", font_size="0.95rem"),
         control,
         rx.text(hint, id=f"{for_id}-hint", size="1", color_scheme="gray") if hint else rx.fragment(),
         *([error] if error is not None else []),
-        spacing="1",
-        **{"width": "100%", **props},
+        **{"spacing": "1", "width": "100%", **props},
     )
 
 
