@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 
-def field(
-    label: str, name: str, *, type_: str = "text", autocomplete: str = "", hint: str = "", **props: object
+def labelled(
+    label: str, control: rx.Component, *, for_id: str, hint: str = "", error: rx.Component | None = None, **props: Any
 ) -> rx.Component:
-    """A label bound to its input by id, with an optional hint under it."""
+    """`label` bound to `control` (whose id is `for_id`), then an optional hint (id `<for_id>-hint`) and error.
+
+    `props` go to the stack holding them (`spacing`, `width`: 1 and 100% unless given; `width=None` for none).
+    """
     return rx.vstack(
-        rx.el.label(label, html_for=name, font_weight="500", font_size="0.95rem"),
-        rx.input(id=name, name=name, type=type_, auto_complete=autocomplete or None, size="3", width="100%", **props),
-        rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
-        spacing="1",
-        width="100%",
+        rx.el.label(label, html_for=for_id, font_weight="500", font_size="0.95rem"),
+        control,
+        rx.text(hint, id=f"{for_id}-hint", size="1", color_scheme="gray") if hint else rx.fragment(),
+        *([error] if error is not None else []),
+        **{"spacing": "1", "width": "100%", **props},
+    )
+
+
+def field(
+    label: str,
+    name: str,
+    *,
+    type_: str = "text",
+    autocomplete: str = "",
+    hint: str = "",
+    error: rx.Component | None = None,
+    **props: Any,
+) -> rx.Component:
+    """A labelled text input whose id is its form name."""
+    control = rx.input(
+        id=name, name=name, type=type_, auto_complete=autocomplete or None, size="3", width="100%", **props
+    )
+    return labelled(label, control, for_id=name, hint=hint, error=error)
+
+
+def field_error(errors: rx.Var[dict[str, str]], key: str, id_: str) -> rx.Component:
+    """The message `errors` holds for the field `key`, shown under it only when there is one."""
+    return rx.cond(
+        errors.contains(key),
+        rx.text(errors[key], id=id_, class_name="field-error", size="2", color_scheme="red", role="alert"),
     )
 
 

@@ -6,51 +6,11 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.layout import page
-from khalti_portal.states.catalog import CatalogState
-from khalti_portal.states.views import PlanCard
+from khalti_portal.states.catalog import CatalogState as S
+from khalti_portal.views.catalog import plan_card
 
 
-def plan_card(card: PlanCard) -> rx.Component:
-    mine = CatalogState.my_plan_slug == card.slug
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading(card.name, size="5"),
-                rx.cond(mine, rx.badge("Your plan", color_scheme="green", class_name="your-plan")),
-                justify="between",
-                width="100%",
-                align="center",
-            ),
-            rx.text(card.description, color_scheme="gray", size="2"),
-            rx.hstack(
-                rx.text(card.price, size="7", weight="bold", class_name="plan-price"),
-                rx.text("for ", card.duration, size="2", color_scheme="gray"),
-                align="baseline",
-                spacing="2",
-                wrap="wrap",
-            ),
-            rx.el.ul(
-                rx.foreach(card.features, lambda f: rx.el.li(rx.text(f, size="2"))),
-                padding_left="1.2rem",
-                margin="0",
-                list_style_type="disc",
-            ),
-            rx.spacer(),
-            rx.link(
-                rx.button(rx.cond(mine, "Renew", "Subscribe"), size="3", width="100%", class_name="subscribe"),
-                href="/checkout/" + card.slug,
-                width="100%",
-            ),
-            spacing="3",
-            height="100%",
-        ),
-        custom_attrs={"data-plan-slug": card.slug},
-        class_name="plan-card",
-        size="3",
-    )
-
-
-@page(routes.CATALOG_ROUTE, "Plans", on_load=CatalogState.load)
+@page(routes.CATALOG_ROUTE, "Plans", on_load=S.load)
 def catalog() -> rx.Component:
     return rx.vstack(
         rx.heading("Choose your plan", size="8"),
@@ -59,11 +19,11 @@ def catalog() -> rx.Component:
             color_scheme="gray",
         ),
         rx.cond(
-            CatalogState.loaded & (CatalogState.cards.length() == 0),
+            S.loaded & (S.cards.length() == 0),
             rx.callout("No plans are on sale right now. Please check back soon.", icon="info", id="catalog-empty"),
         ),
         rx.grid(
-            rx.foreach(CatalogState.cards, plan_card),
+            rx.foreach(S.cards, plan_card),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"),
             spacing="4",
             width="100%",

@@ -1,0 +1,1 @@
+"""The sections of `/admin/payments`: figures, filters, the list, one payment's detail and decisions, access by hand."""

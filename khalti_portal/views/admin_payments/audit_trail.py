@@ -1,0 +1,45 @@
+"""The open payment's audit trail: one entry per event, with Khalti's raw answer folded away."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khalti_portal.states.admin_payments import AdminPaymentsState as S
+from khalti_portal.states.admin_payments import EventView
+
+
+def event_item(event: EventView) -> rx.Component:
+    """When, from where, what changed and who did it; the detail and Khalti's answer under it."""
+    return rx.box(
+        rx.hstack(
+            rx.text(event.at, size="1", color_scheme="gray"),
+            rx.badge(event.source, variant="outline", size="1"),
+            rx.badge(event.kind, variant="soft", size="1"),
+            rx.text(event.change, size="1"),
+            rx.cond(event.actor != "", rx.text("by ", rx.text.strong(event.actor), size="1")),
+            spacing="2",
+            wrap="wrap",
+            align="center",
+        ),
+        rx.cond(event.detail != "", rx.text(event.detail, size="2", white_space="pre-wrap")),
+        rx.cond(
+            event.khalti_json != "",
+            rx.el.details(
+                rx.el.summary("Khalti's answer", font_size="0.85rem", cursor="pointer"),
+                rx.el.pre(event.khalti_json, font_size="0.8rem", overflow_x="auto", class_name="khalti-json"),
+            ),
+        ),
+        class_name="payment-event",
+        custom_attrs={"data-kind": event.kind},
+        padding_y="0.5rem",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        width="100%",
+    )
+
+
+def audit_trail() -> rx.Component:
+    """The heading and every event of the open payment."""
+    return rx.fragment(
+        rx.heading("Audit trail", size="3"),
+        rx.box(rx.foreach(S.detail.events, event_item), id="payment-events", width="100%"),
+    )

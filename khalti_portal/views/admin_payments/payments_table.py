@@ -1,0 +1,63 @@
+"""The payments list: one row per payment with its Details button, and the pager under it."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khalti_portal.components.data_table import data_table
+from khalti_portal.components.status import status_badge
+from khalti_portal.states.admin_payments import AdminPaymentsState as S
+from khalti_portal.states.admin_payments import PaymentRowView
+
+HEADERS = ("Created", "Order", "User", "Plan", "Amount", "Status", "")
+
+
+def payment_row(row: PaymentRowView) -> rx.Component:
+    """One payment; Details opens it in the panel above the list."""
+    return rx.table.row(
+        rx.table.cell(row.created, white_space="nowrap"),
+        rx.table.cell(rx.code(row.purchase_order_id)),
+        rx.table.cell(row.username),
+        rx.table.cell(row.plan),
+        rx.table.cell(row.amount, white_space="nowrap"),
+        rx.table.cell(status_badge(row.status), class_name="payment-status"),
+        rx.table.cell(
+            rx.button("Details", size="1", variant="soft", class_name="payment-open", on_click=S.open_detail(row.id))
+        ),
+        custom_attrs={"data-payment-id": row.id, "data-status": row.status},
+        class_name="admin-payment-row",
+    )
+
+
+def payments_table() -> rx.Component:
+    """The payments on the current page, or a line saying none match."""
+    return rx.cond(
+        S.rows.length() == 0,
+        rx.callout("No payments match.", icon="info", id="admin-payments-empty"),
+        data_table(HEADERS, S.rows, payment_row, id_="admin-payments", size="1"),
+    )
+
+
+def pager() -> rx.Component:
+    """Previous, where we are, Next."""
+    return rx.hstack(
+        rx.button(
+            "Previous",
+            size="1",
+            variant="soft",
+            id="payments-prev",
+            disabled=S.page <= 1,
+            on_click=S.go_to_page(S.page - 1),
+        ),
+        rx.text("Page ", S.page, " of ", S.pages, " · ", S.total, " payment(s)", size="2", id="payments-page"),
+        rx.button(
+            "Next",
+            size="1",
+            variant="soft",
+            id="payments-next",
+            disabled=S.page >= S.pages,
+            on_click=S.go_to_page(S.page + 1),
+        ),
+        align="center",
+        spacing="3",
+    )

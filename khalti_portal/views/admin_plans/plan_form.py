@@ -1,0 +1,109 @@
+"""The create/edit form: one labelled input per plan field, its error right under it."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khalti_portal.components.forms import error_callout, field_error, labelled
+from khalti_portal.states.admin_plans import AdminPlansState as S
+
+
+def plan_field(label: str, key: str, *, hint: str = "", multiline: bool = False, **props: object) -> rx.Component:
+    """An input named after the billing form field `key`, with id `plan-<field>`, filled from the draft."""
+    input_id = f"plan-{key.replace('_', '-')}"
+    attrs = {
+        "aria-invalid": rx.cond(S.form_errors.contains(key), "true", "false"),
+        "aria-describedby": f"{input_id}-error {input_id}-hint",
+    }
+    common = {"id": input_id, "name": key, "default_value": getattr(S.draft, key), "width": "100%", **props}
+    control = (
+        rx.text_area(rows="5", resize="vertical", custom_attrs=attrs, **common)
+        if multiline
+        else rx.input(size="3", custom_attrs=attrs, **common)
+    )
+    error = field_error(S.form_errors, key, f"{input_id}-error")
+    return labelled(label, control, for_id=input_id, hint=hint, error=error)
+
+
+def plan_fields() -> rx.Component:
+    """Name, slug, price, duration and sort order in two columns; features and description under them."""
+    return rx.fragment(
+        rx.grid(
+            plan_field("Name", "name", max_length=120),
+            plan_field(
+                "Slug",
+                "slug",
+                hint="Lowercase letters, digits and hyphens; used in /checkout/…",
+                max_length=64,
+                auto_complete="off",
+                spell_check=False,
+            ),
+            plan_field(
+                "Price (rupees)",
+                "price",
+                hint="For example 499 or 1,299.50; at least Rs 10.",
+                input_mode="decimal",
+                auto_complete="off",
+            ),
+            plan_field("Duration (days)", "duration", hint="1 to 3650.", input_mode="numeric", auto_complete="off"),
+            plan_field(
+                "Sort order",
+                "sort_order",
+                hint="Lower numbers show first in the catalog.",
+                input_mode="numeric",
+                auto_complete="off",
+            ),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            spacing="4",
+            width="100%",
+        ),
+        plan_field("Features", "features", hint="One per line; at most 20 lines of 200 characters.", multiline=True),
+        plan_field("Description", "description", hint="At most 1000 characters.", multiline=True, max_length=1000),
+    )
+
+
+def form_buttons(editing: rx.Var[bool]) -> rx.Component:
+    """Create or Save, and Cancel while editing."""
+    return rx.hstack(
+        rx.button(rx.cond(editing, "Save changes", "Create plan"), type="submit", id="plan-save", size="3"),
+        rx.cond(
+            editing,
+            rx.button(
+                "Cancel",
+                type="button",
+                id="plan-cancel",
+                variant="soft",
+                color_scheme="gray",
+                size="3",
+                on_click=S.cancel_edit,
+            ),
+        ),
+        spacing="3",
+    )
+
+
+def plan_form() -> rx.Component:
+    """The card: New plan, or Edit <name> while a plan is being edited."""
+    editing = S.editing_id != 0
+    return rx.card(
+        rx.vstack(
+            rx.heading(rx.cond(editing, "Edit " + S.editing_name, "New plan"), size="5", id="plan-form-title"),
+            rx.form(
+                rx.vstack(
+                    plan_fields(),
+                    error_callout(S.form_message, "plan-form-error"),
+                    form_buttons(editing),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=S.save,
+                key=S.form_key,  # a new key remounts the inputs with the new draft
+                width="100%",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        id="plan-form",
+        width="100%",
+        size="3",
+    )

@@ -1,0 +1,64 @@
+"""The sections of `/checkout/[plan]`: the order with its Pay with Khalti button, or "not on sale"."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khalti_portal import routes
+from khalti_portal.components.forms import error_callout
+from khalti_portal.states.checkout import CheckoutState as S
+
+
+def not_found() -> rx.Component:
+    """The plan in the address is not on sale (or never was)."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("circle_alert")),
+        rx.callout.text("That plan is not on sale. ", rx.link("See the plans", href=routes.CATALOG_ROUTE)),
+        color_scheme="orange",
+        id="not-found",
+    )
+
+
+def order_facts() -> rx.Component:
+    """Amount, length of access, and when the period starts and ends."""
+    return rx.data_list.root(
+        rx.data_list.item(rx.data_list.label("Amount"), rx.data_list.value(S.card.price, id="order-amount")),
+        rx.data_list.item(rx.data_list.label("Access"), rx.data_list.value(S.card.duration)),
+        rx.data_list.item(rx.data_list.label("Starts"), rx.data_list.value(S.period_starts, id="order-starts")),
+        rx.data_list.item(rx.data_list.label("Ends"), rx.data_list.value(S.period_ends, id="order-ends")),
+        orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
+    )
+
+
+def order() -> rx.Component:
+    """The order card and the button that sends the buyer to Khalti."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(rx.cond(S.renewing, "Renew: ", ""), S.card.name, size="6"),
+            order_facts(),
+            rx.cond(
+                S.renewing,
+                rx.text(
+                    "Your current access keeps running; this period starts when it ends.", size="2", color_scheme="gray"
+                ),
+            ),
+            error_callout(S.error_message, "checkout-error"),
+            rx.cond(S.reference != "", rx.text("Reference: ", rx.code(S.reference), size="1")),
+            rx.button(
+                rx.cond(S.busy, "Sending you to Khalti…", "Pay with Khalti"),
+                id="pay-with-khalti",
+                on_click=S.pay,
+                loading=S.busy,
+                disabled=S.busy,
+                size="3",
+                width="100%",
+                color_scheme="purple",
+            ),
+            rx.text("You will pay on Khalti's own page and come back here.", size="1", color_scheme="gray"),
+            spacing="4",
+            width="100%",
+        ),
+        max_width="32rem",
+        width="100%",
+        size="3",
+    )

@@ -1,0 +1,1 @@
+"""The sections of `/dashboard`: the subscription summary, periods already paid, the payment history."""

@@ -1,0 +1,76 @@
+"""The subscription card: its status in words, when access ends, and Renew (or Choose a plan)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khalti_portal.components.status import SUBSCRIPTION_COLOURS, status_badge
+from khalti_portal.states.dashboard import DashboardState as S
+
+HEADLINES = {
+    "active": "Your subscription is active",
+    "expiring": "Your subscription ends soon",
+    "grace": "Your subscription has ended — you are in the grace period",
+    "expired": "Your subscription has expired",
+    "none": "You have no subscription yet",
+}
+
+
+def access_until() -> rx.Component:
+    """The plan, when access ends (or ended) and how many days are left; an invitation when there is none."""
+    return rx.cond(
+        S.expires_iso != "",
+        rx.vstack(
+            rx.text("Plan: ", rx.text.strong(S.plan_name)),
+            rx.text(
+                rx.cond(S.status == "expired", "Ended ", "Access until "),
+                rx.el.time(
+                    S.expires_display,
+                    date_time=S.expires_iso,
+                    id="subscription-expiry",
+                    custom_attrs={"data-expires-at": S.expires_iso},
+                    font_weight="600",
+                ),
+            ),
+            rx.cond(
+                S.days_left > 0,
+                rx.text(
+                    S.days_left,
+                    rx.cond(S.days_left == 1, " day left", " days left"),
+                    color_scheme="gray",
+                    id="days-left",
+                ),
+            ),
+            spacing="1",
+        ),
+        rx.text("Pick a plan to get started.", color_scheme="gray"),
+    )
+
+
+def summary() -> rx.Component:
+    """The card at the top of the dashboard."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading(rx.match(S.status, *HEADLINES.items(), ""), size="5"),
+                status_badge(S.status, SUBSCRIPTION_COLOURS),
+                justify="between",
+                width="100%",
+                wrap="wrap",
+                gap="2",
+            ),
+            access_until(),
+            rx.cond(S.rechecking, rx.text("Checking a pending payment with Khalti…", size="2", color_scheme="amber")),
+            rx.link(
+                rx.button(rx.cond(S.status == "none", "Choose a plan", "Renew"), size="3"),
+                href=S.renew_href,
+                id="renew",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        id="subscription-status",
+        custom_attrs={"data-status": S.status},
+        width="100%",
+        size="3",
+    )
