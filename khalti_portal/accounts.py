@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from khalti_portal import throttle
+from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import LocalAuthSession, LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
-from khalti_portal.db.types import utcnow
 
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt raises beyond 72 bytes, on sign-up and on sign-in alike

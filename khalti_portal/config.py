@@ -66,16 +66,6 @@ class Settings:
 
     __str__ = __repr__
 
-    @property
-    def is_emulator(self) -> bool:
-        """True when the portal talks to its own Khalti emulator."""
-        return self.khalti_env == "emulator"
-
-    @property
-    def is_sqlite(self) -> bool:
-        """True for the single-process default database."""
-        return self.db_url.startswith("sqlite")
-
 
 def _redact_url(url: str) -> str:
     parts = urlsplit(url)
