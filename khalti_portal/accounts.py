@@ -15,11 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from khalti_portal import throttle
+from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import LocalAuthSession, LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
-from khalti_portal.db.types import utcnow
-from khalti_portal.khalti import CustomerInfo
 
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt raises beyond 72 bytes, on sign-up and on sign-in alike
@@ -187,15 +186,6 @@ def make_admin(username: str, password: str | None, *, promote: bool, engine: En
         profile.is_admin = True
         session.add(profile)
     return user_id, created
-
-
-def customer_info(user_id: int, *, engine: Engine | None = None) -> CustomerInfo | None:
-    """What the profile tells Khalti about the payer (`customer_info`), or None when it is empty."""
-    with session_scope(engine) as session:
-        profile = session.get(UserProfile, user_id)
-        if profile is None or not (profile.display_name or profile.email or profile.phone):
-            return None
-        return CustomerInfo(name=profile.display_name, email=profile.email, phone=profile.phone)
 
 
 SESSION_LIFETIME = timedelta(days=7)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
 KhaltiEnv = Literal["emulator", "sandbox", "live"]
@@ -65,16 +65,6 @@ class Settings:
         )
 
     __str__ = __repr__
-
-    @property
-    def is_emulator(self) -> bool:
-        """True when the portal talks to its own Khalti emulator."""
-        return self.khalti_env == "emulator"
-
-    @property
-    def is_sqlite(self) -> bool:
-        """True for the single-process default database."""
-        return self.db_url.startswith("sqlite")
 
 
 def _redact_url(url: str) -> str:
@@ -163,18 +153,50 @@ def _rate(env: Mapping[str, str], name: str) -> float:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Validate `environ` (default: the process environment) into Settings, or raise ConfigError."""
     env = dict(os.environ if environ is None else environ)
-    key = env.get("KHALTI_SECRET_KEY", "").strip()
-    mode = env.get("KHALTI_ENV", "").strip().lower()
-    if not mode:
-        if key:
-            raise ConfigError(
-                "KHALTI_SECRET_KEY is set but KHALTI_ENV is not: set KHALTI_ENV=sandbox or KHALTI_ENV=live "
-                "(a Khalti key's prefix cannot tell them apart)"
-            )
-        mode = "emulator"
-    if mode not in KHALTI_ENVS:
-        raise ConfigError(f"KHALTI_ENV must be one of emulator, sandbox, live; got {mode!r}")
+    khalti = _khalti_connection(env)
+    db_url, redis_url = _stores(env)
+    return Settings(
+        khalti_env=khalti.mode,  # type: ignore[arg-type]
+        khalti_secret_key=khalti.secret_key,
+        khalti_base_url=khalti.base_url,
+        app_url=khalti.app_url,
+        port=_int(env, "PORT", 3000, minimum=1, maximum=65535),
+        db_url=db_url,
+        redis_url=redis_url,
+        reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60, minimum=1),
+        reconcile_settle_seconds=_int(env, "RECONCILE_SETTLE_SECONDS", 30),
+        created_timeout_seconds=_int(env, "CREATED_TIMEOUT_SECONDS", 300, minimum=1),
+        grace_days=_int(env, "GRACE_DAYS", 3, maximum=365),
+        reconcile_in_process=_flag(env, "RECONCILE_IN_PROCESS", default=True),
+        emulator_key=khalti.emulator_key,
+        emulator_db=env.get("KHALTI_EMULATOR_DB", "").strip() or str(PROJECT_ROOT / ".khalti_emulator.db"),
+        emulator_latency_ms=_int(env, "KHALTI_EMULATOR_LATENCY_MS", 0, maximum=120_000),
+        emulator_failure_rate=_rate(env, "KHALTI_EMULATOR_FAILURE_RATE"),
+        emulator_link_ttl_seconds=_int(env, "KHALTI_EMULATOR_LINK_TTL_SECONDS", 3600, minimum=1),
+        allow_test_payments=khalti.allow_test_payments,
+        # Behind a TLS proxy every visitor has the proxy's address; throttles need the real one.
+        trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, maximum=10),
+        # An office or a school behind one address may need more; each sign-up still costs a bcrypt hash.
+        signups_per_address_per_hour=_int(env, "SIGNUPS_PER_ADDRESS_PER_HOUR", 10, minimum=1, maximum=100_000),
+        refund_check_interval_seconds=_int(env, "REFUND_CHECK_INTERVAL_SECONDS", 86_400, minimum=1),
+    )
 
+
+class _KhaltiConnection(NamedTuple):
+    """Which Khalti the portal talks to, with which key, and where the portal itself is reached."""
+
+    mode: str
+    secret_key: str
+    base_url: str
+    app_url: str
+    emulator_key: str
+    allow_test_payments: bool
+
+
+def _khalti_connection(env: Mapping[str, str]) -> _KhaltiConnection:
+    """The Khalti mode, key and URLs, refused when they would let anyone get access without paying."""
+    key = env.get("KHALTI_SECRET_KEY", "").strip()
+    mode = _khalti_mode(env, key)
     app_url = _url("APP_URL", env.get("APP_URL", "").strip() or "http://localhost:3000").rstrip("/")
     emulator_key = env.get("KHALTI_EMULATOR_KEY", "").strip() or DEFAULT_EMULATOR_KEY
     if mode == "emulator":
@@ -190,7 +212,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         base_url += "/"
     allow_test = _flag(env, "ALLOW_TEST_PAYMENTS", default=False)
     _refuse_access_giveaways(mode, has_key=bool(key), app_url=app_url, base_url=base_url, allow_test=allow_test)
+    return _KhaltiConnection(mode, secret, base_url, app_url, emulator_key, allow_test)
 
+
+def _khalti_mode(env: Mapping[str, str], key: str) -> str:
+    """KHALTI_ENV, defaulting to the emulator only when no merchant key says otherwise."""
+    mode = env.get("KHALTI_ENV", "").strip().lower()
+    if not mode:
+        if key:
+            raise ConfigError(
+                "KHALTI_SECRET_KEY is set but KHALTI_ENV is not: set KHALTI_ENV=sandbox or KHALTI_ENV=live "
+                "(a Khalti key's prefix cannot tell them apart)"
+            )
+        mode = "emulator"
+    if mode not in KHALTI_ENVS:
+        raise ConfigError(f"KHALTI_ENV must be one of emulator, sandbox, live; got {mode!r}")
+    return mode
+
+
+def _stores(env: Mapping[str, str]) -> tuple[str, str | None]:
+    """The database and Redis URLs, refused when the number of workers sharing them needs more."""
     db_url = env.get("REFLEX_DB_URL", "").strip() or DEFAULT_DB_URL
     if "://" not in db_url:
         raise ConfigError(f"REFLEX_DB_URL must be a database URL such as sqlite:///portal.db, got {db_url!r}")
@@ -205,32 +246,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         )
     if workers > 1 and db_url.startswith("sqlite"):
         raise ConfigError(f"GRANIAN_WORKERS={workers} needs PostgreSQL (REFLEX_DB_URL): SQLite serves one process")
-
-    return Settings(
-        khalti_env=mode,  # type: ignore[arg-type]
-        khalti_secret_key=secret,
-        khalti_base_url=base_url,
-        app_url=app_url,
-        port=_int(env, "PORT", 3000, minimum=1, maximum=65535),
-        db_url=db_url,
-        redis_url=redis_url,
-        reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60, minimum=1),
-        reconcile_settle_seconds=_int(env, "RECONCILE_SETTLE_SECONDS", 30),
-        created_timeout_seconds=_int(env, "CREATED_TIMEOUT_SECONDS", 300, minimum=1),
-        grace_days=_int(env, "GRACE_DAYS", 3, maximum=365),
-        reconcile_in_process=_flag(env, "RECONCILE_IN_PROCESS", default=True),
-        emulator_key=emulator_key,
-        emulator_db=env.get("KHALTI_EMULATOR_DB", "").strip() or str(PROJECT_ROOT / ".khalti_emulator.db"),
-        emulator_latency_ms=_int(env, "KHALTI_EMULATOR_LATENCY_MS", 0, maximum=120_000),
-        emulator_failure_rate=_rate(env, "KHALTI_EMULATOR_FAILURE_RATE"),
-        emulator_link_ttl_seconds=_int(env, "KHALTI_EMULATOR_LINK_TTL_SECONDS", 3600, minimum=1),
-        allow_test_payments=allow_test,
-        # Behind a TLS proxy every visitor has the proxy's address; throttles need the real one.
-        trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0, maximum=10),
-        # An office or a school behind one address may need more; each sign-up still costs a bcrypt hash.
-        signups_per_address_per_hour=_int(env, "SIGNUPS_PER_ADDRESS_PER_HOUR", 10, minimum=1, maximum=100_000),
-        refund_check_interval_seconds=_int(env, "REFUND_CHECK_INTERVAL_SECONDS", 86_400, minimum=1),
-    )
+    return db_url, redis_url
 
 
 def load_dotenv_file(path: Path | None = None) -> None:

@@ -24,9 +24,9 @@ from sqlalchemy import delete, func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from khalti_portal.clock import utcnow
 from khalti_portal.config import Settings, get_settings
 from khalti_portal.db.models import ThrottleMark
-from khalti_portal.db.types import utcnow
 
 FIRST_DELAY = timedelta(seconds=1)
 MAX_DELAY = timedelta(seconds=60)

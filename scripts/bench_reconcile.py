@@ -30,13 +30,12 @@ from khalti_portal.billing.deps import BillingDeps
 from khalti_portal.billing.plans import seed_demo_plans
 from khalti_portal.billing.reconcile import reconcile_once
 from khalti_portal.billing.verification import verify_payment
+from khalti_portal.clock import utcnow
 from khalti_portal.config import load_settings
 from khalti_portal.db.models import Payment, SubscriptionPeriod
 from khalti_portal.db.session import make_engine, session_scope
-from khalti_portal.db.types import utcnow
 from khalti_portal.khalti import KhaltiClient
 from khalti_portal.sandbox import create_emulator_app
-from khalti_portal.sandbox.testing import pidx_of
 
 BASE = "http://localhost:3000/sandbox/khalti/"
 
@@ -66,14 +65,20 @@ async def main(payments: int, latency_ms: int, concurrency: int) -> None:
     users = [accounts.create_user(f"bench{i:05d}", "bench password", engine=engine) for i in range(payments)]
     gate = asyncio.Semaphore(concurrency)
 
-    async def checkout(user_id: int) -> str:
+    async def checkout(user_id: int) -> int:
         async with gate:
             outcome = await start_checkout(user_id=user_id, plan_slug="basic", deps=deps)
-            return pidx_of(outcome.payment_url or "")
+            if not outcome.ok or outcome.payment_id is None:
+                raise RuntimeError(f"checkout failed: {outcome.message}")
+            return outcome.payment_id
 
     started = time.perf_counter()
-    pidxs = await asyncio.gather(*(checkout(u) for u in users))
+    payment_ids = await asyncio.gather(*(checkout(u) for u in users))
     figure(f"checkout (initiate, {latency_ms} ms latency)", payments, time.perf_counter() - started)
+
+    with session_scope(engine) as session:  # the pidx Khalti gave each payment, read after the timing
+        pidx_by_id = dict(session.exec(select(Payment.id, Payment.pidx)).all())
+    pidxs = [pidx_by_id[payment_id] for payment_id in payment_ids]
 
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost:3000") as control:
         for pidx in pidxs:  # paid on Khalti; nobody comes back to the return page

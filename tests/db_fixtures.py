@@ -23,12 +23,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel, create_engine, select
 
-from khalti_portal.billing.clock import FrozenClock
 from khalti_portal.billing.deps import BillingDeps
 from khalti_portal.config import Settings, load_settings
 from khalti_portal.db.models import LocalUser, Payment, PaymentStatus, Plan
 from khalti_portal.db.session import make_engine
 from khalti_portal.khalti import KhaltiClient
+from tests.clocks import FrozenClock
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 KHALTI_BASE = "https://khalti.test/"

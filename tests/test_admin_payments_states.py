@@ -18,6 +18,7 @@ from sqlmodel import Session, delete, select
 
 from khalti_portal.billing.admin import payments as ap
 from khalti_portal.billing.periods import grant_period
+from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import (
     LocalAuthSession,
@@ -28,7 +29,6 @@ from khalti_portal.db.models import (
     UserProfile,
 )
 from khalti_portal.db.session import get_engine
-from khalti_portal.db.types import utcnow
 from khalti_portal.states.admin_base import AdminState
 from khalti_portal.states.admin_payments import (
     AdminPaymentsState,

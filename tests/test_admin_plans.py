@@ -11,6 +11,7 @@ from sqlmodel import Session, delete, func, select
 
 from khalti_portal.billing.periods import grant_period
 from khalti_portal.billing.plans import active_plans
+from khalti_portal.clock import utcnow
 from khalti_portal.db.models import (
     LocalAuthSession,
     Payment,
@@ -20,7 +21,6 @@ from khalti_portal.db.models import (
     SubscriptionPeriod,
     UserProfile,
 )
-from khalti_portal.db.types import utcnow
 from khalti_portal.states.admin_base import AdminState
 from khalti_portal.states.admin_plans import AdminPlansState
 from khalti_portal.states.catalog import CatalogState

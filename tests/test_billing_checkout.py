@@ -9,9 +9,9 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
+from khalti_portal.accounts import Profile
 from khalti_portal.billing.checkout import MESSAGES, start_checkout
 from khalti_portal.db.models import Payment, PaymentEvent, Plan
-from khalti_portal.khalti import CustomerInfo
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -62,7 +62,7 @@ async def test_success_writes_the_row_before_initiate_and_redirects(shop, khalti
     khalti.routes["initiate"].mock(side_effect=initiate)
 
     outcome = await start_checkout(
-        user_id=user_id, plan_slug="basic", customer=CustomerInfo(name="Sita", phone="9800000001"), deps=world.deps
+        user_id=user_id, plan_slug="basic", customer=Profile(display_name="Sita", phone="9800000001"), deps=world.deps
     )
 
     assert outcome.ok and outcome.kind == "redirect" and not outcome.reused

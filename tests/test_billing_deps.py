@@ -7,9 +7,9 @@ from datetime import UTC
 import pytest
 from sqlmodel import SQLModel
 
-from khalti_portal.billing.clock import system_clock
 from khalti_portal.billing.deps import default_deps, resolve
 from khalti_portal.billing.plans import active_plans, seed_demo_plans
+from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.session import get_engine
 from khalti_portal.khalti import KhaltiClient
@@ -32,7 +32,7 @@ async def test_default_deps_follow_the_configuration(configured):
     deps = default_deps()
     assert deps.settings.khalti_env == "emulator"
     assert deps.engine is get_engine()
-    assert deps.clock is system_clock and deps.now().tzinfo is UTC
+    assert deps.clock is utcnow and deps.now().tzinfo is UTC
     client = deps.khalti_factory()
     try:
         assert isinstance(client, KhaltiClient)

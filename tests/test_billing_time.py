@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from khalti_portal.billing.clock import FrozenClock, ensure_utc, system_clock
 from khalti_portal.billing.nepal_time import NEPAL, format_nepal, iso_utc, nepal_month_bounds, to_nepal
+from khalti_portal.clock import ensure_utc, utcnow
+from tests.clocks import FrozenClock
 
 
 @pytest.mark.parametrize(
@@ -65,5 +66,5 @@ def test_frozen_clock_stands_still_until_moved():
     assert clock().tzinfo is UTC
 
 
-def test_system_clock_is_aware_utc():
-    assert system_clock().tzinfo is UTC
+def test_utcnow_is_aware_utc():
+    assert utcnow().tzinfo is UTC

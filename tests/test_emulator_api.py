@@ -15,7 +15,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from khalti_portal.sandbox import create_emulator_app
-from khalti_portal.sandbox.testing import HostedPage, ManualClock, pidx_of
+from tests.clocks import ManualClock
+from tests.emulator_support import HostedPage, pidx_of
 
 KEY = "emulator_test_key_0123456789"
 AUTH = {"Authorization": f"Key {KEY}"}

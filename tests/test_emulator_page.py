@@ -14,7 +14,8 @@ from starlette.routing import Mount
 
 from khalti_portal.sandbox import create_emulator_app
 from khalti_portal.sandbox.templates import rupees
-from khalti_portal.sandbox.testing import HostedPage, ManualClock, redirect_params
+from tests.clocks import ManualClock
+from tests.emulator_support import HostedPage, redirect_params
 
 KEY = "emulator_test_key_0123456789"
 AUTH = {"Authorization": f"Key {KEY}"}

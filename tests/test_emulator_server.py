@@ -23,7 +23,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from khalti_portal.sandbox.testing import HostedPage
+from tests.emulator_support import HostedPage
 
 KEY = "emulator_test_key_0123456789"
 AUTH = {"Authorization": f"Key {KEY}"}

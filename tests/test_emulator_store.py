@@ -18,7 +18,7 @@ from starlette.routing import Mount
 
 from khalti_portal.sandbox import create_emulator_app
 from khalti_portal.sandbox.store import COMPLETED, EmulatorStore, RefundOutcome, metadata, new_id
-from khalti_portal.sandbox.testing import HostedPage
+from tests.emulator_support import HostedPage
 
 KEY = "emulator_test_key_0123456789"
 AUTH = {"Authorization": f"Key {KEY}"}

@@ -28,7 +28,8 @@ from khalti_portal.khalti import (
     RefundResult,
 )
 from khalti_portal.sandbox import create_emulator_app
-from khalti_portal.sandbox.testing import HostedPage, ManualClock
+from tests.clocks import ManualClock
+from tests.emulator_support import HostedPage
 
 BASE = "http://testserver/sandbox/khalti/"
 ORDER: dict[str, Any] = {

@@ -21,13 +21,13 @@ from khalti_portal.config import Settings, get_settings
 from khalti_portal.db.models import LocalUser, Payment, SubscriptionPeriod
 from khalti_portal.db.session import get_engine
 from khalti_portal.khalti import KhaltiClient
-from khalti_portal.sandbox.testing import HostedPage
 from khalti_portal.states import payment_return
 from khalti_portal.states.account import RegisterState
 from khalti_portal.states.catalog import CatalogState
 from khalti_portal.states.checkout import CheckoutState
 from khalti_portal.states.dashboard import DashboardState
 from khalti_portal.states.payment_return import PaymentReturnState
+from tests.emulator_support import HostedPage
 from tests.state_support import StateDriver, navigation_target, new_user
 
 ORIGIN = "http://localhost:3000"

@@ -20,10 +20,10 @@ from khalti_portal.config import Settings, get_settings
 from khalti_portal.db.models import Payment, PaymentEvent
 from khalti_portal.db.session import get_engine
 from khalti_portal.khalti import KhaltiClient
-from khalti_portal.sandbox.testing import pidx_of
 from khalti_portal.states import payment_return
 from khalti_portal.states.checkout import TOO_MANY_CHECKOUTS, CheckoutState
 from khalti_portal.states.payment_return import PaymentReturnState
+from tests.emulator_support import pidx_of
 from tests.state_support import StateDriver, navigation_target, new_user
 
 pytest_plugins = ["tests.throttle_fixtures"]

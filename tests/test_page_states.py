@@ -7,10 +7,10 @@ import pytest
 import respx
 from sqlmodel import Session, select
 
+from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import Payment, PaymentEvent, Plan, SubscriptionPeriod
 from khalti_portal.db.session import get_engine
-from khalti_portal.db.types import utcnow
 from khalti_portal.states import payment_return
 from khalti_portal.states.catalog import CatalogState
 from khalti_portal.states.checkout import CheckoutState

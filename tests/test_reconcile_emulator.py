@@ -18,7 +18,7 @@ from khalti_portal.billing.reconcile import ReconcileReport, reconcile_once
 from khalti_portal.db.models import Payment, PaymentEvent, SubscriptionPeriod
 from khalti_portal.khalti import KhaltiClient
 from khalti_portal.sandbox import create_emulator_app
-from khalti_portal.sandbox.testing import HostedPage, pidx_of
+from tests.emulator_support import HostedPage, pidx_of
 
 pytest_plugins = ["tests.db_fixtures"]
 

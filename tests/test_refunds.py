@@ -24,8 +24,8 @@ from khalti_portal.billing.verification import verify_payment
 from khalti_portal.config import Settings, load_settings
 from khalti_portal.db.models import Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
 from khalti_portal.khalti import KhaltiClient
-from khalti_portal.sandbox.testing import HostedPage, pidx_of
 from tests.db_fixtures import BillingWorld
+from tests.emulator_support import HostedPage, pidx_of
 
 BASE = "http://localhost/sandbox/khalti/"
 REASON = "customer asked for their money back"

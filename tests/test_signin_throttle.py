@@ -15,10 +15,10 @@ import pytest
 from sqlmodel import Session
 
 from khalti_portal import accounts, throttle
+from khalti_portal.clock import utcnow
 from khalti_portal.config import ConfigError, get_settings, load_settings
 from khalti_portal.db.models import LocalUser
 from khalti_portal.db.session import get_engine
-from khalti_portal.db.types import utcnow
 from khalti_portal.states.account import LoginState, RegisterState, safe_next
 from tests.state_support import StateDriver, new_user, redirect_target
 

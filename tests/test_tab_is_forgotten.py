@@ -29,10 +29,10 @@ from sqlmodel import Session
 import khalti_portal.states
 from khalti_portal import accounts
 from khalti_portal.billing.periods import grant_period
+from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import Payment, Plan, UserProfile
 from khalti_portal.db.session import get_engine
-from khalti_portal.db.types import utcnow
 from khalti_portal.states.account import LoginState, RegisterState
 from khalti_portal.states.admin_payments import AdminPaymentsState
 from khalti_portal.states.admin_plans import AdminPlansState

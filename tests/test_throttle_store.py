@@ -15,9 +15,9 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from khalti_portal import throttle
+from khalti_portal.clock import utcnow
 from khalti_portal.config import load_settings
 from khalti_portal.db.session import make_engine
-from khalti_portal.db.types import utcnow
 from tests.migration_support import upgrade
 
 pytest_plugins = ["tests.db_fixtures", "tests.throttle_fixtures"]

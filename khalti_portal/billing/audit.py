@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from khalti_portal.billing.clock import ensure_utc
+from khalti_portal.clock import ensure_utc
 from khalti_portal.db.models import PaymentEvent
 
 # The audit columns are String(16); PostgreSQL would refuse longer values, SQLite would keep them.

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select, update
 
+from khalti_portal.accounts import Profile
 from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
@@ -68,11 +69,16 @@ def new_purchase_order_id() -> str:
     return ORDER_PREFIX + secrets.token_urlsafe(16)
 
 
+def _customer_info(profile: Profile | None) -> CustomerInfo | None:
+    """The payer as Khalti's page shows them: the profile's details, empty ones left out by CustomerInfo."""
+    return None if profile is None else CustomerInfo(profile.display_name, profile.email, profile.phone)
+
+
 async def start_checkout(
     *,
     user_id: int,
     plan_slug: str,
-    customer: CustomerInfo | None = None,
+    customer: Profile | None = None,
     deps: BillingDeps | None = None,
 ) -> CheckoutOutcome:
     """Start paying for `plan_slug`: the payment row is committed before Khalti hears of it."""
@@ -91,7 +97,7 @@ async def start_checkout(
                 amount_paisa=payment.amount_paisa,
                 purchase_order_id=payment.purchase_order_id,
                 purchase_order_name=plan_name,
-                customer_info=customer,
+                customer_info=_customer_info(customer),
             )
     except Exception as exc:
         # A KhaltiError is expected; anything else is a bug, but the payment must still not hang in `created`.

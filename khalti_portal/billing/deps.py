@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from khalti_portal.billing.clock import ensure_utc, system_clock
+from khalti_portal.clock import ensure_utc, utcnow
 from khalti_portal.config import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def default_deps() -> BillingDeps:
     return BillingDeps(
         engine=get_engine(),
         settings=settings,
-        clock=system_clock,
+        clock=utcnow,
         khalti_factory=khalti_factory_for(settings),
     )
 

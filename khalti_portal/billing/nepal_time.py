@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from khalti_portal.billing.clock import ensure_utc
+from khalti_portal.clock import ensure_utc
 
 NEPAL = ZoneInfo("Asia/Kathmandu")
 

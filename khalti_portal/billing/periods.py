@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, func, select, text
 
-from khalti_portal.billing.clock import ensure_utc
+from khalti_portal.clock import ensure_utc
 from khalti_portal.db.models import Payment, SubscriptionPeriod
 
 # Namespace for pg_advisory_xact_lock(ns, user_id): "KP" so other advisory locks never collide.

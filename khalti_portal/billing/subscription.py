@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import Select, Subquery
 from sqlmodel import Session, col, func, select
 
-from khalti_portal.billing.clock import ensure_utc
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal, iso_utc
 from khalti_portal.billing.periods import counts_in, current_expiry, stacked_start
+from khalti_portal.clock import ensure_utc
 from khalti_portal.db.models import LocalUser, Payment, Plan, SubscriptionPeriod
 
 EXPIRING_WITHIN = timedelta(days=7)

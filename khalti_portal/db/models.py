@@ -15,8 +15,9 @@ from reflex_local_auth.user import LocalUser
 from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text, func
 from sqlmodel import Field, SQLModel
 
+from khalti_portal.clock import utcnow
 from khalti_portal.config import KHALTI_ENVS, get_settings
-from khalti_portal.db.types import UTCDateTime, utcnow
+from khalti_portal.db.types import UTCDateTime
 
 __all__ = [
     "LocalAuthSession",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .client import DEFAULT_TIMEOUT, MIN_AMOUNT_PAISA, KhaltiClient
+from .client import DEFAULT_TIMEOUT, KhaltiClient
 from .errors import (
     KhaltiAuthError,
     KhaltiError,
@@ -12,6 +12,7 @@ from .errors import (
     KhaltiValidationError,
     UnavailableReason,
 )
+from .request_checks import MIN_AMOUNT_PAISA
 from .types import (
     AmountLine,
     CustomerInfo,

@@ -107,5 +107,4 @@ def create_emulator_app(
     ]
     app = Starlette(routes=routes, middleware=[Middleware(MountRootMiddleware)])
     app.state.emulator_store = ctx.store
-    app.state.emulator_context = ctx
     return app

@@ -18,10 +18,10 @@ from khalti_portal.billing.admin import access, reports
 from khalti_portal.billing.admin import payments as admin_payments
 from khalti_portal.billing.admin.payments import AdminPaymentRow, PaymentDetail, PaymentFilter
 from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
-from khalti_portal.billing.clock import system_clock
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.verification import VerifyOutcome, verify_payment
+from khalti_portal.clock import utcnow
 from khalti_portal.db.models import PaymentStatus
 from khalti_portal.states.admin_base import AdminState
 from khalti_portal.states.form_data import form_text
@@ -361,9 +361,7 @@ class AdminPaymentsState(AdminState):
                 f"The file holds the newest {export.rows:,} payments of this filter; "
                 "narrow the filter to export the rest."
             )
-        return rx.download(
-            data=export.text, filename=admin_payments.csv_filename(flt, system_clock()), mime_type="text/csv"
-        )
+        return rx.download(data=export.text, filename=admin_payments.csv_filename(flt, utcnow()), mime_type="text/csv")
 
     # -- one payment ----------------------------------------------------------------------------------
 

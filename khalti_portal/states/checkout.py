@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from khalti_portal.accounts import customer_info
+from khalti_portal.accounts import get_profile
 from khalti_portal.billing import checkout, page_limits, plans, subscription
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.states.account import login_url
@@ -103,7 +103,7 @@ class CheckoutState(AuthState):
                 self.busy = False
                 self.error_message = TOO_MANY_CHECKOUTS
             return None
-        customer = await asyncio.to_thread(customer_info, user_id)
+        customer = await asyncio.to_thread(get_profile, user_id)
         outcome = await checkout.start_checkout(user_id=user_id, plan_slug=slug, customer=customer)
         async with self:
             if await self._user_id_async() != user_id:

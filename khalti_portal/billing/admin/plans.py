@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select, update
 
 from khalti_portal.billing.audit import record_event
-from khalti_portal.billing.clock import ensure_utc
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import MoneyError, format_rupees, parse_rupees
 from khalti_portal.billing.subscription import current_plan_query
+from khalti_portal.clock import ensure_utc
 from khalti_portal.db.models import MIN_PRICE_PAISA, Payment, Plan, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
 

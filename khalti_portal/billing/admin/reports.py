@@ -32,10 +32,10 @@ from babel.dates import format_date
 from sqlalchemy import Select, case
 from sqlmodel import Session, col, func, select
 
-from khalti_portal.billing.clock import ensure_utc
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import nepal_month_bounds, to_nepal
 from khalti_portal.billing.subscription import SubscriptionStatus, active_query, status_query
+from khalti_portal.clock import ensure_utc
 from khalti_portal.db.models import Payment, PaymentStatus
 
 

@@ -1,21 +1,15 @@
-"""Where billing gets "now": the system clock in production, a `FrozenClock` in tests."""
+"""Clocks that stand still until a test moves them, so tests travel in time instead of sleeping.
+
+`FrozenClock` is what billing's `deps.clock` gets in tests (see `tests/db_fixtures.py`); `ManualClock` is what
+`create_emulator_app(clock=...)` gets.
+"""
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
 
-
-def system_clock() -> datetime:
-    """The current instant, aware, in UTC."""
-    return datetime.now(UTC)
-
-
-def ensure_utc(value: datetime) -> datetime:
-    """`value` in UTC; a naive datetime is a bug, so it is refused rather than guessed."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("naive datetime in billing; pass an aware datetime")
-    return value.astimezone(UTC)
+from khalti_portal.clock import ensure_utc
 
 
 class FrozenClock:
@@ -41,3 +35,19 @@ class FrozenClock:
         with self._lock:
             self._now = ensure_utc(instant)
             return self._now
+
+
+class ManualClock:
+    """A clock for `create_emulator_app(clock=...)` that moves only with `advance`."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 1, 15, 6, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        """The current (frozen) time."""
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward by `timedelta(**delta)`; returns the new now."""
+        self.now += timedelta(**delta)
+        return self.now

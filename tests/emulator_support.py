@@ -4,14 +4,13 @@
     location = await page.complete(payment_url)   # Khalti ID + MPIN, OTP, pay → the return redirect
     location = await page.cancel(payment_url)
 
-`ManualClock` is an injectable clock that only moves when told to.
+Its clock, `ManualClock`, is in `tests/clocks.py`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,22 +19,6 @@ import httpx
 from khalti_portal.sandbox.templates import TEST_IDS, TEST_MPIN, TEST_OTP
 
 _TOKEN = re.compile(r'name="token" value="([^"]+)"')
-
-
-class ManualClock:
-    """A clock for `create_emulator_app(clock=...)` that moves only with `advance`."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 1, 15, 6, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        """The current (frozen) time."""
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        """Move forward by `timedelta(**delta)`; returns the new now."""
-        self.now += timedelta(**delta)
-        return self.now
 
 
 def pidx_of(payment_url: str) -> str:
