@@ -16,6 +16,7 @@ from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.plans import find_plan
+from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import Payment, PaymentStatus, Plan
 from khalti_portal.khalti import (
     CustomerInfo,
@@ -200,23 +201,28 @@ def _fail(deps: BillingDeps, payment: Payment, kind: str, exc: Exception) -> Non
     logger.warning("checkout %s: %s", payment.purchase_order_id, reason)
     now = deps.now()
     with Session(deps.engine) as session:
-        moved = session.exec(
-            update(Payment)
-            .where(col(Payment.id) == payment.id, col(Payment.status) == PaymentStatus.CREATED.value)
-            .values(status=PaymentStatus.FAILED.value, failure_reason=reason, updated_at=now),
-            execution_options={"synchronize_session": False},
-        )
-        record_event(
+        moved = move_payment(
             session,
+            payment.id,
+            PaymentStatus.CREATED,
+            PaymentStatus.FAILED,
             at=now,
             source=SOURCE,
-            kind="transition" if moved.rowcount == 1 else "initiate_error",
-            payment_id=payment.id,
-            user_id=payment.user_id,
-            from_status=PaymentStatus.CREATED.value,
-            to_status=PaymentStatus.FAILED.value if moved.rowcount == 1 else None,
             detail=reason,
+            values={"failure_reason": reason},
         )
+        if moved is None:
+            # The payment already left `created`: the error is kept on the trail, the status is not touched.
+            record_event(
+                session,
+                at=now,
+                source=SOURCE,
+                kind="initiate_error",
+                payment_id=payment.id,
+                user_id=payment.user_id,
+                from_status=PaymentStatus.CREATED.value,
+                detail=reason,
+            )
         session.commit()
 
 
@@ -227,39 +233,39 @@ def _store_link(deps: BillingDeps, payment: Payment, started: InitiateResult) ->
         "pidx": started.pidx,
         "payment_url": started.payment_url,
         "payment_url_expires_at": started.expires_at,
-        "updated_at": now,
     }
+    detail = f"Khalti gave pidx {started.pidx}; the payment link works until {format_nepal(started.expires_at)}"
     with Session(deps.engine) as session:
-        moved = session.exec(
-            update(Payment)
-            .where(col(Payment.id) == payment.id, col(Payment.status) == PaymentStatus.CREATED.value)
-            .values(
-                status=PaymentStatus.PENDING.value,
-                next_check_at=now + timedelta(seconds=deps.settings.reconcile_settle_seconds),
-                **values,
-            ),
-            execution_options={"synchronize_session": False},
-        )
-        if moved.rowcount != 1:
-            # Timed out as `failed` while Khalti was answering: keep the pidx so the trail stays complete.
-            session.exec(
-                update(Payment).where(col(Payment.id) == payment.id).values(**values),
-                execution_options={"synchronize_session": False},
-            )
-        record_event(
+        moved = move_payment(
             session,
+            payment.id,
+            PaymentStatus.CREATED,
+            PaymentStatus.PENDING,
             at=now,
             source=SOURCE,
-            kind="transition" if moved.rowcount == 1 else "late_initiate",
-            payment_id=payment.id,
-            user_id=payment.user_id,
-            from_status=PaymentStatus.CREATED.value,
-            to_status=PaymentStatus.PENDING.value if moved.rowcount == 1 else None,
-            detail=f"Khalti gave pidx {started.pidx}; the payment link works until {format_nepal(started.expires_at)}",
+            detail=detail,
+            values={"next_check_at": now + timedelta(seconds=deps.settings.reconcile_settle_seconds), **values},
             khalti_response=started.raw,
         )
+        if moved is None:
+            # Timed out as `failed` while Khalti was answering: keep the pidx so the trail stays complete.
+            session.exec(
+                update(Payment).where(col(Payment.id) == payment.id).values(updated_at=now, **values),
+                execution_options={"synchronize_session": False},
+            )
+            record_event(
+                session,
+                at=now,
+                source=SOURCE,
+                kind="late_initiate",
+                payment_id=payment.id,
+                user_id=payment.user_id,
+                from_status=PaymentStatus.CREATED.value,
+                detail=detail,
+                khalti_response=started.raw,
+            )
         session.commit()
-    if moved.rowcount != 1:
+    if moved is None:
         logger.warning("checkout %s: initiate answered after the payment left `created`", payment.purchase_order_id)
         kind: CheckoutKind = "khalti_unexpected"
         return CheckoutOutcome(kind, MESSAGES[kind], payment.purchase_order_id, payment.id)

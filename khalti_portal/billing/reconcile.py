@@ -49,8 +49,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select, update
 
-from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.transitions import REFUNDABLE_STATES, move_payment
 from khalti_portal.billing.verification import VerifyOutcome, next_check_after, verify_payment
 from khalti_portal.config import Settings
 from khalti_portal.db.models import Payment, PaymentStatus
@@ -69,7 +69,6 @@ LOOKUP_RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0)
 LOOKUP_BUDGET_SECONDS = 45.0
 MIN_LEASE = timedelta(minutes=2)
 # The refund check (step 4): which payments, how far back, how many per run, how soon after a failed lookup.
-REFUND_CHECK_STATES: frozenset[str] = frozenset({PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
 REFUND_CHECK_WINDOW = timedelta(days=30)
 REFUND_CHECK_BATCHES = 4
 REFUND_CHECK_SOON = timedelta(hours=1)
@@ -376,7 +375,7 @@ def _refund_check_clauses(now: datetime, settings: Settings) -> list[Any]:
     """
     paid_at = func.coalesce(col(Payment.completed_at), col(Payment.created_at))
     return [
-        col(Payment.status).in_(REFUND_CHECK_STATES),
+        col(Payment.status).in_(REFUNDABLE_STATES),
         col(Payment.khalti_mode) == settings.khalti_env,  # another mode's payments are not this Khalti's
         col(Payment.pidx).is_not(None),
         or_(col(Payment.refund_requested_at).is_not(None), paid_at > now - REFUND_CHECK_WINDOW),
@@ -403,7 +402,7 @@ def _claim(
     """
     now = deps.now()
     if refund_check:
-        where, statuses = _refund_check_clauses(now, deps.settings), REFUND_CHECK_STATES
+        where, statuses = _refund_check_clauses(now, deps.settings), REFUNDABLE_STATES
     else:
         where, statuses = _due_clauses(now, deps.settings), frozenset({PaymentStatus.PENDING.value})
     query = (
@@ -481,7 +480,7 @@ def _release_refund_check(deps: BillingDeps, claim: _Claim, worker_id: str, soon
         )
         session.exec(
             update(Payment)
-            .where(col(Payment.id) == claim.id, col(Payment.status).in_(REFUND_CHECK_STATES))
+            .where(col(Payment.id) == claim.id, col(Payment.status).in_(REFUNDABLE_STATES))
             .values(next_check_at=now + wait),
             execution_options={"synchronize_session": False},
         )
@@ -535,32 +534,25 @@ def _fail_stale_created(deps: BillingDeps, now: datetime) -> int:
     moved_count = 0
     with Session(deps.engine) as session:
         stale = session.exec(
-            select(Payment.id, Payment.user_id, Payment.purchase_order_id)
+            select(Payment.id, Payment.purchase_order_id)
             .where(*_stale_created_clauses(now, deps.settings))
             .order_by(col(Payment.id))
             .limit(CREATED_BATCH)
         ).all()
-        for payment_id, user_id, purchase_order_id in stale:
-            moved = session.exec(
-                update(Payment)
-                .where(col(Payment.id) == payment_id, col(Payment.status) == PaymentStatus.CREATED.value)
-                .values(status=PaymentStatus.FAILED.value, failure_reason=reason, updated_at=now),
-                execution_options={"synchronize_session": False},
-            )
-            if moved.rowcount != 1:
-                continue  # checkout stored its link, or another reconciler failed it first
-            moved_count += 1
-            record_event(
+        for payment_id, purchase_order_id in stale:
+            moved = move_payment(
                 session,
+                payment_id,
+                PaymentStatus.CREATED,
+                PaymentStatus.FAILED,
                 at=now,
                 source=SOURCE,
-                kind="transition",
-                payment_id=payment_id,
-                user_id=user_id,
-                from_status=PaymentStatus.CREATED.value,
-                to_status=PaymentStatus.FAILED.value,
                 detail=reason,
+                values={"failure_reason": reason},
             )
+            if moved is None:
+                continue  # checkout stored its link, or another reconciler failed it first
+            moved_count += 1
             logger.warning("reconcile: order %s: created → failed (%s)", purchase_order_id, CREATED_FAILURE_REASON)
         session.commit()
     return moved_count

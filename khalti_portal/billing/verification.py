@@ -15,7 +15,7 @@ from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.periods import grant_period, revoke_period
-from khalti_portal.billing.transitions import LOOKUP_STATES, Decision, decide
+from khalti_portal.billing.transitions import LOOKUP_STATES, LookupVerdict, move_payment, verdict_for
 from khalti_portal.config import Settings
 from khalti_portal.db.models import Payment, PaymentStatus, SubscriptionPeriod
 from khalti_portal.khalti import KhaltiError, KhaltiUnavailableError, LookupResult, LookupStatus
@@ -159,12 +159,12 @@ def next_check_after(now: datetime, check_count: int, settings: Settings) -> dat
 def _apply(deps: BillingDeps, snap: _Snapshot, result: LookupResult, source: str) -> VerifyOutcome:
     """Record the lookup and apply its transition in one short transaction."""
     now = deps.now()
-    decision = decide(snap.status, result, amount_paisa=snap.amount_paisa)
-    if decision.anomaly:
-        logger.warning("order %s pidx %s: %s", snap.purchase_order_id, snap.pidx, decision.reason)
+    verdict = verdict_for(snap.status, result, amount_paisa=snap.amount_paisa)
+    if verdict.anomaly:
+        logger.warning("order %s pidx %s: %s", snap.purchase_order_id, snap.pidx, verdict.reason)
     try:
         with Session(deps.engine, expire_on_commit=False) as session:
-            changed = _apply_in(session, deps, snap, result, decision, source, now)
+            changed = _apply_in(session, deps, snap, result, verdict, source, now)
             status = session.exec(select(Payment.status).where(Payment.id == snap.id)).one()
             ends_at = _period_ends_at(session, snap.id)
             session.commit()
@@ -191,13 +191,13 @@ def _apply_in(
     deps: BillingDeps,
     snap: _Snapshot,
     result: LookupResult,
-    decision: Decision,
+    verdict: LookupVerdict,
     source: str,
     now: datetime,
 ) -> bool:
     # A lookup that repeats the previous answer and changes nothing adds no audit row (a hostile page
     # could otherwise fill the trail): it is counted on the payment instead.
-    repeat = decision.to_status is None and not decision.anomaly and result.raw == snap.last_lookup
+    repeat = verdict.to_status is None and not verdict.anomaly and result.raw == snap.last_lookup
     counters: dict[str, Any] = {"check_count": col(Payment.check_count) + 1}
     if repeat:
         counters["repeat_lookups"] = col(Payment.repeat_lookups) + 1
@@ -218,9 +218,9 @@ def _apply_in(
             khalti_response=result.raw,
             **common,
         )
-    if decision.anomaly:
-        record_event(session, kind="anomaly", from_status=snap.status.value, detail=decision.reason, **common)
-    if decision.to_status is None:
+    if verdict.anomaly:
+        record_event(session, kind="anomaly", from_status=snap.status.value, detail=verdict.reason, **common)
+    if verdict.to_status is None:
         if snap.status is PaymentStatus.PENDING:
             session.exec(
                 update(Payment)
@@ -229,7 +229,7 @@ def _apply_in(
                 execution_options={"synchronize_session": False},
             )
         return False
-    return _transition(session, deps, snap, result, decision, decision.to_status, source, now)
+    return _transition(session, deps, snap, result, verdict, verdict.to_status, source, now)
 
 
 def _transition(
@@ -237,13 +237,13 @@ def _transition(
     deps: BillingDeps,
     snap: _Snapshot,
     result: LookupResult,
-    decision: Decision,
+    verdict: LookupVerdict,
     to_status: PaymentStatus,
     source: str,
     now: datetime,
 ) -> bool:
     """One conditional UPDATE; only the caller whose UPDATE matched goes on to grant or revoke."""
-    values: dict[str, Any] = {"status": to_status.value, "updated_at": now, "next_check_at": None}
+    values: dict[str, Any] = {"next_check_at": None}
     if result.transaction_id:
         values["transaction_id"] = result.transaction_id
         values["fee_paisa"] = result.fee
@@ -254,12 +254,19 @@ def _transition(
         # What Khalti holds is what goes back: for a flagged payment that may differ from our amount.
         values["refunded_paisa"] = result.total_amount if result.total_amount > 0 else snap.amount_paisa
     else:
-        values["failure_reason"] = decision.reason
-    moved = session.exec(
-        update(Payment).where(col(Payment.id) == snap.id, col(Payment.status) == snap.status.value).values(**values),
-        execution_options={"synchronize_session": False},
+        values["failure_reason"] = verdict.reason
+    event = move_payment(
+        session,
+        snap.id,
+        snap.status,
+        to_status,
+        at=now,
+        source=source,
+        detail=verdict.reason or "",
+        values=values,
+        khalti_response=result.raw,
     )
-    if moved.rowcount != 1:
+    if event is None:
         logger.info(
             "order %s pidx %s: lost the race to move it from %s to %s",
             snap.purchase_order_id,
@@ -268,8 +275,7 @@ def _transition(
             to_status,
         )
         return False
-    detail = decision.reason or ""
-    if decision.grant:
+    if verdict.grant:
         period = grant_period(
             session,
             user_id=snap.user_id,
@@ -279,28 +285,16 @@ def _transition(
             now=now,
             mode=deps.settings.khalti_env,
         )
-        detail += f"; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}"
-    if decision.revoke:
+        event.detail = f"{event.detail}; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}"
+    if verdict.revoke:
         period = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == snap.id)).first()
         if period is not None:
             shifted = revoke_period(
-                session, period, now=now, reason=decision.reason or to_status.value, mode=deps.settings.khalti_env
+                session, period, now=now, reason=verdict.reason or to_status.value, mode=deps.settings.khalti_env
             )
-            detail += f"; period {period.id} revoked"
+            event.detail = f"{event.detail}; period {period.id} revoked"
             if shifted:
-                detail += f", {shifted} later period(s) moved earlier"
-    record_event(
-        session,
-        kind="transition",
-        payment_id=snap.id,
-        user_id=snap.user_id,
-        source=source,
-        at=now,
-        from_status=snap.status.value,
-        to_status=to_status.value,
-        detail=detail,
-        khalti_response=result.raw,
-    )
+                event.detail += f", {shifted} later period(s) moved earlier"
     return True
 
 

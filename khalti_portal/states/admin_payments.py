@@ -21,6 +21,7 @@ from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, re
 from khalti_portal.billing.clock import system_clock
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
+from khalti_portal.billing.transitions import can_check, can_refund
 from khalti_portal.billing.verification import VerifyOutcome, verify_payment
 from khalti_portal.db.models import PaymentStatus
 from khalti_portal.states.admin_base import AdminState
@@ -29,7 +30,6 @@ from khalti_portal.states.form_data import form_text
 ALL = "all"  # the status filter's "every status" (Radix selects cannot hold an empty value)
 STATUS_CHOICES: list[str] = [ALL, *admin_payments.STATUSES]
 MANUAL_ACTIONS = ("grant", "extend", "revoke")
-CHECKABLE = frozenset({PaymentStatus.PENDING.value, PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
 
 
 @dataclass
@@ -138,8 +138,9 @@ class DetailView:
             failure_reason=detail.failure_reason,
             period=detail.period,
             last_lookup_json=detail.last_lookup_json,
-            checkable=bool(row.pidx) and row.status in CHECKABLE,
-            refundable=row.status == PaymentStatus.COMPLETED.value and bool(row.transaction_id),
+            checkable=can_check(row),
+            # A flagged payment is refunded from its own decision, not the plain Refund button.
+            refundable=can_refund(row) and row.status != PaymentStatus.FLAGGED,
             flagged=row.status == PaymentStatus.FLAGGED.value,
             events=[
                 EventView(

@@ -29,13 +29,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
 from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
 from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.periods import counts_in, grant_period, lock_user, revoke_period
+from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import LocalUser, Payment, PaymentStatus, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
 
@@ -127,16 +128,18 @@ def grant_flagged(
     with session_scope(deps.engine) as session:
         # The conditional UPDATE comes first: it takes the row (PostgreSQL) or the database (SQLite) before
         # anything is read, so a second admin's grant finds the payment completed and grants nothing.
-        moved = session.exec(
-            update(Payment)
-            .where(
-                col(Payment.id) == ident,
-                col(Payment.status) == PaymentStatus.FLAGGED.value,
-                col(Payment.khalti_mode) == deps.settings.khalti_env,
-            )
-            .values(status=PaymentStatus.COMPLETED.value, completed_at=now, updated_at=now, next_check_at=None),
-            execution_options={"synchronize_session": False},
-        ).rowcount
+        event = move_payment(
+            session,
+            ident,
+            PaymentStatus.FLAGGED,
+            PaymentStatus.COMPLETED,
+            at=now,
+            source=AUDIT_SOURCE,
+            detail="admin accepted the flagged payment",
+            values={"completed_at": now, "next_check_at": None},
+            only_if=(col(Payment.khalti_mode) == deps.settings.khalti_env,),
+            actor_user_id=actor_user_id,
+        )
         payment = session.get(Payment, ident, populate_existing=True)
         if payment is None:
             return _refused("There is no such payment; reload the page and try again.")
@@ -147,7 +150,7 @@ def grant_flagged(
                 payment_id=ident,
                 user_id=payment.user_id,
             )
-        if moved != 1:
+        if event is None:
             return _refused(
                 f"This payment is {payment.status}, not flagged (someone may have just resolved it); "
                 "nothing was changed.",
@@ -173,18 +176,7 @@ def grant_flagged(
             )
             ends_at = period.ends_at
             granted = f"period #{period.id} {period.starts_at.isoformat()} → {period.ends_at.isoformat()} granted"
-        record_event(
-            session,
-            at=now,
-            source=AUDIT_SOURCE,
-            kind="transition",
-            payment_id=ident,
-            user_id=payment.user_id,
-            actor_user_id=actor_user_id,
-            from_status=PaymentStatus.FLAGGED.value,
-            to_status=PaymentStatus.COMPLETED.value,
-            detail=f"admin accepted the flagged payment; {granted}; reason: {why}",
-        )
+        event.detail = f"{event.detail}; {granted}; reason: {why}"
         return DecisionOutcome(
             True,
             f"Accepted order {payment.purchase_order_id}: access until {format_nepal(ends_at)}.",

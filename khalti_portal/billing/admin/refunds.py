@@ -31,6 +31,7 @@ from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.reconcile import refund_check_soon
+from khalti_portal.billing.transitions import REFUNDABLE_STATES
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.db.models import Payment, PaymentStatus
 from khalti_portal.db.session import session_scope
@@ -49,8 +50,6 @@ AUDIT_KIND = "refund"
 MAX_REASON = 500
 MAX_ID = 2**31 - 1
 _MAX_KHALTI_WORDS = 200
-# Completed payments are refunded from the list; flagged ones when an admin resolves them by refunding.
-REFUNDABLE: frozenset[str] = frozenset({PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
 
 RefundKind = Literal[
     "refunded",  # Khalti refunded it and the payment is now refunded here, its period revoked
@@ -183,7 +182,7 @@ def _request(deps: BillingDeps, ident: int, actor: int, reason: str) -> _Target 
                 payment.id,
                 payment.status,
             )
-        if payment.status not in REFUNDABLE:
+        if payment.status not in REFUNDABLE_STATES:
             return RefundOutcome(
                 "not_refundable",
                 f"Only completed or flagged payments can be refunded; this one is {payment.status}.",
@@ -239,7 +238,7 @@ def _record_result(
             first_check = refund_check_soon(deps.settings)
             session.exec(
                 update(Payment)
-                .where(col(Payment.id) == target.id, col(Payment.status).in_(REFUNDABLE))
+                .where(col(Payment.id) == target.id, col(Payment.status).in_(REFUNDABLE_STATES))
                 .values(refund_requested_at=now, next_check_at=now + first_check),
                 execution_options={"synchronize_session": False},
             )
