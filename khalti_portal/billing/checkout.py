@@ -134,7 +134,7 @@ def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome
             plan_name=plan.name,
             duration_days=plan.duration_days,
             khalti_mode=deps.settings.khalti_env,
-            status=PaymentStatus.CREATED.value,
+            status=PaymentStatus.CREATED,
             created_at=now,
             updated_at=now,
         )
@@ -147,7 +147,7 @@ def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome
             kind="created",
             payment_id=payment.id,
             user_id=user_id,
-            to_status=PaymentStatus.CREATED.value,
+            to_status=PaymentStatus.CREATED,
             detail=f"{plan.name} ({plan.slug}): {format_rupees(payment.amount_paisa)} for {payment.duration_days} days",
         )
         session.commit()
@@ -162,7 +162,7 @@ def _recent_link(session: Session, user_id: int, plan: Plan, now: datetime, mode
             Payment.user_id == user_id,
             Payment.khalti_mode == mode,
             Payment.plan_id == plan.id,
-            Payment.status == PaymentStatus.PENDING.value,
+            Payment.status == PaymentStatus.PENDING,
             Payment.amount_paisa == plan.price_paisa,
             col(Payment.created_at) >= now - DEDUP_WINDOW,
             col(Payment.payment_url).is_not(None),
@@ -220,7 +220,7 @@ def _fail(deps: BillingDeps, payment: Payment, kind: str, exc: Exception) -> Non
                 kind="initiate_error",
                 payment_id=payment.id,
                 user_id=payment.user_id,
-                from_status=PaymentStatus.CREATED.value,
+                from_status=PaymentStatus.CREATED,
                 detail=reason,
             )
         session.commit()
@@ -260,7 +260,7 @@ def _store_link(deps: BillingDeps, payment: Payment, started: InitiateResult) ->
                 kind="late_initiate",
                 payment_id=payment.id,
                 user_id=payment.user_id,
-                from_status=PaymentStatus.CREATED.value,
+                from_status=PaymentStatus.CREATED,
                 detail=detail,
                 khalti_response=started.raw,
             )

@@ -133,7 +133,7 @@ class _Claim:
     pidx: str
     purchase_order_id: str
     check_count: int
-    status: str = PaymentStatus.PENDING.value
+    status: PaymentStatus = PaymentStatus.PENDING
 
 
 def default_worker_id() -> str:
@@ -345,7 +345,7 @@ def _horizon_clause(now: datetime) -> Any:
 def _due_clauses(now: datetime, settings: Settings) -> list[Any]:
     """Pending in this Khalti mode, settled, due by its backoff, within the horizon, not leased by a live worker."""
     return [
-        col(Payment.status) == PaymentStatus.PENDING.value,
+        col(Payment.status) == PaymentStatus.PENDING,
         col(Payment.khalti_mode) == settings.khalti_env,  # another mode's payments are not this Khalti's
         col(Payment.pidx).is_not(None),
         col(Payment.created_at) <= now - timedelta(seconds=settings.reconcile_settle_seconds),
@@ -404,7 +404,7 @@ def _claim(
     if refund_check:
         where, statuses = _refund_check_clauses(now, deps.settings), REFUNDABLE_STATES
     else:
-        where, statuses = _due_clauses(now, deps.settings), frozenset({PaymentStatus.PENDING.value})
+        where, statuses = _due_clauses(now, deps.settings), frozenset({PaymentStatus.PENDING})
     query = (
         select(Payment.id)
         .where(*where)
@@ -460,7 +460,7 @@ def _release(deps: BillingDeps, claim: _Claim, worker_id: str, back_off: bool) -
         if back_off:
             session.exec(
                 update(Payment)
-                .where(col(Payment.id) == claim.id, col(Payment.status) == PaymentStatus.PENDING.value)
+                .where(col(Payment.id) == claim.id, col(Payment.status) == PaymentStatus.PENDING)
                 .values(next_check_at=next_check_after(now, claim.check_count, deps.settings)),
                 execution_options={"synchronize_session": False},
             )
@@ -505,7 +505,7 @@ def _count_left_for_admin(deps: BillingDeps, now: datetime) -> int:
             select(func.count())
             .select_from(Payment)
             .where(
-                col(Payment.status) == PaymentStatus.PENDING.value,
+                col(Payment.status) == PaymentStatus.PENDING,
                 col(Payment.khalti_mode) == deps.settings.khalti_env,
                 ~_horizon_clause(now),
             )
@@ -515,7 +515,7 @@ def _count_left_for_admin(deps: BillingDeps, now: datetime) -> int:
 
 def _stale_created_clauses(now: datetime, settings: Settings) -> list[Any]:
     return [
-        col(Payment.status) == PaymentStatus.CREATED.value,
+        col(Payment.status) == PaymentStatus.CREATED,
         col(Payment.khalti_mode) == settings.khalti_env,
         col(Payment.created_at) <= now - timedelta(seconds=settings.created_timeout_seconds),
     ]

@@ -151,8 +151,8 @@ def move_payment(
     """
     moved = session.exec(
         update(Payment)
-        .where(col(Payment.id) == payment_id, col(Payment.status) == from_status.value, *only_if)
-        .values(status=to_status.value, updated_at=at, **(values or {}))
+        .where(col(Payment.id) == payment_id, col(Payment.status) == from_status, *only_if)
+        .values(status=to_status, updated_at=at, **(values or {}))
         .returning(col(Payment.user_id)),
         execution_options={"synchronize_session": False},
     ).first()
@@ -166,8 +166,8 @@ def move_payment(
         payment_id=payment_id,
         user_id=moved[0],
         actor_user_id=actor_user_id,
-        from_status=from_status.value,
-        to_status=to_status.value,
+        from_status=from_status,
+        to_status=to_status,
         detail=detail,
         khalti_response=khalti_response,
     )

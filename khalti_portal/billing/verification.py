@@ -42,7 +42,7 @@ MAX_BACKOFF = timedelta(hours=1)
 class VerifyOutcome:
     """What verification found: the payment's status afterwards and whether this call changed it."""
 
-    status: str  # a PaymentStatus value, or "not_found"
+    status: str  # a PaymentStatus, or "not_found"
     changed: bool
     payment_id: int | None
     user_id: int | None
@@ -80,7 +80,7 @@ async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps |
     if snap.status not in LOOKUP_STATES:
         ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
         return VerifyOutcome(
-            snap.status.value, False, snap.id, snap.user_id, ends_at, "final", purchase_order_id=snap.purchase_order_id
+            snap.status, False, snap.id, snap.user_id, ends_at, "final", purchase_order_id=snap.purchase_order_id
         )
     try:
         # The lookup happens before, and outside, any transaction.
@@ -91,7 +91,7 @@ async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps |
         kind: VerifyKind = "unavailable" if isinstance(exc, KhaltiUnavailableError) else "error"
         ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
         return VerifyOutcome(
-            snap.status.value, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
+            snap.status, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
         )
     return await asyncio.to_thread(_apply, deps, snap, result, source)
 
@@ -108,7 +108,7 @@ def _load(deps: BillingDeps, pidx: str) -> _Snapshot | None:
             id=payment.id,
             user_id=payment.user_id,
             plan_id=payment.plan_id,
-            status=PaymentStatus(payment.status),
+            status=payment.status,
             amount_paisa=payment.amount_paisa,
             duration_days=payment.duration_days,
             check_count=payment.check_count,
@@ -143,7 +143,7 @@ def _record_lookup_error(deps: BillingDeps, snap: _Snapshot, exc: KhaltiError, s
             kind="lookup_error",
             payment_id=snap.id,
             user_id=snap.user_id,
-            from_status=snap.status.value,
+            from_status=snap.status,
             detail=f"{type(exc).__name__}{f' ({reason})' if reason else ''}: {exc}",
             khalti_response={"http_status": exc.http_status, "body": exc.body} if exc.http_status else None,
         )
@@ -212,19 +212,19 @@ def _apply_in(
         record_event(
             session,
             kind="lookup",
-            from_status=snap.status.value,
+            from_status=snap.status,
             detail=f"Khalti says {result.status_text} for {format_rupees(result.total_amount)} "
             f"(HTTP {result.http_status})",
             khalti_response=result.raw,
             **common,
         )
     if verdict.anomaly:
-        record_event(session, kind="anomaly", from_status=snap.status.value, detail=verdict.reason, **common)
+        record_event(session, kind="anomaly", from_status=snap.status, detail=verdict.reason, **common)
     if verdict.to_status is None:
         if snap.status is PaymentStatus.PENDING:
             session.exec(
                 update(Payment)
-                .where(col(Payment.id) == snap.id, col(Payment.status) == PaymentStatus.PENDING.value)
+                .where(col(Payment.id) == snap.id, col(Payment.status) == PaymentStatus.PENDING)
                 .values(next_check_at=next_check_after(now, snap.check_count, deps.settings)),
                 execution_options={"synchronize_session": False},
             )
@@ -290,7 +290,7 @@ def _transition(
         period = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == snap.id)).first()
         if period is not None:
             shifted = revoke_period(
-                session, period, now=now, reason=verdict.reason or to_status.value, mode=deps.settings.khalti_env
+                session, period, now=now, reason=verdict.reason or to_status, mode=deps.settings.khalti_env
             )
             event.detail = f"{event.detail}; period {period.id} revoked"
             if shifted:
@@ -307,5 +307,5 @@ async def stored_outcome(pidx: str, *, deps: BillingDeps | None = None) -> Verif
     ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
     kind: VerifyKind = "not_asked" if snap.status in LOOKUP_STATES else "final"
     return VerifyOutcome(
-        snap.status.value, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
+        snap.status, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
     )

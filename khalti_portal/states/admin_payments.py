@@ -141,7 +141,7 @@ class DetailView:
             checkable=can_check(row),
             # A flagged payment is refunded from its own decision, not the plain Refund button.
             refundable=can_refund(row) and row.status != PaymentStatus.FLAGGED,
-            flagged=row.status == PaymentStatus.FLAGGED.value,
+            flagged=row.status == PaymentStatus.FLAGGED,
             events=[
                 EventView(
                     id=e.id,

@@ -200,7 +200,7 @@ async def refund_flagged(
         status = session.exec(select(Payment.status).where(Payment.id == ident)).first()
     if status is None:
         return RefundOutcome("invalid", "There is no such payment; reload the page and try again.")
-    if status != PaymentStatus.FLAGGED.value:
+    if status != PaymentStatus.FLAGGED:
         return RefundOutcome(
             "not_refundable",
             f"This payment is {status}, not flagged (someone may have just resolved it); nothing was changed.",

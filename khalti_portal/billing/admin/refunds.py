@@ -84,7 +84,7 @@ class _Target:
 
     id: int
     user_id: int
-    status: str
+    status: PaymentStatus
     pidx: str
     transaction_id: str
     amount_paisa: int
@@ -149,7 +149,7 @@ async def refund_payment(
     )
     verified = await verify_payment(target.pidx, source="admin", deps=deps)
     amount = format_rupees(target.amount_paisa)
-    if verified.status == PaymentStatus.REFUNDED.value:
+    if verified.status == PaymentStatus.REFUNDED:
         return RefundOutcome(
             "refunded",
             f"Refunded {amount} for order {target.purchase_order_id}; the access it bought has been revoked.",
