@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select, update
 
-from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
@@ -35,7 +35,6 @@ CheckoutKind = Literal[
 ]
 ORDER_PREFIX = "KP-"
 DEDUP_WINDOW = timedelta(seconds=60)
-SOURCE = "checkout"
 
 MESSAGES: dict[str, str] = {
     "redirect": "Taking you to Khalti to pay.",
@@ -116,8 +115,8 @@ def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome
             record_event(
                 session,
                 at=now,
-                source=SOURCE,
-                kind="reused",
+                source=AuditSource.CHECKOUT,
+                kind=AuditKind.REUSED,
                 payment_id=recent.id,
                 user_id=user_id,
                 detail="a second checkout within a minute reuses the pending payment's link",
@@ -143,8 +142,8 @@ def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome
         record_event(
             session,
             at=now,
-            source=SOURCE,
-            kind="created",
+            source=AuditSource.CHECKOUT,
+            kind=AuditKind.CREATED,
             payment_id=payment.id,
             user_id=user_id,
             to_status=PaymentStatus.CREATED,
@@ -207,7 +206,7 @@ def _fail(deps: BillingDeps, payment: Payment, kind: str, exc: Exception) -> Non
             PaymentStatus.CREATED,
             PaymentStatus.FAILED,
             at=now,
-            source=SOURCE,
+            source=AuditSource.CHECKOUT,
             detail=reason,
             values={"failure_reason": reason},
         )
@@ -216,8 +215,8 @@ def _fail(deps: BillingDeps, payment: Payment, kind: str, exc: Exception) -> Non
             record_event(
                 session,
                 at=now,
-                source=SOURCE,
-                kind="initiate_error",
+                source=AuditSource.CHECKOUT,
+                kind=AuditKind.INITIATE_ERROR,
                 payment_id=payment.id,
                 user_id=payment.user_id,
                 from_status=PaymentStatus.CREATED,
@@ -242,7 +241,7 @@ def _store_link(deps: BillingDeps, payment: Payment, started: InitiateResult) ->
             PaymentStatus.CREATED,
             PaymentStatus.PENDING,
             at=now,
-            source=SOURCE,
+            source=AuditSource.CHECKOUT,
             detail=detail,
             values={"next_check_at": now + timedelta(seconds=deps.settings.reconcile_settle_seconds), **values},
             khalti_response=started.raw,
@@ -256,8 +255,8 @@ def _store_link(deps: BillingDeps, payment: Payment, started: InitiateResult) ->
             record_event(
                 session,
                 at=now,
-                source=SOURCE,
-                kind="late_initiate",
+                source=AuditSource.CHECKOUT,
+                kind=AuditKind.LATE_INITIATE,
                 payment_id=payment.id,
                 user_id=payment.user_id,
                 from_status=PaymentStatus.CREATED,

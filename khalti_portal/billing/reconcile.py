@@ -49,6 +49,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select, update
 
+from khalti_portal.billing.audit import AuditSource
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.transitions import REFUNDABLE_STATES, move_payment
 from khalti_portal.billing.verification import VerifyOutcome, next_check_after, verify_payment
@@ -57,7 +58,6 @@ from khalti_portal.db.models import Payment, PaymentStatus
 
 logger = logging.getLogger("khalti_portal.billing.reconcile")
 
-SOURCE = "reconciler"
 CREATED_FAILURE_REASON = "never reached Khalti"
 # How long after its link expired a pending payment is still looked up; later it is left for an admin.
 LOOKUP_HORIZON = timedelta(hours=24)
@@ -546,7 +546,7 @@ def _fail_stale_created(deps: BillingDeps, now: datetime) -> int:
                 PaymentStatus.CREATED,
                 PaymentStatus.FAILED,
                 at=now,
-                source=SOURCE,
+                source=AuditSource.RECONCILER,
                 detail=reason,
                 values={"failure_reason": reason},
             )

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session, col, update
 
-from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.db.models import Payment, PaymentEvent, PaymentStatus
 from khalti_portal.khalti import LookupResult, LookupStatus
@@ -134,7 +134,7 @@ def move_payment(
     to_status: PaymentStatus,
     *,
     at: datetime,
-    source: str,
+    source: AuditSource,
     detail: str,
     values: Mapping[str, Any] | None = None,
     only_if: Sequence[Any] = (),
@@ -144,7 +144,7 @@ def move_payment(
     """Move the payment `from_status` → `to_status` (and set `values`) if it is still `from_status`; audit the move.
 
     One conditional UPDATE (`WHERE id = :id AND status = :from`, plus `only_if`): of callers racing to move
-    the same payment, exactly one matches. Only that one gets the audit row (kind "transition", the payer's
+    the same payment, exactly one matches. Only that one gets the audit row (kind TRANSITION, the payer's
     user id), added to `session` and returned; the caller may complete its detail with what the move brought
     about (a period granted or revoked) before committing. None when the payment was not `from_status` (or
     failed `only_if`): nothing is written and the caller must not act on the move.
@@ -162,7 +162,7 @@ def move_payment(
         session,
         at=at,
         source=source,
-        kind="transition",
+        kind=AuditKind.TRANSITION,
         payment_id=payment_id,
         user_id=moved[0],
         actor_user_id=actor_user_id,

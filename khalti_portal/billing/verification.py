@@ -11,7 +11,7 @@ from typing import Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
-from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.periods import grant_period, revoke_period
@@ -73,6 +73,7 @@ async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps |
     if source not in VERIFY_SOURCES:
         raise ValueError(f"verify_payment source must be one of {sorted(VERIFY_SOURCES)}, got {source!r}")
     deps = resolve(deps)
+    audit_source = AuditSource(source)
     # Database work runs in a worker thread: a busy database must not stall the event loop.
     snap = await asyncio.to_thread(_load, deps, pidx) if pidx else None
     if snap is None:
@@ -87,13 +88,13 @@ async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps |
         async with deps.khalti_factory() as client:
             result = await client.lookup(pidx)
     except KhaltiError as exc:
-        await asyncio.to_thread(_record_lookup_error, deps, snap, exc, source)
+        await asyncio.to_thread(_record_lookup_error, deps, snap, exc, audit_source)
         kind: VerifyKind = "unavailable" if isinstance(exc, KhaltiUnavailableError) else "error"
         ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
         return VerifyOutcome(
             snap.status, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
         )
-    return await asyncio.to_thread(_apply, deps, snap, result, source)
+    return await asyncio.to_thread(_apply, deps, snap, result, audit_source)
 
 
 def _load(deps: BillingDeps, pidx: str) -> _Snapshot | None:
@@ -130,7 +131,7 @@ def _period_ends_at_of(deps: BillingDeps, payment_id: int) -> datetime | None:
         return _period_ends_at(session, payment_id)
 
 
-def _record_lookup_error(deps: BillingDeps, snap: _Snapshot, exc: KhaltiError, source: str) -> None:
+def _record_lookup_error(deps: BillingDeps, snap: _Snapshot, exc: KhaltiError, source: AuditSource) -> None:
     logger.warning(
         "lookup failed for order %s pidx %s (%s): %s", snap.purchase_order_id, snap.pidx, type(exc).__name__, exc
     )
@@ -140,7 +141,7 @@ def _record_lookup_error(deps: BillingDeps, snap: _Snapshot, exc: KhaltiError, s
             session,
             at=deps.now(),
             source=source,
-            kind="lookup_error",
+            kind=AuditKind.LOOKUP_ERROR,
             payment_id=snap.id,
             user_id=snap.user_id,
             from_status=snap.status,
@@ -156,7 +157,7 @@ def next_check_after(now: datetime, check_count: int, settings: Settings) -> dat
     return now + min(base * 2 ** min(check_count, 20), MAX_BACKOFF)
 
 
-def _apply(deps: BillingDeps, snap: _Snapshot, result: LookupResult, source: str) -> VerifyOutcome:
+def _apply(deps: BillingDeps, snap: _Snapshot, result: LookupResult, source: AuditSource) -> VerifyOutcome:
     """Record the lookup and apply its transition in one short transaction."""
     now = deps.now()
     verdict = verdict_for(snap.status, result, amount_paisa=snap.amount_paisa)
@@ -192,7 +193,7 @@ def _apply_in(
     snap: _Snapshot,
     result: LookupResult,
     verdict: LookupVerdict,
-    source: str,
+    source: AuditSource,
     now: datetime,
 ) -> bool:
     # A lookup that repeats the previous answer and changes nothing adds no audit row (a hostile page
@@ -211,7 +212,7 @@ def _apply_in(
     if not repeat:
         record_event(
             session,
-            kind="lookup",
+            kind=AuditKind.LOOKUP,
             from_status=snap.status,
             detail=f"Khalti says {result.status_text} for {format_rupees(result.total_amount)} "
             f"(HTTP {result.http_status})",
@@ -219,7 +220,7 @@ def _apply_in(
             **common,
         )
     if verdict.anomaly:
-        record_event(session, kind="anomaly", from_status=snap.status, detail=verdict.reason, **common)
+        record_event(session, kind=AuditKind.ANOMALY, from_status=snap.status, detail=verdict.reason, **common)
     if verdict.to_status is None:
         if snap.status is PaymentStatus.PENDING:
             session.exec(
@@ -239,7 +240,7 @@ def _transition(
     result: LookupResult,
     verdict: LookupVerdict,
     to_status: PaymentStatus,
-    source: str,
+    source: AuditSource,
     now: datetime,
 ) -> bool:
     """One conditional UPDATE; only the caller whose UPDATE matched goes on to grant or revoke."""

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
-from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.periods import counts_in, grant_period, lock_user, revoke_period
@@ -40,7 +40,6 @@ from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import LocalUser, Payment, PaymentStatus, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
 
-AUDIT_SOURCE = "admin"
 MIN_DAYS, MAX_DAYS = 1, 3650
 MAX_USER_TEXT = 255  # reflex-local-auth's username column
 
@@ -134,7 +133,7 @@ def grant_flagged(
             PaymentStatus.FLAGGED,
             PaymentStatus.COMPLETED,
             at=now,
-            source=AUDIT_SOURCE,
+            source=AuditSource.ADMIN,
             detail="admin accepted the flagged payment",
             values={"completed_at": now, "next_check_at": None},
             only_if=(col(Payment.khalti_mode) == deps.settings.khalti_env,),
@@ -217,17 +216,19 @@ def grant_access(
     user: int | str, days: int | str, *, actor_user_id: int, reason: str, deps: BillingDeps | None = None
 ) -> DecisionOutcome:
     """Give a user N days of access with no payment, from max(now, their current expiry)."""
-    return _add_days("grant", user, days, actor_user_id, reason, resolve(deps))
+    return _add_days(AuditKind.GRANT, user, days, actor_user_id, reason, resolve(deps))
 
 
 def extend_access(
     user: int | str, days: int | str, *, actor_user_id: int, reason: str, deps: BillingDeps | None = None
 ) -> DecisionOutcome:
     """Add N days to a user's access (as grant_access), keeping the plan of their latest period."""
-    return _add_days("extend", user, days, actor_user_id, reason, resolve(deps))
+    return _add_days(AuditKind.EXTEND, user, days, actor_user_id, reason, resolve(deps))
 
 
-def _add_days(kind: str, user: object, days: object, actor: int, reason: str, deps: BillingDeps) -> DecisionOutcome:
+def _add_days(
+    kind: AuditKind, user: object, days: object, actor: int, reason: str, deps: BillingDeps
+) -> DecisionOutcome:
     if problem := _check(reason, actor):
         return _refused(problem)
     count = days_of(days)
@@ -244,7 +245,7 @@ def _add_days(kind: str, user: object, days: object, actor: int, reason: str, de
         event = record_event(
             session,
             at=now,
-            source=AUDIT_SOURCE,
+            source=AuditSource.ADMIN,
             kind=kind,
             user_id=user_id,
             actor_user_id=actor,
@@ -252,7 +253,7 @@ def _add_days(kind: str, user: object, days: object, actor: int, reason: str, de
         )
         session.flush()
         mode = deps.settings.khalti_env
-        plan_id = _latest_plan(session, user_id, mode) if kind == "extend" else None
+        plan_id = _latest_plan(session, user_id, mode) if kind is AuditKind.EXTEND else None
         period = grant_period(
             session,
             user_id=user_id,
@@ -269,7 +270,7 @@ def _add_days(kind: str, user: object, days: object, actor: int, reason: str, de
             f"{period.starts_at.isoformat()} → {period.ends_at.isoformat()}; reason: {why}"
         )
         session.add(event)
-        verb = "Extended" if kind == "extend" else "Granted"
+        verb = "Extended" if kind is AuditKind.EXTEND else "Granted"
         days_text = f"{count} day{'s' if count != 1 else ''}"
         return DecisionOutcome(
             True,
@@ -305,8 +306,8 @@ def revoke_access(
         event = record_event(
             session,
             at=now,
-            source=AUDIT_SOURCE,
-            kind="revoke",
+            source=AuditSource.ADMIN,
+            kind=AuditKind.REVOKE,
             user_id=user_id,
             actor_user_id=actor_user_id,
             detail=f"revoke; reason: {why}",

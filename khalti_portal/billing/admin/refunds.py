@@ -27,7 +27,7 @@ from typing import Literal
 
 from sqlmodel import col, update
 
-from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.reconcile import refund_check_soon
@@ -45,8 +45,6 @@ from khalti_portal.khalti import (
 
 logger = logging.getLogger("khalti_portal.billing")
 
-AUDIT_SOURCE = "admin"
-AUDIT_KIND = "refund"
 MAX_REASON = 500
 MAX_ID = 2**31 - 1
 _MAX_KHALTI_WORDS = 200
@@ -199,8 +197,8 @@ def _request(deps: BillingDeps, ident: int, actor: int, reason: str) -> _Target 
         record_event(
             session,
             at=deps.now(),
-            source=AUDIT_SOURCE,
-            kind=AUDIT_KIND,
+            source=AuditSource.ADMIN,
+            kind=AuditKind.REFUND,
             payment_id=payment.id,
             user_id=payment.user_id,
             actor_user_id=actor,
@@ -245,8 +243,8 @@ def _record_result(
         record_event(
             session,
             at=deps.now(),
-            source=AUDIT_SOURCE,
-            kind=AUDIT_KIND,
+            source=AuditSource.ADMIN,
+            kind=AuditKind.REFUND,
             payment_id=target.id,
             user_id=target.user_id,
             actor_user_id=actor,
