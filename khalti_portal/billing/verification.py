@@ -244,18 +244,6 @@ def _transition(
     now: datetime,
 ) -> bool:
     """One conditional UPDATE; only the caller whose UPDATE matched goes on to grant or revoke."""
-    values: dict[str, Any] = {"next_check_at": None}
-    if result.transaction_id:
-        values["transaction_id"] = result.transaction_id
-        values["fee_paisa"] = result.fee
-    if to_status is PaymentStatus.COMPLETED:
-        values["completed_at"] = now
-    elif to_status is PaymentStatus.REFUNDED:
-        values["refunded_at"] = now
-        # What Khalti holds is what goes back: for a flagged payment that may differ from our amount.
-        values["refunded_paisa"] = result.total_amount if result.total_amount > 0 else snap.amount_paisa
-    else:
-        values["failure_reason"] = verdict.reason
     event = move_payment(
         session,
         snap.id,
@@ -264,7 +252,7 @@ def _transition(
         at=now,
         source=source,
         detail=verdict.reason or "",
-        values=values,
+        values=_moved_values(snap, result, verdict, to_status, now),
         khalti_response=result.raw,
     )
     if event is None:
@@ -277,26 +265,52 @@ def _transition(
         )
         return False
     if verdict.grant:
-        period = grant_period(
-            session,
-            user_id=snap.user_id,
-            plan_id=snap.plan_id,
-            payment_id=snap.id,
-            duration_days=snap.duration_days,
-            now=now,
-            mode=deps.settings.khalti_env,
-        )
-        event.detail = f"{event.detail}; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}"
+        event.detail = f"{event.detail}{_grant_paid_period(session, deps, snap, now)}"
     if verdict.revoke:
-        period = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == snap.id)).first()
-        if period is not None:
-            shifted = revoke_period(
-                session, period, now=now, reason=verdict.reason or to_status, mode=deps.settings.khalti_env
-            )
-            event.detail = f"{event.detail}; period {period.id} revoked"
-            if shifted:
-                event.detail += f", {shifted} later period(s) moved earlier"
+        event.detail = f"{event.detail}{_revoke_paid_period(session, deps, snap, verdict.reason or to_status, now)}"
     return True
+
+
+def _moved_values(
+    snap: _Snapshot, result: LookupResult, verdict: LookupVerdict, to_status: PaymentStatus, now: datetime
+) -> dict[str, Any]:
+    """What moving to `to_status` sets beside it: Khalti's transaction, when it was paid or refunded, or why not."""
+    values: dict[str, Any] = {"next_check_at": None}
+    if result.transaction_id:
+        values["transaction_id"] = result.transaction_id
+        values["fee_paisa"] = result.fee
+    if to_status is PaymentStatus.COMPLETED:
+        values["completed_at"] = now
+    elif to_status is PaymentStatus.REFUNDED:
+        values["refunded_at"] = now
+        # What Khalti holds is what goes back: for a flagged payment that may differ from our amount.
+        values["refunded_paisa"] = result.total_amount if result.total_amount > 0 else snap.amount_paisa
+    else:
+        values["failure_reason"] = verdict.reason
+    return values
+
+
+def _grant_paid_period(session: Session, deps: BillingDeps, snap: _Snapshot, now: datetime) -> str:
+    """Grant the period the payment bought; what the transition's audit row adds about it."""
+    period = grant_period(
+        session,
+        user_id=snap.user_id,
+        plan_id=snap.plan_id,
+        payment_id=snap.id,
+        duration_days=snap.duration_days,
+        now=now,
+        mode=deps.settings.khalti_env,
+    )
+    return f"; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}"
+
+
+def _revoke_paid_period(session: Session, deps: BillingDeps, snap: _Snapshot, reason: str, now: datetime) -> str:
+    """Revoke the payment's period, if it has one; what the transition's audit row adds about it ("" if none)."""
+    period = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == snap.id)).first()
+    if period is None:
+        return ""
+    shifted = revoke_period(session, period, now=now, reason=reason, mode=deps.settings.khalti_env)
+    return f"; period {period.id} revoked" + (f", {shifted} later period(s) moved earlier" if shifted else "")
 
 
 async def stored_outcome(pidx: str, *, deps: BillingDeps | None = None) -> VerifyOutcome:

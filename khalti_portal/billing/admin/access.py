@@ -124,6 +124,7 @@ def grant_flagged(
         return _refused(problem, payment_id=ident)
     why = reason.strip()
     now = deps.now()
+    mode = deps.settings.khalti_env
     with session_scope(deps.engine) as session:
         # The conditional UPDATE comes first: it takes the row (PostgreSQL) or the database (SQLite) before
         # anything is read, so a second admin's grant finds the payment completed and grants nothing.
@@ -136,45 +137,13 @@ def grant_flagged(
             source=AuditSource.ADMIN,
             detail="admin accepted the flagged payment",
             values={"completed_at": now, "next_check_at": None},
-            only_if=(col(Payment.khalti_mode) == deps.settings.khalti_env,),
+            only_if=(col(Payment.khalti_mode) == mode,),
             actor_user_id=actor_user_id,
         )
         payment = session.get(Payment, ident, populate_existing=True)
-        if payment is None:
-            return _refused("There is no such payment; reload the page and try again.")
-        if payment.khalti_mode != deps.settings.khalti_env:
-            return _refused(
-                f"This payment was made in {payment.khalti_mode} mode and the portal runs in "
-                f"{deps.settings.khalti_env} mode: it can only be resolved in its own mode; nothing was changed.",
-                payment_id=ident,
-                user_id=payment.user_id,
-            )
-        if event is None:
-            return _refused(
-                f"This payment is {payment.status}, not flagged (someone may have just resolved it); "
-                "nothing was changed.",
-                payment_id=ident,
-                user_id=payment.user_id,
-            )
-        existing = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == ident)).first()
-        if existing is not None and existing.revoked_at is None:
-            ends_at = existing.ends_at
-            granted = f"its period #{existing.id} (kept since before it was flagged) stays"
-        else:
-            period = grant_period(
-                session,
-                user_id=payment.user_id,
-                plan_id=payment.plan_id,
-                # A revoked period still holds this payment's one slot: the new one is a grant of its own.
-                payment_id=ident if existing is None else None,
-                duration_days=payment.duration_days,
-                now=now,
-                mode=deps.settings.khalti_env,
-                granted_by=actor_user_id,
-                note=why if existing is None else f"for payment #{ident}: {why}",
-            )
-            ends_at = period.ends_at
-            granted = f"period #{period.id} {period.starts_at.isoformat()} → {period.ends_at.isoformat()} granted"
+        if event is None or payment is None:
+            return _not_accepted(payment, ident, mode)
+        ends_at, granted = _keep_or_grant_period(session, payment, actor_user_id, why, now, mode)
         event.detail = f"{event.detail}; {granted}; reason: {why}"
         return DecisionOutcome(
             True,
@@ -183,6 +152,47 @@ def grant_flagged(
             payment_id=ident,
             ends_at=ends_at,
         )
+
+
+def _not_accepted(payment: Payment | None, ident: int, mode: str) -> DecisionOutcome:
+    """Why accepting moved nothing: no such payment, one made in another Khalti mode, or one no longer flagged."""
+    if payment is None:
+        return _refused("There is no such payment; reload the page and try again.")
+    if payment.khalti_mode != mode:
+        return _refused(
+            f"This payment was made in {payment.khalti_mode} mode and the portal runs in "
+            f"{mode} mode: it can only be resolved in its own mode; nothing was changed.",
+            payment_id=ident,
+            user_id=payment.user_id,
+        )
+    return _refused(
+        f"This payment is {payment.status}, not flagged (someone may have just resolved it); nothing was changed.",
+        payment_id=ident,
+        user_id=payment.user_id,
+    )
+
+
+def _keep_or_grant_period(
+    session: Session, payment: Payment, actor: int, why: str, now: datetime, mode: str
+) -> tuple[datetime, str]:
+    """The accepted payment's access: the period it kept through the flag, else a new one; its end, and in words."""
+    ident = payment.id
+    existing = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == ident)).first()
+    if existing is not None and existing.revoked_at is None:
+        return existing.ends_at, f"its period #{existing.id} (kept since before it was flagged) stays"
+    period = grant_period(
+        session,
+        user_id=payment.user_id,
+        plan_id=payment.plan_id,
+        # A revoked period still holds this payment's one slot: the new one is a grant of its own.
+        payment_id=ident if existing is None else None,
+        duration_days=payment.duration_days,
+        now=now,
+        mode=mode,
+        granted_by=actor,
+        note=why if existing is None else f"for payment #{ident}: {why}",
+    )
+    return period.ends_at, f"period #{period.id} {period.starts_at.isoformat()} → {period.ends_at.isoformat()} granted"
 
 
 async def refund_flagged(
