@@ -12,11 +12,12 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select, update
 
 from khalti_portal.accounts import Profile
-from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.plans import find_plan
+from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import Payment, PaymentStatus, Plan
 from khalti_portal.khalti import (
     CustomerInfo,
@@ -35,7 +36,6 @@ CheckoutKind = Literal[
 ]
 ORDER_PREFIX = "KP-"
 DEDUP_WINDOW = timedelta(seconds=60)
-SOURCE = "checkout"
 
 MESSAGES: dict[str, str] = {
     "redirect": "Taking you to Khalti to pay.",
@@ -121,8 +121,8 @@ def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome
             record_event(
                 session,
                 at=now,
-                source=SOURCE,
-                kind="reused",
+                source=AuditSource.CHECKOUT,
+                kind=AuditKind.REUSED,
                 payment_id=recent.id,
                 user_id=user_id,
                 detail="a second checkout within a minute reuses the pending payment's link",
@@ -139,7 +139,7 @@ def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome
             plan_name=plan.name,
             duration_days=plan.duration_days,
             khalti_mode=deps.settings.khalti_env,
-            status=PaymentStatus.CREATED.value,
+            status=PaymentStatus.CREATED,
             created_at=now,
             updated_at=now,
         )
@@ -148,11 +148,11 @@ def _prepare(deps: BillingDeps, user_id: int, plan_slug: str) -> CheckoutOutcome
         record_event(
             session,
             at=now,
-            source=SOURCE,
-            kind="created",
+            source=AuditSource.CHECKOUT,
+            kind=AuditKind.CREATED,
             payment_id=payment.id,
             user_id=user_id,
-            to_status=PaymentStatus.CREATED.value,
+            to_status=PaymentStatus.CREATED,
             detail=f"{plan.name} ({plan.slug}): {format_rupees(payment.amount_paisa)} for {payment.duration_days} days",
         )
         session.commit()
@@ -167,7 +167,7 @@ def _recent_link(session: Session, user_id: int, plan: Plan, now: datetime, mode
             Payment.user_id == user_id,
             Payment.khalti_mode == mode,
             Payment.plan_id == plan.id,
-            Payment.status == PaymentStatus.PENDING.value,
+            Payment.status == PaymentStatus.PENDING,
             Payment.amount_paisa == plan.price_paisa,
             col(Payment.created_at) >= now - DEDUP_WINDOW,
             col(Payment.payment_url).is_not(None),
@@ -206,23 +206,28 @@ def _fail(deps: BillingDeps, payment: Payment, kind: str, exc: Exception) -> Non
     logger.warning("checkout %s: %s", payment.purchase_order_id, reason)
     now = deps.now()
     with Session(deps.engine) as session:
-        moved = session.exec(
-            update(Payment)
-            .where(col(Payment.id) == payment.id, col(Payment.status) == PaymentStatus.CREATED.value)
-            .values(status=PaymentStatus.FAILED.value, failure_reason=reason, updated_at=now),
-            execution_options={"synchronize_session": False},
-        )
-        record_event(
+        moved = move_payment(
             session,
+            payment.id,
+            PaymentStatus.CREATED,
+            PaymentStatus.FAILED,
             at=now,
-            source=SOURCE,
-            kind="transition" if moved.rowcount == 1 else "initiate_error",
-            payment_id=payment.id,
-            user_id=payment.user_id,
-            from_status=PaymentStatus.CREATED.value,
-            to_status=PaymentStatus.FAILED.value if moved.rowcount == 1 else None,
+            source=AuditSource.CHECKOUT,
             detail=reason,
+            values={"failure_reason": reason},
         )
+        if moved is None:
+            # The payment already left `created`: the error is kept on the trail, the status is not touched.
+            record_event(
+                session,
+                at=now,
+                source=AuditSource.CHECKOUT,
+                kind=AuditKind.INITIATE_ERROR,
+                payment_id=payment.id,
+                user_id=payment.user_id,
+                from_status=PaymentStatus.CREATED,
+                detail=reason,
+            )
         session.commit()
 
 
@@ -233,39 +238,39 @@ def _store_link(deps: BillingDeps, payment: Payment, started: InitiateResult) ->
         "pidx": started.pidx,
         "payment_url": started.payment_url,
         "payment_url_expires_at": started.expires_at,
-        "updated_at": now,
     }
+    detail = f"Khalti gave pidx {started.pidx}; the payment link works until {format_nepal(started.expires_at)}"
     with Session(deps.engine) as session:
-        moved = session.exec(
-            update(Payment)
-            .where(col(Payment.id) == payment.id, col(Payment.status) == PaymentStatus.CREATED.value)
-            .values(
-                status=PaymentStatus.PENDING.value,
-                next_check_at=now + timedelta(seconds=deps.settings.reconcile_settle_seconds),
-                **values,
-            ),
-            execution_options={"synchronize_session": False},
-        )
-        if moved.rowcount != 1:
-            # Timed out as `failed` while Khalti was answering: keep the pidx so the trail stays complete.
-            session.exec(
-                update(Payment).where(col(Payment.id) == payment.id).values(**values),
-                execution_options={"synchronize_session": False},
-            )
-        record_event(
+        moved = move_payment(
             session,
+            payment.id,
+            PaymentStatus.CREATED,
+            PaymentStatus.PENDING,
             at=now,
-            source=SOURCE,
-            kind="transition" if moved.rowcount == 1 else "late_initiate",
-            payment_id=payment.id,
-            user_id=payment.user_id,
-            from_status=PaymentStatus.CREATED.value,
-            to_status=PaymentStatus.PENDING.value if moved.rowcount == 1 else None,
-            detail=f"Khalti gave pidx {started.pidx}; the payment link works until {format_nepal(started.expires_at)}",
+            source=AuditSource.CHECKOUT,
+            detail=detail,
+            values={"next_check_at": now + timedelta(seconds=deps.settings.reconcile_settle_seconds), **values},
             khalti_response=started.raw,
         )
+        if moved is None:
+            # Timed out as `failed` while Khalti was answering: keep the pidx so the trail stays complete.
+            session.exec(
+                update(Payment).where(col(Payment.id) == payment.id).values(updated_at=now, **values),
+                execution_options={"synchronize_session": False},
+            )
+            record_event(
+                session,
+                at=now,
+                source=AuditSource.CHECKOUT,
+                kind=AuditKind.LATE_INITIATE,
+                payment_id=payment.id,
+                user_id=payment.user_id,
+                from_status=PaymentStatus.CREATED,
+                detail=detail,
+                khalti_response=started.raw,
+            )
         session.commit()
-    if moved.rowcount != 1:
+    if moved is None:
         logger.warning("checkout %s: initiate answered after the payment left `created`", payment.purchase_order_id)
         kind: CheckoutKind = "khalti_unexpected"
         return CheckoutOutcome(kind, MESSAGES[kind], payment.purchase_order_id, payment.id)

@@ -27,7 +27,7 @@ PAGE_LOOKUP_EVERY = timedelta(seconds=10)
 SETTLED_LOOKUP_EVERY = timedelta(minutes=1)
 CHECKOUTS_PER_USER = 5
 CHECKOUT_WINDOW = timedelta(minutes=10)
-SETTLED = frozenset({PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
+SETTLED = frozenset({PaymentStatus.COMPLETED, PaymentStatus.FLAGGED})
 
 # pidx → the lookup running for it in this process; later callers await the same answer.
 _in_flight: dict[str, asyncio.Future[VerifyOutcome]] = {}

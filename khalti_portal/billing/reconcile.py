@@ -49,15 +49,15 @@ from typing import Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select, update
 
-from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.audit import AuditSource
 from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.transitions import REFUNDABLE_STATES, move_payment
 from khalti_portal.billing.verification import VerifyOutcome, next_check_after, verify_payment
 from khalti_portal.config import Settings
 from khalti_portal.db.models import Payment, PaymentStatus
 
 logger = logging.getLogger("khalti_portal.billing.reconcile")
 
-SOURCE = "reconciler"
 CREATED_FAILURE_REASON = "never reached Khalti"
 # How long after its link expired a pending payment is still looked up; later it is left for an admin.
 LOOKUP_HORIZON = timedelta(hours=24)
@@ -69,7 +69,6 @@ LOOKUP_RETRY_DELAYS: tuple[float, ...] = (0.5, 1.0)
 LOOKUP_BUDGET_SECONDS = 45.0
 MIN_LEASE = timedelta(minutes=2)
 # The refund check (step 4): which payments, how far back, how many per run, how soon after a failed lookup.
-REFUND_CHECK_STATES: frozenset[str] = frozenset({PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
 REFUND_CHECK_WINDOW = timedelta(days=30)
 REFUND_CHECK_BATCHES = 4
 REFUND_CHECK_SOON = timedelta(hours=1)
@@ -134,7 +133,7 @@ class _Claim:
     pidx: str
     purchase_order_id: str
     check_count: int
-    status: str = PaymentStatus.PENDING.value
+    status: PaymentStatus = PaymentStatus.PENDING
 
 
 def default_worker_id() -> str:
@@ -346,7 +345,7 @@ def _horizon_clause(now: datetime) -> Any:
 def _due_clauses(now: datetime, settings: Settings) -> list[Any]:
     """Pending in this Khalti mode, settled, due by its backoff, within the horizon, not leased by a live worker."""
     return [
-        col(Payment.status) == PaymentStatus.PENDING.value,
+        col(Payment.status) == PaymentStatus.PENDING,
         col(Payment.khalti_mode) == settings.khalti_env,  # another mode's payments are not this Khalti's
         col(Payment.pidx).is_not(None),
         col(Payment.created_at) <= now - timedelta(seconds=settings.reconcile_settle_seconds),
@@ -376,7 +375,7 @@ def _refund_check_clauses(now: datetime, settings: Settings) -> list[Any]:
     """
     paid_at = func.coalesce(col(Payment.completed_at), col(Payment.created_at))
     return [
-        col(Payment.status).in_(REFUND_CHECK_STATES),
+        col(Payment.status).in_(REFUNDABLE_STATES),
         col(Payment.khalti_mode) == settings.khalti_env,  # another mode's payments are not this Khalti's
         col(Payment.pidx).is_not(None),
         or_(col(Payment.refund_requested_at).is_not(None), paid_at > now - REFUND_CHECK_WINDOW),
@@ -403,9 +402,9 @@ def _claim(
     """
     now = deps.now()
     if refund_check:
-        where, statuses = _refund_check_clauses(now, deps.settings), REFUND_CHECK_STATES
+        where, statuses = _refund_check_clauses(now, deps.settings), REFUNDABLE_STATES
     else:
-        where, statuses = _due_clauses(now, deps.settings), frozenset({PaymentStatus.PENDING.value})
+        where, statuses = _due_clauses(now, deps.settings), frozenset({PaymentStatus.PENDING})
     query = (
         select(Payment.id)
         .where(*where)
@@ -461,7 +460,7 @@ def _release(deps: BillingDeps, claim: _Claim, worker_id: str, back_off: bool) -
         if back_off:
             session.exec(
                 update(Payment)
-                .where(col(Payment.id) == claim.id, col(Payment.status) == PaymentStatus.PENDING.value)
+                .where(col(Payment.id) == claim.id, col(Payment.status) == PaymentStatus.PENDING)
                 .values(next_check_at=next_check_after(now, claim.check_count, deps.settings)),
                 execution_options={"synchronize_session": False},
             )
@@ -481,7 +480,7 @@ def _release_refund_check(deps: BillingDeps, claim: _Claim, worker_id: str, soon
         )
         session.exec(
             update(Payment)
-            .where(col(Payment.id) == claim.id, col(Payment.status).in_(REFUND_CHECK_STATES))
+            .where(col(Payment.id) == claim.id, col(Payment.status).in_(REFUNDABLE_STATES))
             .values(next_check_at=now + wait),
             execution_options={"synchronize_session": False},
         )
@@ -506,7 +505,7 @@ def _count_left_for_admin(deps: BillingDeps, now: datetime) -> int:
             select(func.count())
             .select_from(Payment)
             .where(
-                col(Payment.status) == PaymentStatus.PENDING.value,
+                col(Payment.status) == PaymentStatus.PENDING,
                 col(Payment.khalti_mode) == deps.settings.khalti_env,
                 ~_horizon_clause(now),
             )
@@ -516,7 +515,7 @@ def _count_left_for_admin(deps: BillingDeps, now: datetime) -> int:
 
 def _stale_created_clauses(now: datetime, settings: Settings) -> list[Any]:
     return [
-        col(Payment.status) == PaymentStatus.CREATED.value,
+        col(Payment.status) == PaymentStatus.CREATED,
         col(Payment.khalti_mode) == settings.khalti_env,
         col(Payment.created_at) <= now - timedelta(seconds=settings.created_timeout_seconds),
     ]
@@ -535,32 +534,25 @@ def _fail_stale_created(deps: BillingDeps, now: datetime) -> int:
     moved_count = 0
     with Session(deps.engine) as session:
         stale = session.exec(
-            select(Payment.id, Payment.user_id, Payment.purchase_order_id)
+            select(Payment.id, Payment.purchase_order_id)
             .where(*_stale_created_clauses(now, deps.settings))
             .order_by(col(Payment.id))
             .limit(CREATED_BATCH)
         ).all()
-        for payment_id, user_id, purchase_order_id in stale:
-            moved = session.exec(
-                update(Payment)
-                .where(col(Payment.id) == payment_id, col(Payment.status) == PaymentStatus.CREATED.value)
-                .values(status=PaymentStatus.FAILED.value, failure_reason=reason, updated_at=now),
-                execution_options={"synchronize_session": False},
+        for payment_id, purchase_order_id in stale:
+            moved = move_payment(
+                session,
+                payment_id,
+                PaymentStatus.CREATED,
+                PaymentStatus.FAILED,
+                at=now,
+                source=AuditSource.RECONCILER,
+                detail=reason,
+                values={"failure_reason": reason},
             )
-            if moved.rowcount != 1:
+            if moved is None:
                 continue  # checkout stored its link, or another reconciler failed it first
             moved_count += 1
-            record_event(
-                session,
-                at=now,
-                source=SOURCE,
-                kind="transition",
-                payment_id=payment_id,
-                user_id=user_id,
-                from_status=PaymentStatus.CREATED.value,
-                to_status=PaymentStatus.FAILED.value,
-                detail=reason,
-            )
             logger.warning("reconcile: order %s: created → failed (%s)", purchase_order_id, CREATED_FAILURE_REASON)
         session.commit()
     return moved_count

@@ -28,7 +28,7 @@ from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal, iso_utc
 from khalti_portal.billing.periods import counts_in, current_expiry, stacked_start
 from khalti_portal.clock import ensure_utc
-from khalti_portal.db.models import LocalUser, Payment, Plan, SubscriptionPeriod
+from khalti_portal.db.models import LocalUser, Payment, PaymentStatus, Plan, SubscriptionPeriod
 
 EXPIRING_WITHIN = timedelta(days=7)
 DEFAULT_PLAN_LABEL = "Subscription"
@@ -62,7 +62,7 @@ class PaymentRecord:
     date: datetime
     plan_name: str
     amount_paisa: int
-    status: str
+    status: PaymentStatus
     transaction_id: str | None
     purchase_order_id: str
 
@@ -344,7 +344,7 @@ def pending_pidxs(user_id: int, *, deps: BillingDeps | None = None) -> list[str]
     deps = resolve(deps)
     query = select(Payment.pidx).where(
         Payment.user_id == user_id,
-        Payment.status == "pending",
+        Payment.status == PaymentStatus.PENDING,
         col(Payment.pidx).is_not(None),
         col(Payment.khalti_mode) == deps.settings.khalti_env,
     )

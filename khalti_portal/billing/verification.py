@@ -11,11 +11,11 @@ from typing import Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
-from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.periods import grant_period, revoke_period
-from khalti_portal.billing.transitions import LOOKUP_STATES, Decision, decide
+from khalti_portal.billing.transitions import LOOKUP_STATES, LookupVerdict, move_payment, verdict_for
 from khalti_portal.config import Settings
 from khalti_portal.db.models import Payment, PaymentStatus, SubscriptionPeriod
 from khalti_portal.khalti import KhaltiError, KhaltiUnavailableError, LookupResult, LookupStatus
@@ -42,7 +42,7 @@ MAX_BACKOFF = timedelta(hours=1)
 class VerifyOutcome:
     """What verification found: the payment's status afterwards and whether this call changed it."""
 
-    status: str  # a PaymentStatus value, or "not_found"
+    status: str  # a PaymentStatus, or "not_found"
     changed: bool
     payment_id: int | None
     user_id: int | None
@@ -73,6 +73,7 @@ async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps |
     if source not in VERIFY_SOURCES:
         raise ValueError(f"verify_payment source must be one of {sorted(VERIFY_SOURCES)}, got {source!r}")
     deps = resolve(deps)
+    audit_source = AuditSource(source)
     # Database work runs in a worker thread: a busy database must not stall the event loop.
     snap = await asyncio.to_thread(_load, deps, pidx) if pidx else None
     if snap is None:
@@ -80,20 +81,20 @@ async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps |
     if snap.status not in LOOKUP_STATES:
         ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
         return VerifyOutcome(
-            snap.status.value, False, snap.id, snap.user_id, ends_at, "final", purchase_order_id=snap.purchase_order_id
+            snap.status, False, snap.id, snap.user_id, ends_at, "final", purchase_order_id=snap.purchase_order_id
         )
     try:
         # The lookup happens before, and outside, any transaction.
         async with deps.khalti_factory() as client:
             result = await client.lookup(pidx)
     except KhaltiError as exc:
-        await asyncio.to_thread(_record_lookup_error, deps, snap, exc, source)
+        await asyncio.to_thread(_record_lookup_error, deps, snap, exc, audit_source)
         kind: VerifyKind = "unavailable" if isinstance(exc, KhaltiUnavailableError) else "error"
         ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
         return VerifyOutcome(
-            snap.status.value, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
+            snap.status, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
         )
-    return await asyncio.to_thread(_apply, deps, snap, result, source)
+    return await asyncio.to_thread(_apply, deps, snap, result, audit_source)
 
 
 def _load(deps: BillingDeps, pidx: str) -> _Snapshot | None:
@@ -108,7 +109,7 @@ def _load(deps: BillingDeps, pidx: str) -> _Snapshot | None:
             id=payment.id,
             user_id=payment.user_id,
             plan_id=payment.plan_id,
-            status=PaymentStatus(payment.status),
+            status=payment.status,
             amount_paisa=payment.amount_paisa,
             duration_days=payment.duration_days,
             check_count=payment.check_count,
@@ -130,7 +131,7 @@ def _period_ends_at_of(deps: BillingDeps, payment_id: int) -> datetime | None:
         return _period_ends_at(session, payment_id)
 
 
-def _record_lookup_error(deps: BillingDeps, snap: _Snapshot, exc: KhaltiError, source: str) -> None:
+def _record_lookup_error(deps: BillingDeps, snap: _Snapshot, exc: KhaltiError, source: AuditSource) -> None:
     logger.warning(
         "lookup failed for order %s pidx %s (%s): %s", snap.purchase_order_id, snap.pidx, type(exc).__name__, exc
     )
@@ -140,10 +141,10 @@ def _record_lookup_error(deps: BillingDeps, snap: _Snapshot, exc: KhaltiError, s
             session,
             at=deps.now(),
             source=source,
-            kind="lookup_error",
+            kind=AuditKind.LOOKUP_ERROR,
             payment_id=snap.id,
             user_id=snap.user_id,
-            from_status=snap.status.value,
+            from_status=snap.status,
             detail=f"{type(exc).__name__}{f' ({reason})' if reason else ''}: {exc}",
             khalti_response={"http_status": exc.http_status, "body": exc.body} if exc.http_status else None,
         )
@@ -156,15 +157,15 @@ def next_check_after(now: datetime, check_count: int, settings: Settings) -> dat
     return now + min(base * 2 ** min(check_count, 20), MAX_BACKOFF)
 
 
-def _apply(deps: BillingDeps, snap: _Snapshot, result: LookupResult, source: str) -> VerifyOutcome:
+def _apply(deps: BillingDeps, snap: _Snapshot, result: LookupResult, source: AuditSource) -> VerifyOutcome:
     """Record the lookup and apply its transition in one short transaction."""
     now = deps.now()
-    decision = decide(snap.status, result, amount_paisa=snap.amount_paisa)
-    if decision.anomaly:
-        logger.warning("order %s pidx %s: %s", snap.purchase_order_id, snap.pidx, decision.reason)
+    verdict = verdict_for(snap.status, result, amount_paisa=snap.amount_paisa)
+    if verdict.anomaly:
+        logger.warning("order %s pidx %s: %s", snap.purchase_order_id, snap.pidx, verdict.reason)
     try:
         with Session(deps.engine, expire_on_commit=False) as session:
-            changed = _apply_in(session, deps, snap, result, decision, source, now)
+            changed = _apply_in(session, deps, snap, result, verdict, source, now)
             status = session.exec(select(Payment.status).where(Payment.id == snap.id)).one()
             ends_at = _period_ends_at(session, snap.id)
             session.commit()
@@ -191,13 +192,13 @@ def _apply_in(
     deps: BillingDeps,
     snap: _Snapshot,
     result: LookupResult,
-    decision: Decision,
-    source: str,
+    verdict: LookupVerdict,
+    source: AuditSource,
     now: datetime,
 ) -> bool:
     # A lookup that repeats the previous answer and changes nothing adds no audit row (a hostile page
     # could otherwise fill the trail): it is counted on the payment instead.
-    repeat = decision.to_status is None and not decision.anomaly and result.raw == snap.last_lookup
+    repeat = verdict.to_status is None and not verdict.anomaly and result.raw == snap.last_lookup
     counters: dict[str, Any] = {"check_count": col(Payment.check_count) + 1}
     if repeat:
         counters["repeat_lookups"] = col(Payment.repeat_lookups) + 1
@@ -211,25 +212,25 @@ def _apply_in(
     if not repeat:
         record_event(
             session,
-            kind="lookup",
-            from_status=snap.status.value,
+            kind=AuditKind.LOOKUP,
+            from_status=snap.status,
             detail=f"Khalti says {result.status_text} for {format_rupees(result.total_amount)} "
             f"(HTTP {result.http_status})",
             khalti_response=result.raw,
             **common,
         )
-    if decision.anomaly:
-        record_event(session, kind="anomaly", from_status=snap.status.value, detail=decision.reason, **common)
-    if decision.to_status is None:
+    if verdict.anomaly:
+        record_event(session, kind=AuditKind.ANOMALY, from_status=snap.status, detail=verdict.reason, **common)
+    if verdict.to_status is None:
         if snap.status is PaymentStatus.PENDING:
             session.exec(
                 update(Payment)
-                .where(col(Payment.id) == snap.id, col(Payment.status) == PaymentStatus.PENDING.value)
+                .where(col(Payment.id) == snap.id, col(Payment.status) == PaymentStatus.PENDING)
                 .values(next_check_at=next_check_after(now, snap.check_count, deps.settings)),
                 execution_options={"synchronize_session": False},
             )
         return False
-    return _transition(session, deps, snap, result, decision, decision.to_status, source, now)
+    return _transition(session, deps, snap, result, verdict, verdict.to_status, source, now)
 
 
 def _transition(
@@ -237,13 +238,44 @@ def _transition(
     deps: BillingDeps,
     snap: _Snapshot,
     result: LookupResult,
-    decision: Decision,
+    verdict: LookupVerdict,
     to_status: PaymentStatus,
-    source: str,
+    source: AuditSource,
     now: datetime,
 ) -> bool:
     """One conditional UPDATE; only the caller whose UPDATE matched goes on to grant or revoke."""
-    values: dict[str, Any] = {"status": to_status.value, "updated_at": now, "next_check_at": None}
+    event = move_payment(
+        session,
+        snap.id,
+        snap.status,
+        to_status,
+        at=now,
+        source=source,
+        detail=verdict.reason or "",
+        values=_moved_values(snap, result, verdict, to_status, now),
+        khalti_response=result.raw,
+    )
+    if event is None:
+        logger.info(
+            "order %s pidx %s: lost the race to move it from %s to %s",
+            snap.purchase_order_id,
+            snap.pidx,
+            snap.status,
+            to_status,
+        )
+        return False
+    if verdict.grant:
+        event.detail = f"{event.detail}{_grant_paid_period(session, deps, snap, now)}"
+    if verdict.revoke:
+        event.detail = f"{event.detail}{_revoke_paid_period(session, deps, snap, verdict.reason or to_status, now)}"
+    return True
+
+
+def _moved_values(
+    snap: _Snapshot, result: LookupResult, verdict: LookupVerdict, to_status: PaymentStatus, now: datetime
+) -> dict[str, Any]:
+    """What moving to `to_status` sets beside it: Khalti's transaction, when it was paid or refunded, or why not."""
+    values: dict[str, Any] = {"next_check_at": None}
     if result.transaction_id:
         values["transaction_id"] = result.transaction_id
         values["fee_paisa"] = result.fee
@@ -254,54 +286,31 @@ def _transition(
         # What Khalti holds is what goes back: for a flagged payment that may differ from our amount.
         values["refunded_paisa"] = result.total_amount if result.total_amount > 0 else snap.amount_paisa
     else:
-        values["failure_reason"] = decision.reason
-    moved = session.exec(
-        update(Payment).where(col(Payment.id) == snap.id, col(Payment.status) == snap.status.value).values(**values),
-        execution_options={"synchronize_session": False},
-    )
-    if moved.rowcount != 1:
-        logger.info(
-            "order %s pidx %s: lost the race to move it from %s to %s",
-            snap.purchase_order_id,
-            snap.pidx,
-            snap.status,
-            to_status,
-        )
-        return False
-    detail = decision.reason or ""
-    if decision.grant:
-        period = grant_period(
-            session,
-            user_id=snap.user_id,
-            plan_id=snap.plan_id,
-            payment_id=snap.id,
-            duration_days=snap.duration_days,
-            now=now,
-            mode=deps.settings.khalti_env,
-        )
-        detail += f"; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}"
-    if decision.revoke:
-        period = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == snap.id)).first()
-        if period is not None:
-            shifted = revoke_period(
-                session, period, now=now, reason=decision.reason or to_status.value, mode=deps.settings.khalti_env
-            )
-            detail += f"; period {period.id} revoked"
-            if shifted:
-                detail += f", {shifted} later period(s) moved earlier"
-    record_event(
+        values["failure_reason"] = verdict.reason
+    return values
+
+
+def _grant_paid_period(session: Session, deps: BillingDeps, snap: _Snapshot, now: datetime) -> str:
+    """Grant the period the payment bought; what the transition's audit row adds about it."""
+    period = grant_period(
         session,
-        kind="transition",
-        payment_id=snap.id,
         user_id=snap.user_id,
-        source=source,
-        at=now,
-        from_status=snap.status.value,
-        to_status=to_status.value,
-        detail=detail,
-        khalti_response=result.raw,
+        plan_id=snap.plan_id,
+        payment_id=snap.id,
+        duration_days=snap.duration_days,
+        now=now,
+        mode=deps.settings.khalti_env,
     )
-    return True
+    return f"; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}"
+
+
+def _revoke_paid_period(session: Session, deps: BillingDeps, snap: _Snapshot, reason: str, now: datetime) -> str:
+    """Revoke the payment's period, if it has one; what the transition's audit row adds about it ("" if none)."""
+    period = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == snap.id)).first()
+    if period is None:
+        return ""
+    shifted = revoke_period(session, period, now=now, reason=reason, mode=deps.settings.khalti_env)
+    return f"; period {period.id} revoked" + (f", {shifted} later period(s) moved earlier" if shifted else "")
 
 
 async def stored_outcome(pidx: str, *, deps: BillingDeps | None = None) -> VerifyOutcome:
@@ -313,5 +322,5 @@ async def stored_outcome(pidx: str, *, deps: BillingDeps | None = None) -> Verif
     ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
     kind: VerifyKind = "not_asked" if snap.status in LOOKUP_STATES else "final"
     return VerifyOutcome(
-        snap.status.value, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
+        snap.status, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
     )

@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from khalti_portal.clock import utcnow
 from khalti_portal.config import KHALTI_ENVS, get_settings
-from khalti_portal.db.types import UTCDateTime
+from khalti_portal.db.types import EnumText, UTCDateTime
 
 __all__ = [
     "LocalAuthSession",
@@ -103,7 +103,9 @@ class Payment(SQLModel, table=True):
     duration_days: int
     # emulator / sandbox / live: a period paid in one mode gives no access in another (billing/periods.counts_in).
     khalti_mode: str = Field(default_factory=configured_khalti_mode, sa_column=Column(String(8), nullable=False))
-    status: str = Field(default=PaymentStatus.CREATED.value, sa_column=Column(String(16), nullable=False, index=True))
+    status: PaymentStatus = Field(
+        default=PaymentStatus.CREATED, sa_column=Column(EnumText(PaymentStatus, 16), nullable=False, index=True)
+    )
     pidx: str | None = Field(default=None, sa_column=Column(String(64), unique=True, nullable=True, index=True))
     payment_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     payment_url_expires_at: datetime | None = _utc_column(nullable=True)

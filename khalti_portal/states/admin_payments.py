@@ -20,6 +20,7 @@ from khalti_portal.billing.admin.payments import AdminPaymentRow, PaymentDetail,
 from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
+from khalti_portal.billing.transitions import can_check, can_refund
 from khalti_portal.billing.verification import VerifyOutcome, verify_payment
 from khalti_portal.clock import utcnow
 from khalti_portal.db.models import PaymentStatus
@@ -29,7 +30,6 @@ from khalti_portal.states.form_data import form_text
 ALL = "all"  # the status filter's "every status" (Radix selects cannot hold an empty value)
 STATUS_CHOICES: list[str] = [ALL, *admin_payments.STATUSES]
 MANUAL_ACTIONS = ("grant", "extend", "revoke")
-CHECKABLE = frozenset({PaymentStatus.PENDING.value, PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
 
 
 @dataclass
@@ -138,9 +138,10 @@ class DetailView:
             failure_reason=detail.failure_reason,
             period=detail.period,
             last_lookup_json=detail.last_lookup_json,
-            checkable=bool(row.pidx) and row.status in CHECKABLE,
-            refundable=row.status == PaymentStatus.COMPLETED.value and bool(row.transaction_id),
-            flagged=row.status == PaymentStatus.FLAGGED.value,
+            checkable=can_check(row),
+            # A flagged payment is refunded from its own decision, not the plain Refund button.
+            refundable=can_refund(row) and row.status != PaymentStatus.FLAGGED,
+            flagged=row.status == PaymentStatus.FLAGGED,
             events=[
                 EventView(
                     id=e.id,

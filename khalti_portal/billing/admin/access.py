@@ -29,17 +29,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
 from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
-from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.periods import counts_in, grant_period, lock_user, revoke_period
+from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import LocalUser, Payment, PaymentStatus, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
 
-AUDIT_SOURCE = "admin"
 MIN_DAYS, MAX_DAYS = 1, 3650
 MAX_USER_TEXT = 255  # reflex-local-auth's username column
 
@@ -124,67 +124,27 @@ def grant_flagged(
         return _refused(problem, payment_id=ident)
     why = reason.strip()
     now = deps.now()
+    mode = deps.settings.khalti_env
     with session_scope(deps.engine) as session:
         # The conditional UPDATE comes first: it takes the row (PostgreSQL) or the database (SQLite) before
         # anything is read, so a second admin's grant finds the payment completed and grants nothing.
-        moved = session.exec(
-            update(Payment)
-            .where(
-                col(Payment.id) == ident,
-                col(Payment.status) == PaymentStatus.FLAGGED.value,
-                col(Payment.khalti_mode) == deps.settings.khalti_env,
-            )
-            .values(status=PaymentStatus.COMPLETED.value, completed_at=now, updated_at=now, next_check_at=None),
-            execution_options={"synchronize_session": False},
-        ).rowcount
-        payment = session.get(Payment, ident, populate_existing=True)
-        if payment is None:
-            return _refused("There is no such payment; reload the page and try again.")
-        if payment.khalti_mode != deps.settings.khalti_env:
-            return _refused(
-                f"This payment was made in {payment.khalti_mode} mode and the portal runs in "
-                f"{deps.settings.khalti_env} mode: it can only be resolved in its own mode; nothing was changed.",
-                payment_id=ident,
-                user_id=payment.user_id,
-            )
-        if moved != 1:
-            return _refused(
-                f"This payment is {payment.status}, not flagged (someone may have just resolved it); "
-                "nothing was changed.",
-                payment_id=ident,
-                user_id=payment.user_id,
-            )
-        existing = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == ident)).first()
-        if existing is not None and existing.revoked_at is None:
-            ends_at = existing.ends_at
-            granted = f"its period #{existing.id} (kept since before it was flagged) stays"
-        else:
-            period = grant_period(
-                session,
-                user_id=payment.user_id,
-                plan_id=payment.plan_id,
-                # A revoked period still holds this payment's one slot: the new one is a grant of its own.
-                payment_id=ident if existing is None else None,
-                duration_days=payment.duration_days,
-                now=now,
-                mode=deps.settings.khalti_env,
-                granted_by=actor_user_id,
-                note=why if existing is None else f"for payment #{ident}: {why}",
-            )
-            ends_at = period.ends_at
-            granted = f"period #{period.id} {period.starts_at.isoformat()} → {period.ends_at.isoformat()} granted"
-        record_event(
+        event = move_payment(
             session,
+            ident,
+            PaymentStatus.FLAGGED,
+            PaymentStatus.COMPLETED,
             at=now,
-            source=AUDIT_SOURCE,
-            kind="transition",
-            payment_id=ident,
-            user_id=payment.user_id,
+            source=AuditSource.ADMIN,
+            detail="admin accepted the flagged payment",
+            values={"completed_at": now, "next_check_at": None},
+            only_if=(col(Payment.khalti_mode) == mode,),
             actor_user_id=actor_user_id,
-            from_status=PaymentStatus.FLAGGED.value,
-            to_status=PaymentStatus.COMPLETED.value,
-            detail=f"admin accepted the flagged payment; {granted}; reason: {why}",
         )
+        payment = session.get(Payment, ident, populate_existing=True)
+        if event is None or payment is None:
+            return _not_accepted(payment, ident, mode)
+        ends_at, granted = _keep_or_grant_period(session, payment, actor_user_id, why, now, mode)
+        event.detail = f"{event.detail}; {granted}; reason: {why}"
         return DecisionOutcome(
             True,
             f"Accepted order {payment.purchase_order_id}: access until {format_nepal(ends_at)}.",
@@ -192,6 +152,47 @@ def grant_flagged(
             payment_id=ident,
             ends_at=ends_at,
         )
+
+
+def _not_accepted(payment: Payment | None, ident: int, mode: str) -> DecisionOutcome:
+    """Why accepting moved nothing: no such payment, one made in another Khalti mode, or one no longer flagged."""
+    if payment is None:
+        return _refused("There is no such payment; reload the page and try again.")
+    if payment.khalti_mode != mode:
+        return _refused(
+            f"This payment was made in {payment.khalti_mode} mode and the portal runs in "
+            f"{mode} mode: it can only be resolved in its own mode; nothing was changed.",
+            payment_id=ident,
+            user_id=payment.user_id,
+        )
+    return _refused(
+        f"This payment is {payment.status}, not flagged (someone may have just resolved it); nothing was changed.",
+        payment_id=ident,
+        user_id=payment.user_id,
+    )
+
+
+def _keep_or_grant_period(
+    session: Session, payment: Payment, actor: int, why: str, now: datetime, mode: str
+) -> tuple[datetime, str]:
+    """The accepted payment's access: the period it kept through the flag, else a new one; its end, and in words."""
+    ident = payment.id
+    existing = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == ident)).first()
+    if existing is not None and existing.revoked_at is None:
+        return existing.ends_at, f"its period #{existing.id} (kept since before it was flagged) stays"
+    period = grant_period(
+        session,
+        user_id=payment.user_id,
+        plan_id=payment.plan_id,
+        # A revoked period still holds this payment's one slot: the new one is a grant of its own.
+        payment_id=ident if existing is None else None,
+        duration_days=payment.duration_days,
+        now=now,
+        mode=mode,
+        granted_by=actor,
+        note=why if existing is None else f"for payment #{ident}: {why}",
+    )
+    return period.ends_at, f"period #{period.id} {period.starts_at.isoformat()} → {period.ends_at.isoformat()} granted"
 
 
 async def refund_flagged(
@@ -208,7 +209,7 @@ async def refund_flagged(
         status = session.exec(select(Payment.status).where(Payment.id == ident)).first()
     if status is None:
         return RefundOutcome("invalid", "There is no such payment; reload the page and try again.")
-    if status != PaymentStatus.FLAGGED.value:
+    if status != PaymentStatus.FLAGGED:
         return RefundOutcome(
             "not_refundable",
             f"This payment is {status}, not flagged (someone may have just resolved it); nothing was changed.",
@@ -225,17 +226,19 @@ def grant_access(
     user: int | str, days: int | str, *, actor_user_id: int, reason: str, deps: BillingDeps | None = None
 ) -> DecisionOutcome:
     """Give a user N days of access with no payment, from max(now, their current expiry)."""
-    return _add_days("grant", user, days, actor_user_id, reason, resolve(deps))
+    return _add_days(AuditKind.GRANT, user, days, actor_user_id, reason, resolve(deps))
 
 
 def extend_access(
     user: int | str, days: int | str, *, actor_user_id: int, reason: str, deps: BillingDeps | None = None
 ) -> DecisionOutcome:
     """Add N days to a user's access (as grant_access), keeping the plan of their latest period."""
-    return _add_days("extend", user, days, actor_user_id, reason, resolve(deps))
+    return _add_days(AuditKind.EXTEND, user, days, actor_user_id, reason, resolve(deps))
 
 
-def _add_days(kind: str, user: object, days: object, actor: int, reason: str, deps: BillingDeps) -> DecisionOutcome:
+def _add_days(
+    kind: AuditKind, user: object, days: object, actor: int, reason: str, deps: BillingDeps
+) -> DecisionOutcome:
     if problem := _check(reason, actor):
         return _refused(problem)
     count = days_of(days)
@@ -252,7 +255,7 @@ def _add_days(kind: str, user: object, days: object, actor: int, reason: str, de
         event = record_event(
             session,
             at=now,
-            source=AUDIT_SOURCE,
+            source=AuditSource.ADMIN,
             kind=kind,
             user_id=user_id,
             actor_user_id=actor,
@@ -260,7 +263,7 @@ def _add_days(kind: str, user: object, days: object, actor: int, reason: str, de
         )
         session.flush()
         mode = deps.settings.khalti_env
-        plan_id = _latest_plan(session, user_id, mode) if kind == "extend" else None
+        plan_id = _latest_plan(session, user_id, mode) if kind is AuditKind.EXTEND else None
         period = grant_period(
             session,
             user_id=user_id,
@@ -277,7 +280,7 @@ def _add_days(kind: str, user: object, days: object, actor: int, reason: str, de
             f"{period.starts_at.isoformat()} → {period.ends_at.isoformat()}; reason: {why}"
         )
         session.add(event)
-        verb = "Extended" if kind == "extend" else "Granted"
+        verb = "Extended" if kind is AuditKind.EXTEND else "Granted"
         days_text = f"{count} day{'s' if count != 1 else ''}"
         return DecisionOutcome(
             True,
@@ -313,8 +316,8 @@ def revoke_access(
         event = record_event(
             session,
             at=now,
-            source=AUDIT_SOURCE,
-            kind="revoke",
+            source=AuditSource.ADMIN,
+            kind=AuditKind.REVOKE,
             user_id=user_id,
             actor_user_id=actor_user_id,
             detail=f"revoke; reason: {why}",

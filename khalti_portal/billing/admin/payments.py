@@ -146,7 +146,7 @@ class AdminPaymentRow:
     username: str
     plan_name: str
     amount_paisa: int
-    status: str
+    status: PaymentStatus
     pidx: str | None
     transaction_id: str | None
 

@@ -20,16 +20,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select, update
 
-from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import MoneyError, format_rupees, parse_rupees
 from khalti_portal.billing.subscription import current_plan_query
 from khalti_portal.clock import ensure_utc
 from khalti_portal.db.models import MIN_PRICE_PAISA, Payment, Plan, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
-
-AUDIT_SOURCE = "admin"
-AUDIT_KIND = "plan"
 
 SLUG_RE = re.compile(r"[a-z0-9-]{2,64}", re.ASCII)
 WHOLE_RE = re.compile(r"[+-]?\d{1,9}", re.ASCII)
@@ -244,8 +241,8 @@ def _audit(
     record_event(
         session,
         at=deps.now(),
-        source=AUDIT_SOURCE,
-        kind=AUDIT_KIND,
+        source=AuditSource.ADMIN,
+        kind=AuditKind.PLAN,
         actor_user_id=actor,
         from_status=from_status,
         to_status=to_status,

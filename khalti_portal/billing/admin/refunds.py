@@ -27,10 +27,11 @@ from typing import Literal
 
 from sqlmodel import col, update
 
-from khalti_portal.billing.audit import record_event
+from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.reconcile import refund_check_soon
+from khalti_portal.billing.transitions import REFUNDABLE_STATES
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.db.models import Payment, PaymentStatus
 from khalti_portal.db.session import session_scope
@@ -44,13 +45,9 @@ from khalti_portal.khalti import (
 
 logger = logging.getLogger("khalti_portal.billing")
 
-AUDIT_SOURCE = "admin"
-AUDIT_KIND = "refund"
 MAX_REASON = 500
 MAX_ID = 2**31 - 1
 _MAX_KHALTI_WORDS = 200
-# Completed payments are refunded from the list; flagged ones when an admin resolves them by refunding.
-REFUNDABLE: frozenset[str] = frozenset({PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
 
 RefundKind = Literal[
     "refunded",  # Khalti refunded it and the payment is now refunded here, its period revoked
@@ -85,7 +82,7 @@ class _Target:
 
     id: int
     user_id: int
-    status: str
+    status: PaymentStatus
     pidx: str
     transaction_id: str
     amount_paisa: int
@@ -150,7 +147,7 @@ async def refund_payment(
     )
     verified = await verify_payment(target.pidx, source="admin", deps=deps)
     amount = format_rupees(target.amount_paisa)
-    if verified.status == PaymentStatus.REFUNDED.value:
+    if verified.status == PaymentStatus.REFUNDED:
         return RefundOutcome(
             "refunded",
             f"Refunded {amount} for order {target.purchase_order_id}; the access it bought has been revoked.",
@@ -183,7 +180,7 @@ def _request(deps: BillingDeps, ident: int, actor: int, reason: str) -> _Target 
                 payment.id,
                 payment.status,
             )
-        if payment.status not in REFUNDABLE:
+        if payment.status not in REFUNDABLE_STATES:
             return RefundOutcome(
                 "not_refundable",
                 f"Only completed or flagged payments can be refunded; this one is {payment.status}.",
@@ -200,8 +197,8 @@ def _request(deps: BillingDeps, ident: int, actor: int, reason: str) -> _Target 
         record_event(
             session,
             at=deps.now(),
-            source=AUDIT_SOURCE,
-            kind=AUDIT_KIND,
+            source=AuditSource.ADMIN,
+            kind=AuditKind.REFUND,
             payment_id=payment.id,
             user_id=payment.user_id,
             actor_user_id=actor,
@@ -239,15 +236,15 @@ def _record_result(
             first_check = refund_check_soon(deps.settings)
             session.exec(
                 update(Payment)
-                .where(col(Payment.id) == target.id, col(Payment.status).in_(REFUNDABLE))
+                .where(col(Payment.id) == target.id, col(Payment.status).in_(REFUNDABLE_STATES))
                 .values(refund_requested_at=now, next_check_at=now + first_check),
                 execution_options={"synchronize_session": False},
             )
         record_event(
             session,
             at=deps.now(),
-            source=AUDIT_SOURCE,
-            kind=AUDIT_KIND,
+            source=AuditSource.ADMIN,
+            kind=AuditKind.REFUND,
             payment_id=target.id,
             user_id=target.user_id,
             actor_user_id=actor,

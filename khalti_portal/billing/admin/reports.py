@@ -95,11 +95,7 @@ def expiring_soon_query(now: datetime, grace_days: int, mode: str) -> Select[Any
 
 def status_count_query(status: PaymentStatus, mode: str) -> Select[Any]:
     """SELECT the number of payments in `status`."""
-    return (
-        select(func.count())
-        .select_from(Payment)
-        .where(Payment.status == status.value, col(Payment.khalti_mode) == mode)
-    )
+    return select(func.count()).select_from(Payment).where(Payment.status == status, col(Payment.khalti_mode) == mode)
 
 
 # -- figures ---------------------------------------------------------------------------------------------
