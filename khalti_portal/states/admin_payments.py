@@ -1,7 +1,7 @@
 """`/admin/payments`: figures, payments (filter, search, pages, CSV, detail), refunds, decisions, access by hand.
 
-Thin, like the plans page: every public handler first re-reads who is calling (`_admin_id`, from the
-database) and, for anyone but an admin, changes nothing and returns `_refuse()`. Ids arrive from the browser
+Thin, like the plans page: every public handler is `admin_only` (who is calling is re-read from the
+database; anyone but an admin changes nothing and is refused). Ids arrive from the browser
 and are checked on the server; amounts never arrive at all (a refund is always of the stored amount).
 Handlers that talk to Khalti (Check now, Refund) are background tasks: they read what they need under the
 state lock, call Khalti outside it, and write the outcome under it again.
@@ -23,7 +23,7 @@ from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.verification import VerifyOutcome, verify_payment
 from khalti_portal.db.models import PaymentStatus
-from khalti_portal.states.admin_base import AdminState
+from khalti_portal.states.admin_base import AdminState, admin_only
 from khalti_portal.states.form_data import form_text
 
 ALL = "all"  # the status filter's "every status" (Radix selects cannot hold an empty value)
@@ -279,29 +279,28 @@ class AdminPaymentsState(AdminState):
     def load(self) -> rx.event.EventSpec | None:
         """on_load: admins see the figures and the newest payments; anyone else is sent away."""
         if not self.is_hydrated:
-            return AdminPaymentsState.load
-        if self._admin_id() is None:
-            return self._refuse()
+            return AdminPaymentsState.load  # on_load runs before hydration finishes; look again once it has
+        return self._open_page()
+
+    @admin_only
+    def _open_page(self) -> None:
         self._clear_messages()
         self.manual_notice = self.manual_error = ""
         self.detail, self.detail_open, self.busy = DetailView(), False, False
         self._refresh(1)
-        return None
 
     @rx.event
+    @admin_only
     def refresh(self) -> rx.event.EventSpec | None:
         """Read the figures and the list again."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         self._refresh()
         return None
 
     @rx.event
+    @admin_only
     def filter_status(self, status: str) -> rx.event.EventSpec | None:
         """Show one status (or all), from the first page."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         wanted = "" if status == ALL else status
         made = admin_payments.make_filter(wanted, self.search_text)
@@ -313,10 +312,9 @@ class AdminPaymentsState(AdminState):
         return None
 
     @rx.event
+    @admin_only
     def search(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Search usernames, purchase order ids and pidx for the typed text, from the first page."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         made = admin_payments.make_filter(
             "" if self.status_filter == ALL else self.status_filter, form_text(form_data, "q")
@@ -329,10 +327,9 @@ class AdminPaymentsState(AdminState):
         return None
 
     @rx.event
+    @admin_only
     def clear_search(self) -> rx.event.EventSpec | None:
         """Forget the search text (the status filter stays)."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         self.search_text = ""
         self.search_key += 1
@@ -340,19 +337,17 @@ class AdminPaymentsState(AdminState):
         return None
 
     @rx.event
+    @admin_only
     def go_to_page(self, page: int) -> rx.event.EventSpec | None:
         """Show another page of the list (a page past either end shows that end)."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         self._refresh(admin_payments.page_of(page))
         return None
 
     @rx.event
+    @admin_only
     def download_csv(self) -> rx.event.EventSpec | None:
         """Download every payment of the current filter as CSV, built here on the server."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         flt = self._filter()
         export = admin_payments.export_csv(flt)
@@ -368,10 +363,9 @@ class AdminPaymentsState(AdminState):
     # -- one payment ----------------------------------------------------------------------------------
 
     @rx.event
+    @admin_only
     def open_detail(self, payment_id: int) -> rx.event.EventSpec | None:
         """Show one payment with its audit trail and raw lookups."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         ident = payment_id_of(payment_id)
         if ident is None or not self._show(ident):
@@ -381,20 +375,18 @@ class AdminPaymentsState(AdminState):
         return rx.scroll_to("payment-detail")
 
     @rx.event
+    @admin_only
     def close_detail(self) -> rx.event.EventSpec | None:
         """Close the detail panel."""
-        if self._admin_id() is None:
-            return self._refuse()
         self.detail, self.detail_open = DetailView(), False
         self.detail_notice = self.detail_error = ""
         return None
 
     @rx.event(background=True)
+    @admin_only
     async def check_now(self, payment_id: int) -> rx.event.EventSpec | None:
         """Look the payment up with Khalti now (verify_payment, source "admin") and show what changed."""
         async with self:
-            if self._admin_id() is None:
-                return self._refuse()
             if self.busy:
                 self.detail_error = "Khalti is still being asked about a payment; wait for that answer first."
                 return None
@@ -412,28 +404,28 @@ class AdminPaymentsState(AdminState):
             async with self:
                 self.busy = False
         async with self:
-            if self._admin_id() is None:  # signed out or demoted while Khalti answered: show nothing more
-                return self._refuse()
+            if (refusal := self._refusal()) is not None:  # signed out or demoted while Khalti answered
+                return refusal
             self.detail_notice = _check_message(outcome)
             self._refresh()
             self._show(ident)
         return None
 
     @rx.event(background=True)
+    @admin_only
     async def refund(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Refund a completed payment in full (the page asks for confirmation and a reason first)."""
         return await self._refund_with(form_data, flagged=False)
 
     @rx.event(background=True)
+    @admin_only
     async def resolve_refund(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Resolve a flagged payment by refunding it (with a reason)."""
         return await self._refund_with(form_data, flagged=True)
 
     async def _refund_with(self, form_data: dict[str, Any], *, flagged: bool) -> rx.event.EventSpec | None:
+        admin_id = self._actor()
         async with self:
-            admin_id = self._admin_id()
-            if admin_id is None:
-                return self._refuse()
             if self.busy:
                 self.detail_error = "Khalti is still being asked about a payment; wait for that answer first."
                 return None
@@ -452,24 +444,22 @@ class AdminPaymentsState(AdminState):
             async with self:
                 self.busy = False
         async with self:
-            if self._admin_id() is None:  # signed out or demoted while Khalti answered: show nothing more
-                return self._refuse()
+            if (refusal := self._refusal()) is not None:  # signed out or demoted while Khalti answered
+                return refusal
             self.dialog_key += 1
             self._after_refund(ident, outcome)
         return None
 
     @rx.event
+    @admin_only
     def resolve_grant(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Resolve a flagged payment by accepting it: completed, and its period granted (with a reason)."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
         self._clear_messages()
         ident = self._confirmed(form_data)
         if ident is None:
             return None
         self.dialog_key += 1
-        outcome = access.grant_flagged(ident, actor_user_id=admin_id, reason=form_text(form_data, "reason"))
+        outcome = access.grant_flagged(ident, actor_user_id=self._actor(), reason=form_text(form_data, "reason"))
         if outcome.ok:
             self.detail_notice = outcome.message
         else:
@@ -481,11 +471,10 @@ class AdminPaymentsState(AdminState):
     # -- access by hand -------------------------------------------------------------------------------
 
     @rx.event
+    @admin_only
     def manual_action(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Grant, extend or revoke a user's access by hand: username or #id, days, and a reason."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
+        admin_id = self._actor()
         self.manual_notice = self.manual_error = ""
         action = form_text(form_data, "action")
         user, reason = form_text(form_data, "user"), form_text(form_data, "reason")

@@ -1,7 +1,7 @@
 """`/admin/plans`: every plan with its figures, a create/edit form, archive/restore/delete per row.
 
-Thin: each handler checks the caller is an admin (re-read from the database), hands the typed text to
-`billing.plan_admin`, and maps the outcome to small view objects. Prices arrive only as text and are
+Thin: each handler is `admin_only` (the caller re-read from the database), hands the typed text to
+`billing.admin.plans`, and maps the outcome to small view objects. Prices arrive only as text and are
 parsed on the server; plan ids are checked on the server.
 """
 
@@ -16,7 +16,7 @@ from khalti_portal.billing.admin import plans as plan_admin
 from khalti_portal.billing.admin.plans import AdminPlanRow, PlanErrors, PlanForm
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.db.models import Plan
-from khalti_portal.states.admin_base import AdminState
+from khalti_portal.states.admin_base import AdminState, admin_only
 from khalti_portal.states.views import days_label
 
 
@@ -110,12 +110,10 @@ class AdminPlansState(AdminState):
                 self._open_form()
         self._refresh()
 
-    def _new_form(self) -> rx.event.EventSpec | None:
-        if self._admin_id() is None:
-            return self._refuse()
+    @admin_only
+    def _new_form(self) -> None:
         self._clear_messages()
         self._open_form()
-        return None
 
     # -- handlers ---------------------------------------------------------------------------------------
 
@@ -123,13 +121,14 @@ class AdminPlansState(AdminState):
     def load(self) -> rx.event.EventSpec | None:
         """on_load: admins see every plan, fresh; anyone else is sent away."""
         if not self.is_hydrated:
-            return AdminPlansState.load
-        if self._admin_id() is None:
-            return self._refuse()
+            return AdminPlansState.load  # on_load runs before hydration finishes; look again once it has
+        return self._open_page()
+
+    @admin_only
+    def _open_page(self) -> None:
         self._clear_messages()
         self._open_form()
         self._refresh()
-        return None
 
     @rx.event
     def start_create(self) -> rx.event.EventSpec | None:
@@ -142,10 +141,9 @@ class AdminPlansState(AdminState):
         return self._new_form()
 
     @rx.event
+    @admin_only
     def start_edit(self, plan_id: int) -> rx.event.EventSpec | None:
         """Fill the form with one plan's current values."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         plan = plan_admin.get_plan_by_id(plan_id)
         if plan is None:
@@ -156,18 +154,16 @@ class AdminPlansState(AdminState):
         return rx.scroll_to("plan-form")
 
     @rx.event
+    @admin_only
     def save(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Create or update from the typed text; field errors stay next to their fields."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
         self._clear_messages()
         form = PlanForm.from_mapping(form_data if isinstance(form_data, dict) else {})
         editing = self.editing_id
         if editing:
-            result = plan_admin.update_plan(editing, form, actor_user_id=admin_id)
+            result = plan_admin.update_plan(editing, form, actor_user_id=self._actor())
         else:
-            result = plan_admin.create_plan(form, actor_user_id=admin_id)
+            result = plan_admin.create_plan(form, actor_user_id=self._actor())
         if isinstance(result, PlanErrors):
             self.form_errors, self.form_message = dict(result.fields), result.summary
             return None
@@ -177,31 +173,25 @@ class AdminPlansState(AdminState):
         return None
 
     @rx.event
+    @admin_only
     def archive(self, plan_id: int) -> rx.event.EventSpec | None:
         """Take a plan off sale; subscribers keep what they paid for."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
         self._clear_messages()
-        self._outcome(plan_admin.archive_plan(plan_id, actor_user_id=admin_id), "Archived {name}: it is off sale.")
+        self._outcome(plan_admin.archive_plan(plan_id, actor_user_id=self._actor()), "Archived {name}: it is off sale.")
         return None
 
     @rx.event
+    @admin_only
     def restore(self, plan_id: int) -> rx.event.EventSpec | None:
         """Put an archived plan back on sale."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
         self._clear_messages()
-        self._outcome(plan_admin.restore_plan(plan_id, actor_user_id=admin_id), "Restored {name}: it is on sale.")
+        self._outcome(plan_admin.restore_plan(plan_id, actor_user_id=self._actor()), "Restored {name}: it is on sale.")
         return None
 
     @rx.event
+    @admin_only
     def delete(self, plan_id: int) -> rx.event.EventSpec | None:
         """Delete a plan nobody ever paid for (the page asks for confirmation first)."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
         self._clear_messages()
-        self._outcome(plan_admin.delete_plan(plan_id, actor_user_id=admin_id), "Deleted {name}.", gone=True)
+        self._outcome(plan_admin.delete_plan(plan_id, actor_user_id=self._actor()), "Deleted {name}.", gone=True)
         return None
