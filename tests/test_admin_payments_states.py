@@ -30,12 +30,8 @@ from khalti_portal.db.models import (
 from khalti_portal.db.session import get_engine
 from khalti_portal.db.types import utcnow
 from khalti_portal.states.admin_base import AdminState
-from khalti_portal.states.admin_payments import (
-    AdminPaymentsState,
-    DetailView,
-    FiguresView,
-    PaymentRowView,
-)
+from khalti_portal.states.admin_payment_views import DetailView, FiguresView, PaymentRowView
+from khalti_portal.states.admin_payments import AdminPaymentsState
 from tests.state_support import (
     StateDriver,
     demoted_admin,

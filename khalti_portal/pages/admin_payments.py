@@ -13,12 +13,8 @@ from khalti_portal.components.admin_nav import admin_nav
 from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.layout import page
 from khalti_portal.components.status import status_badge
-from khalti_portal.states.admin_payments import (
-    STATUS_CHOICES,
-    AdminPaymentsState,
-    EventView,
-    PaymentRowView,
-)
+from khalti_portal.states.admin_payment_views import EventView, PaymentRowView
+from khalti_portal.states.admin_payments import STATUS_CHOICES, AdminPaymentsState
 
 S = AdminPaymentsState
 REASON_HINT = "Required, at most 500 characters. Kept in the audit trail with your name."

@@ -9,7 +9,8 @@ from khalti_portal.components.admin_nav import admin_nav
 from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.layout import page
 from khalti_portal.components.status import status_badge
-from khalti_portal.states.admin_plans import AdminPlansState, AdminPlanView
+from khalti_portal.states.admin_plan_views import AdminPlanView
+from khalti_portal.states.admin_plans import AdminPlansState
 
 S = AdminPlansState
 PLAN_STATUS_COLOURS = {"active": "green", "archived": "gray"}

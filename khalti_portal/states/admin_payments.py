@@ -9,198 +9,23 @@ state lock, call Khalti outside it, and write the outcome under it again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import reflex as rx
 
 from khalti_portal.billing.admin import access, reports
 from khalti_portal.billing.admin import payments as admin_payments
-from khalti_portal.billing.admin.payments import AdminPaymentRow, PaymentDetail, PaymentFilter
+from khalti_portal.billing.admin.payments import PaymentFilter
 from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
 from khalti_portal.billing.clock import system_clock
-from khalti_portal.billing.money import format_rupees
-from khalti_portal.billing.nepal_time import format_nepal
-from khalti_portal.billing.verification import VerifyOutcome, verify_payment
-from khalti_portal.db.models import PaymentStatus
+from khalti_portal.billing.verification import verify_payment
 from khalti_portal.states.admin_base import AdminState, admin_only
+from khalti_portal.states.admin_payment_views import DetailView, FiguresView, PaymentRowView, check_message
 from khalti_portal.states.form_data import form_text
 
 ALL = "all"  # the status filter's "every status" (Radix selects cannot hold an empty value)
 STATUS_CHOICES: list[str] = [ALL, *admin_payments.STATUSES]
 MANUAL_ACTIONS = ("grant", "extend", "revoke")
-CHECKABLE = frozenset({PaymentStatus.PENDING.value, PaymentStatus.COMPLETED.value, PaymentStatus.FLAGGED.value})
-
-
-@dataclass
-class PaymentRowView:
-    """One row of the payments table."""
-
-    id: int = 0
-    created: str = ""
-    purchase_order_id: str = ""
-    username: str = ""
-    plan: str = ""
-    amount: str = ""
-    status: str = ""
-    pidx: str = ""
-    transaction_id: str = ""
-
-    @classmethod
-    def of(cls, row: AdminPaymentRow) -> PaymentRowView:
-        """Shape a billing row for the page."""
-        return cls(
-            id=row.id,
-            created=format_nepal(row.created_at),
-            purchase_order_id=row.purchase_order_id,
-            username=row.username,
-            plan=row.plan_name,
-            amount=format_rupees(row.amount_paisa),
-            status=row.status,
-            pidx=row.pidx or "",
-            transaction_id=row.transaction_id or "",
-        )
-
-
-@dataclass
-class EventView:
-    """One audit row in the detail panel."""
-
-    id: int = 0
-    at: str = ""
-    source: str = ""
-    kind: str = ""
-    actor: str = ""
-    change: str = ""
-    detail: str = ""
-    khalti_json: str = ""
-
-
-@dataclass
-class DetailView:
-    """The open payment, every field as text."""
-
-    id: int = 0
-    purchase_order_id: str = ""
-    username: str = ""
-    user_id: int = 0
-    plan: str = ""
-    amount: str = ""
-    status: str = ""
-    pidx: str = ""
-    transaction_id: str = ""
-    fee: str = ""
-    created: str = ""
-    updated: str = ""
-    completed: str = ""
-    refunded: str = ""
-    link_expires: str = ""
-    checks: str = ""
-    next_check: str = ""
-    failure_reason: str = ""
-    period: str = ""
-    last_lookup_json: str = ""
-    checkable: bool = False
-    refundable: bool = False
-    flagged: bool = False
-    events: list[EventView] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, detail: PaymentDetail) -> DetailView:
-        """Shape a billing detail for the page."""
-        row = detail.row
-
-        def when(value: Any) -> str:
-            return format_nepal(value) if value is not None else ""
-
-        return cls(
-            id=row.id,
-            purchase_order_id=row.purchase_order_id,
-            username=row.username,
-            user_id=row.user_id,
-            plan=row.plan_name,
-            amount=format_rupees(row.amount_paisa),
-            status=row.status,
-            pidx=row.pidx or "",
-            transaction_id=row.transaction_id or "",
-            fee=format_rupees(detail.fee_paisa) if detail.fee_paisa is not None else "",
-            created=format_nepal(row.created_at),
-            updated=format_nepal(detail.updated_at),
-            completed=when(detail.completed_at),
-            refunded=(
-                f"{when(detail.refunded_at)} ({format_rupees(detail.refunded_paisa)})"
-                if detail.refunded_at is not None
-                else ""
-            ),
-            link_expires=when(detail.link_expires_at),
-            checks=_lookups_in_words(detail.check_count, detail.repeat_lookups),
-            next_check=when(detail.next_check_at),
-            failure_reason=detail.failure_reason,
-            period=detail.period,
-            last_lookup_json=detail.last_lookup_json,
-            checkable=bool(row.pidx) and row.status in CHECKABLE,
-            refundable=row.status == PaymentStatus.COMPLETED.value and bool(row.transaction_id),
-            flagged=row.status == PaymentStatus.FLAGGED.value,
-            events=[
-                EventView(
-                    id=e.id,
-                    at=format_nepal(e.at),
-                    source=e.source,
-                    kind=e.kind,
-                    actor=e.actor,
-                    change=f"{e.from_status or '–'} → {e.to_status}" if e.to_status else e.from_status,
-                    detail=e.detail,
-                    khalti_json=e.khalti_json,
-                )
-                for e in detail.events
-            ],
-        )
-
-
-@dataclass
-class FiguresView:
-    """The headline numbers as text."""
-
-    month: str = ""
-    active: int = 0
-    revenue: str = ""
-    gross: str = ""
-    refunds: str = ""
-    expiring: int = 0
-    pending: int = 0
-    flagged: int = 0
-
-    @classmethod
-    def of(cls, figures: reports.Figures) -> FiguresView:
-        """Shape the billing figures for the page."""
-        return cls(
-            month=figures.month_label,
-            active=figures.active_subscribers,
-            revenue=format_rupees(figures.revenue_paisa),
-            gross=format_rupees(figures.gross_paisa),
-            refunds=format_rupees(figures.refunds_paisa),
-            expiring=figures.expiring_soon,
-            pending=figures.pending,
-            flagged=figures.flagged,
-        )
-
-
-def _check_message(outcome: VerifyOutcome) -> str:
-    """What Check now found, in words."""
-    if outcome.kind == "not_found":
-        return "This payment never reached Khalti (it has no pidx), so there is nothing to check."
-    if outcome.kind == "final":
-        return f"This payment is {outcome.status}: that is final, so Khalti was not asked again."
-    if outcome.kind == "unavailable":
-        return "Khalti could not be reached just now; nothing changed. Try again in a minute."
-    if outcome.kind == "error":
-        return "Khalti did not answer this lookup properly; nothing changed. The detail below has what it said."
-    said = f"Khalti says {outcome.lookup_status!r}" if outcome.lookup_status else "Khalti answered"
-    if outcome.kind == "unknown_status":
-        return f"{said}, a status we do not know; nothing changed."
-    if outcome.changed:
-        return f"{said}: the payment is now {outcome.status}."
-    return f"{said}: the payment stays {outcome.status}."
 
 
 class AdminPaymentsState(AdminState):
@@ -406,7 +231,7 @@ class AdminPaymentsState(AdminState):
         async with self:
             if (refusal := self._refusal()) is not None:  # signed out or demoted while Khalti answered
                 return refusal
-            self.detail_notice = _check_message(outcome)
+            self.detail_notice = check_message(outcome)
             self._refresh()
             self._show(ident)
         return None
@@ -493,10 +318,3 @@ class AdminPaymentsState(AdminState):
         else:
             self.manual_error = outcome.message
         return None
-
-
-def _lookups_in_words(count: int, repeats: int) -> str:
-    """`12`, or `12 (9 repeated the answer before them and are not listed in the audit trail)`."""
-    if not repeats:
-        return str(count)
-    return f"{count} ({repeats} repeated the answer before them and are not listed in the audit trail)"
