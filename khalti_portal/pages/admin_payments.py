@@ -13,6 +13,7 @@ from khalti_portal.components.admin_nav import admin_nav
 from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.layout import page
 from khalti_portal.components.status import status_badge
+from khalti_portal.states.admin_access import AdminAccessState
 from khalti_portal.states.admin_payment_views import EventView, PaymentRowView
 from khalti_portal.states.admin_payments import STATUS_CHOICES, AdminPaymentsState
 
@@ -408,8 +409,8 @@ def manual_access() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            notice_callout(S.manual_notice, "manual-notice"),
-            error_callout(S.manual_error, "manual-error"),
+            notice_callout(AdminAccessState.manual_notice, "manual-notice"),
+            error_callout(AdminAccessState.manual_error, "manual-error"),
             rx.form(
                 rx.vstack(
                     rx.grid(
@@ -457,8 +458,8 @@ def manual_access() -> rx.Component:
                     spacing="2",
                     width="100%",
                 ),
-                on_submit=S.manual_action,
-                key=S.manual_key,
+                on_submit=AdminAccessState.manual_action,
+                key=AdminAccessState.manual_key,
                 width="100%",
             ),
             spacing="3",

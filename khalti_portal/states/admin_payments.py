@@ -1,4 +1,4 @@
-"""`/admin/payments`: figures, payments (filter, search, pages, CSV, detail), refunds, decisions, access by hand.
+"""`/admin/payments`: figures, payments (filter, search, pages, CSV, detail), refunds, decisions.
 
 Thin, like the plans page: every public handler is `admin_only` (who is calling is re-read from the
 database; anyone but an admin changes nothing and is refused). Ids arrive from the browser
@@ -25,7 +25,6 @@ from khalti_portal.states.form_data import form_text
 
 ALL = "all"  # the status filter's "every status" (Radix selects cannot hold an empty value)
 STATUS_CHOICES: list[str] = [ALL, *admin_payments.STATUSES]
-MANUAL_ACTIONS = ("grant", "extend", "revoke")
 
 
 class AdminPaymentsState(AdminState):
@@ -47,9 +46,6 @@ class AdminPaymentsState(AdminState):
     error_message: str = ""
     detail_notice: str = ""
     detail_error: str = ""
-    manual_notice: str = ""
-    manual_error: str = ""
-    manual_key: int = 0  # bumped to empty the manual form after a success
     dialog_error: str = ""  # shown inside a confirmation dialog (a missing reason): the dialog stays open
     dialog_key: int = 0  # bumped once a confirmed action ran: remounts the confirmation dialogs closed
 
@@ -110,7 +106,8 @@ class AdminPaymentsState(AdminState):
     @admin_only
     def _open_page(self) -> None:
         self._clear_messages()
-        self.manual_notice = self.manual_error = ""
+        for section in self.substates.values():  # access by hand (AdminAccessState): no message from before
+            section.reset()
         self.detail, self.detail_open, self.busy = DetailView(), False, False
         self._refresh(1)
 
@@ -291,30 +288,4 @@ class AdminPaymentsState(AdminState):
             self.detail_error = outcome.message
         self._refresh()
         self._show(ident)
-        return None
-
-    # -- access by hand -------------------------------------------------------------------------------
-
-    @rx.event
-    @admin_only
-    def manual_action(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
-        """Grant, extend or revoke a user's access by hand: username or #id, days, and a reason."""
-        admin_id = self._actor()
-        self.manual_notice = self.manual_error = ""
-        action = form_text(form_data, "action")
-        user, reason = form_text(form_data, "user"), form_text(form_data, "reason")
-        if action not in MANUAL_ACTIONS:
-            self.manual_error = "Choose grant, extend or revoke."
-            return None
-        if action == "revoke":
-            outcome = access.revoke_access(user, actor_user_id=admin_id, reason=reason)
-        else:
-            change = access.grant_access if action == "grant" else access.extend_access
-            outcome = change(user, form_text(form_data, "days"), actor_user_id=admin_id, reason=reason)
-        if outcome.ok:
-            self.manual_notice = outcome.message
-            self.manual_key += 1
-            self._refresh()
-        else:
-            self.manual_error = outcome.message
         return None
