@@ -9,7 +9,8 @@ state lock, call Khalti outside it, and write the outcome under it again.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import reflex as rx
 
@@ -22,6 +23,9 @@ from khalti_portal.billing.verification import verify_payment
 from khalti_portal.states.admin_base import AdminState, admin_only
 from khalti_portal.states.admin_payment_views import DetailView, FiguresView, PaymentRowView, check_message
 from khalti_portal.states.form_data import form_text
+
+T = TypeVar("T")
+RefundCall = Callable[..., Awaitable[RefundOutcome]]  # refund_payment, or access.refund_flagged
 
 ALL = "all"  # the status filter's "every status" (Radix selects cannot hold an empty value)
 STATUS_CHOICES: list[str] = [ALL, *admin_payments.STATUSES]
@@ -52,8 +56,12 @@ class AdminPaymentsState(AdminState):
     # -- helpers (not callable from the browser) ------------------------------------------------------
 
     def _filter(self) -> PaymentFilter:
-        made = admin_payments.make_filter("" if self.status_filter == ALL else self.status_filter, self.search_text)
+        made = admin_payments.make_filter(self._status(), self.search_text)
         return made if isinstance(made, PaymentFilter) else PaymentFilter()
+
+    def _status(self) -> str:
+        """The status filter as billing reads it ("" for every status)."""
+        return "" if self.status_filter == ALL else self.status_filter
 
     def _refresh(self, page: int | None = None) -> None:
         """Figures and the list, read again (on the same page unless told otherwise)."""
@@ -63,6 +71,15 @@ class AdminPaymentsState(AdminState):
         self.total, self.page, self.pages = found.total, found.page, found.pages
         self.loaded = True
 
+    def _list(self, status: object, query: object) -> None:
+        """The list for a new filter, from its first page; a filter that is not allowed is refused in words."""
+        made = admin_payments.make_filter(status, query)
+        if isinstance(made, str):
+            self.error_message = made
+            return
+        self.status_filter, self.search_text = made.status or ALL, made.query
+        self._refresh(1)
+
     def _show(self, payment_id: int) -> bool:
         """Open (or redraw) one payment's detail; False when it does not exist."""
         detail = admin_payments.payment_detail(payment_id)
@@ -71,6 +88,24 @@ class AdminPaymentsState(AdminState):
             return False
         self.detail, self.detail_open = DetailView.of(detail), True
         return True
+
+    def _open(self, payment_id: object) -> int | None:
+        """Open the detail of the payment an id from the browser names; None (the list reloaded) when none is."""
+        ident = payment_id_of(payment_id)
+        if ident is None or not self._show(ident):
+            self.error_message = "That payment does not exist; the list has been reloaded."
+            self._refresh()
+            return None
+        return ident
+
+    def _report(self, payment_id: int, ok: bool, message: str) -> None:
+        """Say how an action on a payment went, then redraw the figures, the list and the payment's detail."""
+        if ok:
+            self.detail_notice = message
+        else:
+            self.detail_error = message
+        self._refresh()
+        self._show(payment_id)
 
     def _clear_messages(self) -> None:
         self.notice = self.error_message = self.detail_notice = self.detail_error = self.dialog_error = ""
@@ -86,13 +121,43 @@ class AdminPaymentsState(AdminState):
             return None
         return ident
 
-    def _after_refund(self, payment_id: int, outcome: RefundOutcome) -> None:
-        if outcome.ok:
-            self.detail_notice = outcome.message
-        else:
-            self.detail_error = outcome.message
-        self._refresh()
-        self._show(payment_id)
+    # -- Khalti calls (background tasks: each _begin_ runs under the state lock, the call outside it) ----
+
+    def _khalti_free(self) -> bool:
+        """False (and the detail panel says to wait) while this tab's last Khalti call is still running."""
+        if self.busy:
+            self.detail_error = "Khalti is still being asked about a payment; wait for that answer first."
+            return False
+        return True
+
+    def _begin_check(self, payment_id: object) -> tuple[int, str] | None:
+        """Check now's payment (id, pidx), its detail open and `busy` set; None when it cannot start."""
+        if not self._khalti_free():
+            return None
+        self._clear_messages()
+        ident = self._open(payment_id)
+        if ident is None:
+            return None
+        self.busy = True
+        return ident, self.detail.pidx  # read from the database just now, never taken from the browser
+
+    def _begin_refund(self, form_data: object) -> int | None:
+        """The payment a confirmed refund dialog names, with `busy` set; None when it cannot start."""
+        if not self._khalti_free():
+            return None
+        self._clear_messages()
+        ident = self._confirmed(form_data)
+        if ident is not None:
+            self.busy = True
+        return ident
+
+    async def _call_khalti(self, call: Awaitable[T]) -> T:
+        """Await a Khalti call outside the state lock; `busy` is cleared afterwards, however it ended."""
+        try:
+            return await call
+        finally:
+            async with self:
+                self.busy = False
 
     # -- page and list --------------------------------------------------------------------------------
 
@@ -113,62 +178,44 @@ class AdminPaymentsState(AdminState):
 
     @rx.event
     @admin_only
-    def refresh(self) -> rx.event.EventSpec | None:
+    def refresh(self) -> None:
         """Read the figures and the list again."""
         self._clear_messages()
         self._refresh()
-        return None
 
     @rx.event
     @admin_only
-    def filter_status(self, status: str) -> rx.event.EventSpec | None:
+    def filter_status(self, status: str) -> None:
         """Show one status (or all), from the first page."""
         self._clear_messages()
-        wanted = "" if status == ALL else status
-        made = admin_payments.make_filter(wanted, self.search_text)
-        if isinstance(made, str):
-            self.error_message = made
-            return None
-        self.status_filter = made.status or ALL
-        self._refresh(1)
-        return None
+        self._list("" if status == ALL else status, self.search_text)
 
     @rx.event
     @admin_only
-    def search(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+    def search(self, form_data: dict[str, Any]) -> None:
         """Search usernames, purchase order ids and pidx for the typed text, from the first page."""
         self._clear_messages()
-        made = admin_payments.make_filter(
-            "" if self.status_filter == ALL else self.status_filter, form_text(form_data, "q")
-        )
-        if isinstance(made, str):
-            self.error_message = made
-            return None
-        self.search_text = made.query
-        self._refresh(1)
-        return None
+        self._list(self._status(), form_text(form_data, "q"))
 
     @rx.event
     @admin_only
-    def clear_search(self) -> rx.event.EventSpec | None:
+    def clear_search(self) -> None:
         """Forget the search text (the status filter stays)."""
         self._clear_messages()
         self.search_text = ""
         self.search_key += 1
         self._refresh(1)
-        return None
 
     @rx.event
     @admin_only
-    def go_to_page(self, page: int) -> rx.event.EventSpec | None:
+    def go_to_page(self, page: int) -> None:
         """Show another page of the list (a page past either end shows that end)."""
         self._clear_messages()
         self._refresh(admin_payments.page_of(page))
-        return None
 
     @rx.event
     @admin_only
-    def download_csv(self) -> rx.event.EventSpec | None:
+    def download_csv(self) -> rx.event.EventSpec:
         """Download every payment of the current filter as CSV, built here on the server."""
         self._clear_messages()
         flt = self._filter()
@@ -178,9 +225,8 @@ class AdminPaymentsState(AdminState):
                 f"The file holds the newest {export.rows:,} payments of this filter; "
                 "narrow the filter to export the rest."
             )
-        return rx.download(
-            data=export.text, filename=admin_payments.csv_filename(flt, system_clock()), mime_type="text/csv"
-        )
+        filename = admin_payments.csv_filename(flt, system_clock())
+        return rx.download(data=export.text, filename=filename, mime_type="text/csv")
 
     # -- one payment ----------------------------------------------------------------------------------
 
@@ -189,103 +235,65 @@ class AdminPaymentsState(AdminState):
     def open_detail(self, payment_id: int) -> rx.event.EventSpec | None:
         """Show one payment with its audit trail and raw lookups."""
         self._clear_messages()
-        ident = payment_id_of(payment_id)
-        if ident is None or not self._show(ident):
-            self.error_message = "That payment does not exist; the list has been reloaded."
-            self._refresh()
-            return None
-        return rx.scroll_to("payment-detail")
+        return rx.scroll_to("payment-detail") if self._open(payment_id) is not None else None
 
     @rx.event
     @admin_only
-    def close_detail(self) -> rx.event.EventSpec | None:
+    def close_detail(self) -> None:
         """Close the detail panel."""
         self.detail, self.detail_open = DetailView(), False
         self.detail_notice = self.detail_error = ""
-        return None
 
     @rx.event(background=True)
     @admin_only
     async def check_now(self, payment_id: int) -> rx.event.EventSpec | None:
         """Look the payment up with Khalti now (verify_payment, source "admin") and show what changed."""
         async with self:
-            if self.busy:
-                self.detail_error = "Khalti is still being asked about a payment; wait for that answer first."
-                return None
-            self._clear_messages()
-            ident = payment_id_of(payment_id)
-            if ident is None or not self._show(ident):
-                self.error_message = "That payment does not exist; the list has been reloaded."
-                self._refresh()
-                return None
-            pidx = self.detail.pidx  # read from the database just now, never taken from the browser
-            self.busy = True
-        try:
-            outcome = await verify_payment(pidx, source="admin")  # outside the state lock
-        finally:
-            async with self:
-                self.busy = False
+            started = self._begin_check(payment_id)
+        if started is None:
+            return None
+        ident, pidx = started
+        outcome = await self._call_khalti(verify_payment(pidx, source="admin"))
         async with self:
             if (refusal := self._refusal()) is not None:  # signed out or demoted while Khalti answered
                 return refusal
-            self.detail_notice = check_message(outcome)
-            self._refresh()
-            self._show(ident)
+            self._report(ident, True, check_message(outcome))
         return None
 
     @rx.event(background=True)
     @admin_only
     async def refund(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Refund a completed payment in full (the page asks for confirmation and a reason first)."""
-        return await self._refund_with(form_data, flagged=False)
+        return await self._refund_with(refund_payment, form_data)
 
     @rx.event(background=True)
     @admin_only
     async def resolve_refund(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Resolve a flagged payment by refunding it (with a reason)."""
-        return await self._refund_with(form_data, flagged=True)
+        return await self._refund_with(access.refund_flagged, form_data)
 
-    async def _refund_with(self, form_data: dict[str, Any], *, flagged: bool) -> rx.event.EventSpec | None:
-        admin_id = self._actor()
+    async def _refund_with(self, refund: RefundCall, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         async with self:
-            if self.busy:
-                self.detail_error = "Khalti is still being asked about a payment; wait for that answer first."
-                return None
-            self._clear_messages()
-            ident = self._confirmed(form_data)
-            if ident is None:
-                return None
-            self.busy = True
+            ident = self._begin_refund(form_data)
+        if ident is None:
+            return None
         reason = form_text(form_data, "reason")
-        try:
-            if flagged:
-                outcome = await access.refund_flagged(ident, actor_user_id=admin_id, reason=reason)
-            else:
-                outcome = await refund_payment(ident, actor_user_id=admin_id, reason=reason)
-        finally:
-            async with self:
-                self.busy = False
+        outcome = await self._call_khalti(refund(ident, actor_user_id=self._actor(), reason=reason))
         async with self:
             if (refusal := self._refusal()) is not None:  # signed out or demoted while Khalti answered
                 return refusal
             self.dialog_key += 1
-            self._after_refund(ident, outcome)
+            self._report(ident, outcome.ok, outcome.message)
         return None
 
     @rx.event
     @admin_only
-    def resolve_grant(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+    def resolve_grant(self, form_data: dict[str, Any]) -> None:
         """Resolve a flagged payment by accepting it: completed, and its period granted (with a reason)."""
         self._clear_messages()
         ident = self._confirmed(form_data)
         if ident is None:
-            return None
+            return
         self.dialog_key += 1
         outcome = access.grant_flagged(ident, actor_user_id=self._actor(), reason=form_text(form_data, "reason"))
-        if outcome.ok:
-            self.detail_notice = outcome.message
-        else:
-            self.detail_error = outcome.message
-        self._refresh()
-        self._show(ident)
-        return None
+        self._report(ident, outcome.ok, outcome.message)

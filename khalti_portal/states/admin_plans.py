@@ -48,6 +48,31 @@ class AdminPlansState(AdminState):
     def _clear_messages(self) -> None:
         self.notice, self.error_message = "", ""
 
+    def _edit(self, plan_id: object) -> bool:
+        """Fill the form with a plan's current values; False (the list reloaded) when there is no such plan."""
+        plan = plan_admin.get_plan_by_id(plan_id)
+        if plan is None:
+            self.error_message = "That plan does not exist any more; the list has been reloaded."
+            self._refresh()
+            return False
+        self._open_form(plan)
+        return True
+
+    def _store(self, form: PlanForm) -> Plan | PlanErrors:
+        """The form saved: the plan being edited updated, or a new plan created."""
+        if self.editing_id:
+            return plan_admin.update_plan(self.editing_id, form, actor_user_id=self._actor())
+        return plan_admin.create_plan(form, actor_user_id=self._actor())
+
+    def _saved(self, result: Plan | PlanErrors, done: str) -> None:
+        """After a save: field errors stay next to their fields; a saved plan empties the form and redraws."""
+        if isinstance(result, PlanErrors):
+            self.form_errors, self.form_message = dict(result.fields), result.summary
+            return
+        self.notice = done.format(name=result.name)
+        self._open_form()
+        self._refresh()
+
     def _outcome(self, result: Plan | PlanErrors, done: str, *, gone: bool = False) -> None:
         """After a row action: say what happened, redraw the table (and drop the edit of a deleted plan)."""
         if isinstance(result, PlanErrors):
@@ -57,11 +82,6 @@ class AdminPlansState(AdminState):
             if gone and self.editing_id == result.id:
                 self._open_form()
         self._refresh()
-
-    @admin_only
-    def _new_form(self) -> None:
-        self._clear_messages()
-        self._open_form()
 
     # -- handlers ---------------------------------------------------------------------------------------
 
@@ -79,67 +99,51 @@ class AdminPlansState(AdminState):
         self._refresh()
 
     @rx.event
-    def start_create(self) -> rx.event.EventSpec | None:
+    @admin_only
+    def start_create(self) -> None:
         """Empty the form for a new plan."""
-        return self._new_form()
+        self._clear_messages()
+        self._open_form()
 
     @rx.event
-    def cancel_edit(self) -> rx.event.EventSpec | None:
+    @admin_only
+    def cancel_edit(self) -> None:
         """Leave the edit without saving; the form creates a new plan again."""
-        return self._new_form()
+        self._clear_messages()
+        self._open_form()
 
     @rx.event
     @admin_only
     def start_edit(self, plan_id: int) -> rx.event.EventSpec | None:
         """Fill the form with one plan's current values."""
         self._clear_messages()
-        plan = plan_admin.get_plan_by_id(plan_id)
-        if plan is None:
-            self.error_message = "That plan does not exist any more; the list has been reloaded."
-            self._refresh()
-            return None
-        self._open_form(plan)
-        return rx.scroll_to("plan-form")
+        return rx.scroll_to("plan-form") if self._edit(plan_id) else None
 
     @rx.event
     @admin_only
-    def save(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+    def save(self, form_data: dict[str, Any]) -> None:
         """Create or update from the typed text; field errors stay next to their fields."""
         self._clear_messages()
         form = PlanForm.from_mapping(form_data if isinstance(form_data, dict) else {})
-        editing = self.editing_id
-        if editing:
-            result = plan_admin.update_plan(editing, form, actor_user_id=self._actor())
-        else:
-            result = plan_admin.create_plan(form, actor_user_id=self._actor())
-        if isinstance(result, PlanErrors):
-            self.form_errors, self.form_message = dict(result.fields), result.summary
-            return None
-        self.notice = f"Saved {result.name}." if editing else f"Created {result.name}."
-        self._open_form()
-        self._refresh()
-        return None
+        self._saved(self._store(form), "Saved {name}." if self.editing_id else "Created {name}.")
 
     @rx.event
     @admin_only
-    def archive(self, plan_id: int) -> rx.event.EventSpec | None:
+    def archive(self, plan_id: int) -> None:
         """Take a plan off sale; subscribers keep what they paid for."""
         self._clear_messages()
         self._outcome(plan_admin.archive_plan(plan_id, actor_user_id=self._actor()), "Archived {name}: it is off sale.")
-        return None
 
     @rx.event
     @admin_only
-    def restore(self, plan_id: int) -> rx.event.EventSpec | None:
+    def restore(self, plan_id: int) -> None:
         """Put an archived plan back on sale."""
         self._clear_messages()
         self._outcome(plan_admin.restore_plan(plan_id, actor_user_id=self._actor()), "Restored {name}: it is on sale.")
-        return None
 
     @rx.event
     @admin_only
-    def delete(self, plan_id: int) -> rx.event.EventSpec | None:
+    def delete(self, plan_id: int) -> None:
         """Delete a plan nobody ever paid for (the page asks for confirmation first)."""
         self._clear_messages()
         self._outcome(plan_admin.delete_plan(plan_id, actor_user_id=self._actor()), "Deleted {name}.", gone=True)
-        return None
