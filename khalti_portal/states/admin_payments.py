@@ -16,8 +16,9 @@ import reflex as rx
 
 from khalti_portal.billing.admin import access, reports
 from khalti_portal.billing.admin import payments as admin_payments
+from khalti_portal.billing.admin.inputs import id_of, reason_problem
 from khalti_portal.billing.admin.payments import PaymentFilter
-from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
+from khalti_portal.billing.admin.refunds import RefundOutcome, refund_payment
 from khalti_portal.billing.clock import system_clock
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.states.admin_base import AdminState, admin_only
@@ -91,7 +92,7 @@ class AdminPaymentsState(AdminState):
 
     def _open(self, payment_id: object) -> int | None:
         """Open the detail of the payment an id from the browser names; None (the list reloaded) when none is."""
-        ident = payment_id_of(payment_id)
+        ident = id_of(payment_id)
         if ident is None or not self._show(ident):
             self.error_message = "That payment does not exist; the list has been reloaded."
             self._refresh()
@@ -112,7 +113,7 @@ class AdminPaymentsState(AdminState):
 
     def _confirmed(self, form_data: object) -> int | None:
         """The payment id and reason of a confirmation dialog; None (and the dialog says why) when unusable."""
-        ident = payment_id_of(form_text(form_data, "payment_id"))
+        ident = id_of(form_text(form_data, "payment_id"))
         if ident is None:
             self.dialog_error = "That payment does not exist; reload the page and try again."
             return None

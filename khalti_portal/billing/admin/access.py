@@ -31,7 +31,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select, update
 
-from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
+from khalti_portal.billing.admin.inputs import MAX_DAYS, MIN_DAYS, days_of, reason_problem
+from khalti_portal.billing.admin.inputs import id_of as payment_id_of
+from khalti_portal.billing.admin.refunds import RefundOutcome, refund_payment
 from khalti_portal.billing.audit import record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal
@@ -40,7 +42,6 @@ from khalti_portal.db.models import LocalUser, Payment, PaymentStatus, Subscript
 from khalti_portal.db.session import session_scope
 
 AUDIT_SOURCE = "admin"
-MIN_DAYS, MAX_DAYS = 1, 3650
 MAX_USER_TEXT = 255  # reflex-local-auth's username column
 
 
@@ -60,16 +61,6 @@ def _refused(message: str, **ids: int | None) -> DecisionOutcome:
 
 
 # -- inputs ------------------------------------------------------------------------------------------------
-
-
-def days_of(value: object) -> int | None:
-    """A number of days from the browser: a whole number 1-3650 (int, or its ASCII digits as text), else None."""
-    if isinstance(value, str):
-        text = value.strip()
-        value = int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else None
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_DAYS <= value <= MAX_DAYS:
-        return None
-    return value
 
 
 def find_user(session: Session, who: object) -> tuple[int, str] | str:
