@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 
 from khalti_portal.billing.admin import access
 from khalti_portal.billing.admin.access import (
-    days_of,
     extend_access,
     find_user,
     grant_access,
@@ -331,7 +330,3 @@ def test_days_must_be_a_whole_number_from_1_to_3650(world, days):
     outcome = grant_access("dayz", days, actor_user_id=world.user(), reason="test", deps=world.deps)
     assert not outcome.ok and "1 to 3650" in outcome.message
     assert snapshot(world) == before
-
-
-def test_days_of_accepts_text_and_ints():
-    assert [days_of(v) for v in ("1", " 30 ", 3650, "3650")] == [1, 30, 3650, 3650]

@@ -29,13 +29,10 @@ from khalti_portal.db.models import (
     UserProfile,
 )
 from khalti_portal.db.session import get_engine
+from khalti_portal.states.admin_access import AdminAccessState
 from khalti_portal.states.admin_base import AdminState
-from khalti_portal.states.admin_payments import (
-    AdminPaymentsState,
-    DetailView,
-    FiguresView,
-    PaymentRowView,
-)
+from khalti_portal.states.admin_payment_views import DetailView, FiguresView, PaymentRowView
+from khalti_portal.states.admin_payments import AdminPaymentsState
 from tests.state_support import (
     StateDriver,
     demoted_admin,
@@ -129,16 +126,20 @@ PUBLIC_VARS = (
     "error_message",
     "detail_notice",
     "detail_error",
-    "manual_notice",
-    "manual_error",
-    "manual_key",
     "dialog_error",
     "dialog_key",
 )
 
 
+ACCESS_VARS = ("manual_notice", "manual_error", "manual_key")
+
+
 def public_vars(state: AdminPaymentsState) -> dict[str, Any]:
     return {name: getattr(state, name) for name in PUBLIC_VARS}
+
+
+def access_vars(state: AdminAccessState) -> dict[str, Any]:
+    return {name: getattr(state, name) for name in ACCESS_VARS}
 
 
 async def admin_page(user_id: int) -> tuple[StateDriver, AdminPaymentsState]:
@@ -198,10 +199,11 @@ HANDLERS: dict[str, tuple[Any, ...]] = {
     "resolve_grant": (FORM,),
     "manual_action": ({"action": "grant", "user": "VICTIM", "days": "30", "reason": REASON},),
 }
+OWN_STATE = {"manual_action": AdminAccessState}  # the others are AdminPaymentsState's (or AdminState's)
 
 
 def test_the_refusal_tests_cover_every_handler_of_the_admin_payments_state():
-    assert own_handlers(AdminState, AdminPaymentsState) == set(HANDLERS)
+    assert own_handlers(AdminState, AdminPaymentsState, AdminAccessState) == set(HANDLERS)
 
 
 def _signed_out_elsewhere() -> int | None:
@@ -223,12 +225,15 @@ async def test_non_admins_are_refused_by_every_handler_and_nothing_changes(app_d
     completed = add_payment(victim, plan, "completed", with_period=True)
     user_id = who()
     tab = StateDriver(user_id=user_id)
-    state = tab.state(AdminPaymentsState, URL)
+    page = tab.state(AdminPaymentsState, URL)
+    state = tab.state(OWN_STATE.get(handler, AdminPaymentsState), URL)
     if who is _signed_out_elsewhere:
         with Session(app_db) as session:
             session.exec(delete(LocalAuthSession).where(LocalAuthSession.user_id == user_id))
             session.commit()
-    state.detail = DetailView(id=completed.id, pidx=completed.pidx)  # as if a payment were open
+    page.detail = DetailView(id=completed.id, pidx=completed.pidx)  # as if a payment were open
+    form = tab.state(AdminAccessState, URL)
+    form.manual_notice, form.manual_key = f"Granted {victim_name}'s access", 3  # as if access was given by hand
     target = flagged.id if handler.startswith("resolve") else completed.id
 
     def swap(value: Any) -> Any:
@@ -245,7 +250,8 @@ async def test_non_admins_are_refused_by_every_handler_and_nothing_changes(app_d
 
     assert [redirect_target(e) for e in events] == ["/"]
     assert snapshot() == db_before
-    assert public_vars(state) == public_vars(StateDriver().state(AdminPaymentsState, URL))  # emptied, not kept
+    assert public_vars(page) == public_vars(StateDriver().state(AdminPaymentsState, URL))  # emptied, not kept
+    assert access_vars(form) == access_vars(StateDriver().state(AdminAccessState, URL))
     assert khalti_api.calls.call_count == 0  # Khalti never hears of it: not at a mocked path, nor elsewhere
 
 
@@ -550,20 +556,21 @@ async def test_grant_extend_and_revoke_by_hand(app_db):
     admin = make_admin()
     user = new_user("manual_target")
     tab, state = await admin_page(admin)
+    form = tab.state(AdminAccessState, URL)
 
     await tab.run(
-        state, "manual_action", {"action": "grant", "user": "manual_target", "days": "10", "reason": "partner"}
+        form, "manual_action", {"action": "grant", "user": "manual_target", "days": "10", "reason": "partner"}
     )
-    assert state.manual_notice.startswith("Granted manual_target's access by 10 days")
+    assert form.manual_notice.startswith("Granted manual_target's access by 10 days")
     assert state.figures.active == 1
-    key = state.manual_key
+    key = form.manual_key
 
-    await tab.run(state, "manual_action", {"action": "extend", "user": f"#{user}", "days": "5", "reason": "outage"})
-    assert state.manual_notice.startswith("Extended manual_target's access by 5 days")
-    assert state.manual_key == key + 1
+    await tab.run(form, "manual_action", {"action": "extend", "user": f"#{user}", "days": "5", "reason": "outage"})
+    assert form.manual_notice.startswith("Extended manual_target's access by 5 days")
+    assert form.manual_key == key + 1
 
-    await tab.run(state, "manual_action", {"action": "revoke", "user": "manual_target", "reason": "abuse"})
-    assert state.manual_notice.startswith("Revoked manual_target's access (2 periods)")
+    await tab.run(form, "manual_action", {"action": "revoke", "user": "manual_target", "reason": "abuse"})
+    assert form.manual_notice.startswith("Revoked manual_target's access (2 periods)")
     assert state.figures.active == 0
     with Session(app_db) as session:
         events = session.exec(select(PaymentEvent).order_by(PaymentEvent.id)).all()
@@ -588,7 +595,8 @@ async def test_grant_extend_and_revoke_by_hand(app_db):
 )
 async def test_manual_actions_are_checked_on_the_server(app_db, form, words):
     new_user("someone")
-    tab, state = await admin_page(make_admin())
+    tab, _page = await admin_page(make_admin())
+    state = tab.state(AdminAccessState, URL)
     before = snapshot()
     await tab.run(state, "manual_action", form)
     assert words in state.manual_error and state.manual_notice == ""
@@ -604,10 +612,11 @@ async def test_no_table_row_reaches_the_browser(app_db):
     tab, state = await admin_page(make_admin())
     await tab.run(state, "open_detail", payment.id)
     allowed = (PaymentRowView, DetailView, FiguresView, str, int, bool)
-    for value in public_vars(state).values():
+    shown = {**public_vars(state), **access_vars(tab.state(AdminAccessState, URL))}
+    for value in shown.values():
         for item in value if isinstance(value, list) else [value]:
             assert isinstance(item, allowed), type(item)
-    assert get_settings().khalti_secret_key not in repr(public_vars(state))
+    assert get_settings().khalti_secret_key not in repr(shown)
 
 
 # -- the page builds ------------------------------------------------------------------------------------------

@@ -188,28 +188,6 @@ def test_anything_under_rs_10_is_refused(paisa: int):
     assert set(fields) == {"price"}
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (3, 3),
-        ("3", 3),
-        (0, None),
-        (-1, None),
-        (True, None),
-        (3.0, None),
-        ("3.0", None),
-        ("abc", None),
-        ("", None),
-        (None, None),
-        (2**31, None),
-        ("\u0663", None),
-        ([3], None),
-    ],
-)
-def test_plan_ids_from_the_browser_are_checked(value: object, expected: int | None):
-    assert plan_admin.plan_id_of(value) == expected
-
-
 # -- changes --------------------------------------------------------------------------------------------
 
 

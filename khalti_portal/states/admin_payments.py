@@ -1,7 +1,7 @@
-"""`/admin/payments`: figures, payments (filter, search, pages, CSV, detail), refunds, decisions, access by hand.
+"""`/admin/payments`: figures, payments (filter, search, pages, CSV, detail), refunds, decisions.
 
-Thin, like the plans page: every public handler first re-reads who is calling (`_admin_id`, from the
-database) and, for anyone but an admin, changes nothing and returns `_refuse()`. Ids arrive from the browser
+Thin, like the plans page: every public handler is `admin_only` (who is calling is re-read from the
+database; anyone but an admin changes nothing and is refused). Ids arrive from the browser
 and are checked on the server; amounts never arrive at all (a refund is always of the stored amount).
 Handlers that talk to Khalti (Check now, Refund) are background tasks: they read what they need under the
 state lock, call Khalti outside it, and write the outcome under it again.
@@ -9,199 +9,27 @@ state lock, call Khalti outside it, and write the outcome under it again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import reflex as rx
 
 from khalti_portal.billing.admin import access, reports
 from khalti_portal.billing.admin import payments as admin_payments
-from khalti_portal.billing.admin.payments import AdminPaymentRow, PaymentDetail, PaymentFilter
-from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
-from khalti_portal.billing.money import format_rupees
-from khalti_portal.billing.nepal_time import format_nepal
-from khalti_portal.billing.transitions import can_check, can_refund
-from khalti_portal.billing.verification import VerifyOutcome, verify_payment
+from khalti_portal.billing.admin.inputs import id_of, reason_problem
+from khalti_portal.billing.admin.payments import PaymentFilter
+from khalti_portal.billing.admin.refunds import RefundOutcome, refund_payment
+from khalti_portal.billing.verification import verify_payment
 from khalti_portal.clock import utcnow
-from khalti_portal.db.models import PaymentStatus
-from khalti_portal.states.admin_base import AdminState
+from khalti_portal.states.admin_base import AdminState, admin_only
+from khalti_portal.states.admin_payment_views import DetailView, FiguresView, PaymentRowView, check_message
 from khalti_portal.states.form_data import form_text
+
+T = TypeVar("T")
+RefundCall = Callable[..., Awaitable[RefundOutcome]]  # refund_payment, or access.refund_flagged
 
 ALL = "all"  # the status filter's "every status" (Radix selects cannot hold an empty value)
 STATUS_CHOICES: list[str] = [ALL, *admin_payments.STATUSES]
-MANUAL_ACTIONS = ("grant", "extend", "revoke")
-
-
-@dataclass
-class PaymentRowView:
-    """One row of the payments table."""
-
-    id: int = 0
-    created: str = ""
-    purchase_order_id: str = ""
-    username: str = ""
-    plan: str = ""
-    amount: str = ""
-    status: str = ""
-    pidx: str = ""
-    transaction_id: str = ""
-
-    @classmethod
-    def of(cls, row: AdminPaymentRow) -> PaymentRowView:
-        """Shape a billing row for the page."""
-        return cls(
-            id=row.id,
-            created=format_nepal(row.created_at),
-            purchase_order_id=row.purchase_order_id,
-            username=row.username,
-            plan=row.plan_name,
-            amount=format_rupees(row.amount_paisa),
-            status=row.status,
-            pidx=row.pidx or "",
-            transaction_id=row.transaction_id or "",
-        )
-
-
-@dataclass
-class EventView:
-    """One audit row in the detail panel."""
-
-    id: int = 0
-    at: str = ""
-    source: str = ""
-    kind: str = ""
-    actor: str = ""
-    change: str = ""
-    detail: str = ""
-    khalti_json: str = ""
-
-
-@dataclass
-class DetailView:
-    """The open payment, every field as text."""
-
-    id: int = 0
-    purchase_order_id: str = ""
-    username: str = ""
-    user_id: int = 0
-    plan: str = ""
-    amount: str = ""
-    status: str = ""
-    pidx: str = ""
-    transaction_id: str = ""
-    fee: str = ""
-    created: str = ""
-    updated: str = ""
-    completed: str = ""
-    refunded: str = ""
-    link_expires: str = ""
-    checks: str = ""
-    next_check: str = ""
-    failure_reason: str = ""
-    period: str = ""
-    last_lookup_json: str = ""
-    checkable: bool = False
-    refundable: bool = False
-    flagged: bool = False
-    events: list[EventView] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, detail: PaymentDetail) -> DetailView:
-        """Shape a billing detail for the page."""
-        row = detail.row
-
-        def when(value: Any) -> str:
-            return format_nepal(value) if value is not None else ""
-
-        return cls(
-            id=row.id,
-            purchase_order_id=row.purchase_order_id,
-            username=row.username,
-            user_id=row.user_id,
-            plan=row.plan_name,
-            amount=format_rupees(row.amount_paisa),
-            status=row.status,
-            pidx=row.pidx or "",
-            transaction_id=row.transaction_id or "",
-            fee=format_rupees(detail.fee_paisa) if detail.fee_paisa is not None else "",
-            created=format_nepal(row.created_at),
-            updated=format_nepal(detail.updated_at),
-            completed=when(detail.completed_at),
-            refunded=(
-                f"{when(detail.refunded_at)} ({format_rupees(detail.refunded_paisa)})"
-                if detail.refunded_at is not None
-                else ""
-            ),
-            link_expires=when(detail.link_expires_at),
-            checks=_lookups_in_words(detail.check_count, detail.repeat_lookups),
-            next_check=when(detail.next_check_at),
-            failure_reason=detail.failure_reason,
-            period=detail.period,
-            last_lookup_json=detail.last_lookup_json,
-            checkable=can_check(row),
-            # A flagged payment is refunded from its own decision, not the plain Refund button.
-            refundable=can_refund(row) and row.status != PaymentStatus.FLAGGED,
-            flagged=row.status == PaymentStatus.FLAGGED,
-            events=[
-                EventView(
-                    id=e.id,
-                    at=format_nepal(e.at),
-                    source=e.source,
-                    kind=e.kind,
-                    actor=e.actor,
-                    change=f"{e.from_status or '–'} → {e.to_status}" if e.to_status else e.from_status,
-                    detail=e.detail,
-                    khalti_json=e.khalti_json,
-                )
-                for e in detail.events
-            ],
-        )
-
-
-@dataclass
-class FiguresView:
-    """The headline numbers as text."""
-
-    month: str = ""
-    active: int = 0
-    revenue: str = ""
-    gross: str = ""
-    refunds: str = ""
-    expiring: int = 0
-    pending: int = 0
-    flagged: int = 0
-
-    @classmethod
-    def of(cls, figures: reports.Figures) -> FiguresView:
-        """Shape the billing figures for the page."""
-        return cls(
-            month=figures.month_label,
-            active=figures.active_subscribers,
-            revenue=format_rupees(figures.revenue_paisa),
-            gross=format_rupees(figures.gross_paisa),
-            refunds=format_rupees(figures.refunds_paisa),
-            expiring=figures.expiring_soon,
-            pending=figures.pending,
-            flagged=figures.flagged,
-        )
-
-
-def _check_message(outcome: VerifyOutcome) -> str:
-    """What Check now found, in words."""
-    if outcome.kind == "not_found":
-        return "This payment never reached Khalti (it has no pidx), so there is nothing to check."
-    if outcome.kind == "final":
-        return f"This payment is {outcome.status}: that is final, so Khalti was not asked again."
-    if outcome.kind == "unavailable":
-        return "Khalti could not be reached just now; nothing changed. Try again in a minute."
-    if outcome.kind == "error":
-        return "Khalti did not answer this lookup properly; nothing changed. The detail below has what it said."
-    said = f"Khalti says {outcome.lookup_status!r}" if outcome.lookup_status else "Khalti answered"
-    if outcome.kind == "unknown_status":
-        return f"{said}, a status we do not know; nothing changed."
-    if outcome.changed:
-        return f"{said}: the payment is now {outcome.status}."
-    return f"{said}: the payment stays {outcome.status}."
 
 
 class AdminPaymentsState(AdminState):
@@ -223,17 +51,18 @@ class AdminPaymentsState(AdminState):
     error_message: str = ""
     detail_notice: str = ""
     detail_error: str = ""
-    manual_notice: str = ""
-    manual_error: str = ""
-    manual_key: int = 0  # bumped to empty the manual form after a success
     dialog_error: str = ""  # shown inside a confirmation dialog (a missing reason): the dialog stays open
     dialog_key: int = 0  # bumped once a confirmed action ran: remounts the confirmation dialogs closed
 
     # -- helpers (not callable from the browser) ------------------------------------------------------
 
     def _filter(self) -> PaymentFilter:
-        made = admin_payments.make_filter("" if self.status_filter == ALL else self.status_filter, self.search_text)
+        made = admin_payments.make_filter(self._status(), self.search_text)
         return made if isinstance(made, PaymentFilter) else PaymentFilter()
+
+    def _status(self) -> str:
+        """The status filter as billing reads it ("" for every status)."""
+        return "" if self.status_filter == ALL else self.status_filter
 
     def _refresh(self, page: int | None = None) -> None:
         """Figures and the list, read again (on the same page unless told otherwise)."""
@@ -242,6 +71,15 @@ class AdminPaymentsState(AdminState):
         self.rows = [PaymentRowView.of(row) for row in found.rows]
         self.total, self.page, self.pages = found.total, found.page, found.pages
         self.loaded = True
+
+    def _list(self, status: object, query: object) -> None:
+        """The list for a new filter, from its first page; a filter that is not allowed is refused in words."""
+        made = admin_payments.make_filter(status, query)
+        if isinstance(made, str):
+            self.error_message = made
+            return
+        self.status_filter, self.search_text = made.status or ALL, made.query
+        self._refresh(1)
 
     def _show(self, payment_id: int) -> bool:
         """Open (or redraw) one payment's detail; False when it does not exist."""
@@ -252,12 +90,30 @@ class AdminPaymentsState(AdminState):
         self.detail, self.detail_open = DetailView.of(detail), True
         return True
 
+    def _open(self, payment_id: object) -> int | None:
+        """Open the detail of the payment an id from the browser names; None (the list reloaded) when none is."""
+        ident = id_of(payment_id)
+        if ident is None or not self._show(ident):
+            self.error_message = "That payment does not exist; the list has been reloaded."
+            self._refresh()
+            return None
+        return ident
+
+    def _report(self, payment_id: int, ok: bool, message: str) -> None:
+        """Say how an action on a payment went, then redraw the figures, the list and the payment's detail."""
+        if ok:
+            self.detail_notice = message
+        else:
+            self.detail_error = message
+        self._refresh()
+        self._show(payment_id)
+
     def _clear_messages(self) -> None:
         self.notice = self.error_message = self.detail_notice = self.detail_error = self.dialog_error = ""
 
     def _confirmed(self, form_data: object) -> int | None:
         """The payment id and reason of a confirmation dialog; None (and the dialog says why) when unusable."""
-        ident = payment_id_of(form_text(form_data, "payment_id"))
+        ident = id_of(form_text(form_data, "payment_id"))
         if ident is None:
             self.dialog_error = "That payment does not exist; reload the page and try again."
             return None
@@ -266,13 +122,43 @@ class AdminPaymentsState(AdminState):
             return None
         return ident
 
-    def _after_refund(self, payment_id: int, outcome: RefundOutcome) -> None:
-        if outcome.ok:
-            self.detail_notice = outcome.message
-        else:
-            self.detail_error = outcome.message
-        self._refresh()
-        self._show(payment_id)
+    # -- Khalti calls (background tasks: each _begin_ runs under the state lock, the call outside it) ----
+
+    def _khalti_free(self) -> bool:
+        """False (and the detail panel says to wait) while this tab's last Khalti call is still running."""
+        if self.busy:
+            self.detail_error = "Khalti is still being asked about a payment; wait for that answer first."
+            return False
+        return True
+
+    def _begin_check(self, payment_id: object) -> tuple[int, str] | None:
+        """Check now's payment (id, pidx), its detail open and `busy` set; None when it cannot start."""
+        if not self._khalti_free():
+            return None
+        self._clear_messages()
+        ident = self._open(payment_id)
+        if ident is None:
+            return None
+        self.busy = True
+        return ident, self.detail.pidx  # read from the database just now, never taken from the browser
+
+    def _begin_refund(self, form_data: object) -> int | None:
+        """The payment a confirmed refund dialog names, with `busy` set; None when it cannot start."""
+        if not self._khalti_free():
+            return None
+        self._clear_messages()
+        ident = self._confirmed(form_data)
+        if ident is not None:
+            self.busy = True
+        return ident
+
+    async def _call_khalti(self, call: Awaitable[T]) -> T:
+        """Await a Khalti call outside the state lock; `busy` is cleared afterwards, however it ended."""
+        try:
+            return await call
+        finally:
+            async with self:
+                self.busy = False
 
     # -- page and list --------------------------------------------------------------------------------
 
@@ -280,80 +166,58 @@ class AdminPaymentsState(AdminState):
     def load(self) -> rx.event.EventSpec | None:
         """on_load: admins see the figures and the newest payments; anyone else is sent away."""
         if not self.is_hydrated:
-            return AdminPaymentsState.load
-        if self._admin_id() is None:
-            return self._refuse()
+            return AdminPaymentsState.load  # on_load runs before hydration finishes; look again once it has
+        return self._open_page()
+
+    @admin_only
+    def _open_page(self) -> None:
         self._clear_messages()
-        self.manual_notice = self.manual_error = ""
+        for section in self.substates.values():  # access by hand (AdminAccessState): no message from before
+            section.reset()
         self.detail, self.detail_open, self.busy = DetailView(), False, False
         self._refresh(1)
-        return None
 
     @rx.event
-    def refresh(self) -> rx.event.EventSpec | None:
+    @admin_only
+    def refresh(self) -> None:
         """Read the figures and the list again."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         self._refresh()
-        return None
 
     @rx.event
-    def filter_status(self, status: str) -> rx.event.EventSpec | None:
+    @admin_only
+    def filter_status(self, status: str) -> None:
         """Show one status (or all), from the first page."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
-        wanted = "" if status == ALL else status
-        made = admin_payments.make_filter(wanted, self.search_text)
-        if isinstance(made, str):
-            self.error_message = made
-            return None
-        self.status_filter = made.status or ALL
-        self._refresh(1)
-        return None
+        self._list("" if status == ALL else status, self.search_text)
 
     @rx.event
-    def search(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+    @admin_only
+    def search(self, form_data: dict[str, Any]) -> None:
         """Search usernames, purchase order ids and pidx for the typed text, from the first page."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
-        made = admin_payments.make_filter(
-            "" if self.status_filter == ALL else self.status_filter, form_text(form_data, "q")
-        )
-        if isinstance(made, str):
-            self.error_message = made
-            return None
-        self.search_text = made.query
-        self._refresh(1)
-        return None
+        self._list(self._status(), form_text(form_data, "q"))
 
     @rx.event
-    def clear_search(self) -> rx.event.EventSpec | None:
+    @admin_only
+    def clear_search(self) -> None:
         """Forget the search text (the status filter stays)."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         self.search_text = ""
         self.search_key += 1
         self._refresh(1)
-        return None
 
     @rx.event
-    def go_to_page(self, page: int) -> rx.event.EventSpec | None:
+    @admin_only
+    def go_to_page(self, page: int) -> None:
         """Show another page of the list (a page past either end shows that end)."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         self._refresh(admin_payments.page_of(page))
-        return None
 
     @rx.event
-    def download_csv(self) -> rx.event.EventSpec | None:
+    @admin_only
+    def download_csv(self) -> rx.event.EventSpec:
         """Download every payment of the current filter as CSV, built here on the server."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
         flt = self._filter()
         export = admin_payments.export_csv(flt)
@@ -362,151 +226,75 @@ class AdminPaymentsState(AdminState):
                 f"The file holds the newest {export.rows:,} payments of this filter; "
                 "narrow the filter to export the rest."
             )
-        return rx.download(data=export.text, filename=admin_payments.csv_filename(flt, utcnow()), mime_type="text/csv")
+        filename = admin_payments.csv_filename(flt, utcnow())
+        return rx.download(data=export.text, filename=filename, mime_type="text/csv")
 
     # -- one payment ----------------------------------------------------------------------------------
 
     @rx.event
+    @admin_only
     def open_detail(self, payment_id: int) -> rx.event.EventSpec | None:
         """Show one payment with its audit trail and raw lookups."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
-        ident = payment_id_of(payment_id)
-        if ident is None or not self._show(ident):
-            self.error_message = "That payment does not exist; the list has been reloaded."
-            self._refresh()
-            return None
-        return rx.scroll_to("payment-detail")
+        return rx.scroll_to("payment-detail") if self._open(payment_id) is not None else None
 
     @rx.event
-    def close_detail(self) -> rx.event.EventSpec | None:
+    @admin_only
+    def close_detail(self) -> None:
         """Close the detail panel."""
-        if self._admin_id() is None:
-            return self._refuse()
         self.detail, self.detail_open = DetailView(), False
         self.detail_notice = self.detail_error = ""
-        return None
 
     @rx.event(background=True)
+    @admin_only
     async def check_now(self, payment_id: int) -> rx.event.EventSpec | None:
         """Look the payment up with Khalti now (verify_payment, source "admin") and show what changed."""
         async with self:
-            if self._admin_id() is None:
-                return self._refuse()
-            if self.busy:
-                self.detail_error = "Khalti is still being asked about a payment; wait for that answer first."
-                return None
-            self._clear_messages()
-            ident = payment_id_of(payment_id)
-            if ident is None or not self._show(ident):
-                self.error_message = "That payment does not exist; the list has been reloaded."
-                self._refresh()
-                return None
-            pidx = self.detail.pidx  # read from the database just now, never taken from the browser
-            self.busy = True
-        try:
-            outcome = await verify_payment(pidx, source="admin")  # outside the state lock
-        finally:
-            async with self:
-                self.busy = False
+            started = self._begin_check(payment_id)
+        if started is None:
+            return None
+        ident, pidx = started
+        outcome = await self._call_khalti(verify_payment(pidx, source="admin"))
         async with self:
-            if self._admin_id() is None:  # signed out or demoted while Khalti answered: show nothing more
-                return self._refuse()
-            self.detail_notice = _check_message(outcome)
-            self._refresh()
-            self._show(ident)
+            if (refusal := self._refusal()) is not None:  # signed out or demoted while Khalti answered
+                return refusal
+            self._report(ident, True, check_message(outcome))
         return None
 
     @rx.event(background=True)
+    @admin_only
     async def refund(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Refund a completed payment in full (the page asks for confirmation and a reason first)."""
-        return await self._refund_with(form_data, flagged=False)
+        return await self._refund_with(refund_payment, form_data)
 
     @rx.event(background=True)
+    @admin_only
     async def resolve_refund(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Resolve a flagged payment by refunding it (with a reason)."""
-        return await self._refund_with(form_data, flagged=True)
+        return await self._refund_with(access.refund_flagged, form_data)
 
-    async def _refund_with(self, form_data: dict[str, Any], *, flagged: bool) -> rx.event.EventSpec | None:
+    async def _refund_with(self, refund: RefundCall, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         async with self:
-            admin_id = self._admin_id()
-            if admin_id is None:
-                return self._refuse()
-            if self.busy:
-                self.detail_error = "Khalti is still being asked about a payment; wait for that answer first."
-                return None
-            self._clear_messages()
-            ident = self._confirmed(form_data)
-            if ident is None:
-                return None
-            self.busy = True
+            ident = self._begin_refund(form_data)
+        if ident is None:
+            return None
         reason = form_text(form_data, "reason")
-        try:
-            if flagged:
-                outcome = await access.refund_flagged(ident, actor_user_id=admin_id, reason=reason)
-            else:
-                outcome = await refund_payment(ident, actor_user_id=admin_id, reason=reason)
-        finally:
-            async with self:
-                self.busy = False
+        outcome = await self._call_khalti(refund(ident, actor_user_id=self._actor(), reason=reason))
         async with self:
-            if self._admin_id() is None:  # signed out or demoted while Khalti answered: show nothing more
-                return self._refuse()
+            if (refusal := self._refusal()) is not None:  # signed out or demoted while Khalti answered
+                return refusal
             self.dialog_key += 1
-            self._after_refund(ident, outcome)
+            self._report(ident, outcome.ok, outcome.message)
         return None
 
     @rx.event
-    def resolve_grant(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+    @admin_only
+    def resolve_grant(self, form_data: dict[str, Any]) -> None:
         """Resolve a flagged payment by accepting it: completed, and its period granted (with a reason)."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
         self._clear_messages()
         ident = self._confirmed(form_data)
         if ident is None:
-            return None
+            return
         self.dialog_key += 1
-        outcome = access.grant_flagged(ident, actor_user_id=admin_id, reason=form_text(form_data, "reason"))
-        if outcome.ok:
-            self.detail_notice = outcome.message
-        else:
-            self.detail_error = outcome.message
-        self._refresh()
-        self._show(ident)
-        return None
-
-    # -- access by hand -------------------------------------------------------------------------------
-
-    @rx.event
-    def manual_action(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
-        """Grant, extend or revoke a user's access by hand: username or #id, days, and a reason."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
-        self.manual_notice = self.manual_error = ""
-        action = form_text(form_data, "action")
-        user, reason = form_text(form_data, "user"), form_text(form_data, "reason")
-        if action not in MANUAL_ACTIONS:
-            self.manual_error = "Choose grant, extend or revoke."
-            return None
-        if action == "revoke":
-            outcome = access.revoke_access(user, actor_user_id=admin_id, reason=reason)
-        else:
-            change = access.grant_access if action == "grant" else access.extend_access
-            outcome = change(user, form_text(form_data, "days"), actor_user_id=admin_id, reason=reason)
-        if outcome.ok:
-            self.manual_notice = outcome.message
-            self.manual_key += 1
-            self._refresh()
-        else:
-            self.manual_error = outcome.message
-        return None
-
-
-def _lookups_in_words(count: int, repeats: int) -> str:
-    """`12`, or `12 (9 repeated the answer before them and are not listed in the audit trail)`."""
-    if not repeats:
-        return str(count)
-    return f"{count} ({repeats} repeated the answer before them and are not listed in the audit trail)"
+        outcome = access.grant_flagged(ident, actor_user_id=self._actor(), reason=form_text(form_data, "reason"))
+        self._report(ident, outcome.ok, outcome.message)

@@ -1,73 +1,21 @@
 """`/admin/plans`: every plan with its figures, a create/edit form, archive/restore/delete per row.
 
-Thin: each handler checks the caller is an admin (re-read from the database), hands the typed text to
-`billing.plan_admin`, and maps the outcome to small view objects. Prices arrive only as text and are
+Thin: each handler is `admin_only` (the caller re-read from the database), hands the typed text to
+`billing.admin.plans`, and maps the outcome to small view objects. Prices arrive only as text and are
 parsed on the server; plan ids are checked on the server.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
 
 from khalti_portal.billing.admin import plans as plan_admin
-from khalti_portal.billing.admin.plans import AdminPlanRow, PlanErrors, PlanForm
-from khalti_portal.billing.money import format_rupees
+from khalti_portal.billing.admin.plans import PlanErrors, PlanForm
 from khalti_portal.db.models import Plan
-from khalti_portal.states.admin_base import AdminState
-from khalti_portal.states.views import days_label
-
-
-@dataclass
-class AdminPlanView:
-    """One row of the admin plans table."""
-
-    id: int = 0
-    slug: str = ""
-    name: str = ""
-    price: str = ""
-    duration: str = ""
-    is_active: bool = True
-    status: str = "active"
-    subscribers: int = 0
-    payments: int = 0
-    deletable: bool = False
-
-    @classmethod
-    def of(cls, row: AdminPlanRow) -> AdminPlanView:
-        """Shape an admin row for the page."""
-        return cls(
-            id=row.id,
-            slug=row.slug,
-            name=row.name,
-            price=format_rupees(row.price_paisa),
-            duration=days_label(row.duration_days),
-            is_active=row.is_active,
-            status="active" if row.is_active else "archived",
-            subscribers=row.active_subscribers,
-            payments=row.payments,
-            deletable=row.deletable,
-        )
-
-
-@dataclass
-class PlanDraft:
-    """The text the form starts from: empty for a new plan, the plan's values when editing."""
-
-    slug: str = ""
-    name: str = ""
-    price: str = ""
-    duration: str = ""
-    features: str = ""
-    description: str = ""
-    sort_order: str = "0"
-
-    @classmethod
-    def of(cls, form: PlanForm) -> PlanDraft:
-        """The draft for a billing form."""
-        return cls(**{name: getattr(form, name) for name in plan_admin.FIELDS})
+from khalti_portal.states.admin_base import AdminState, admin_only
+from khalti_portal.states.admin_plan_views import AdminPlanView, PlanDraft
 
 
 class AdminPlansState(AdminState):
@@ -100,6 +48,31 @@ class AdminPlansState(AdminState):
     def _clear_messages(self) -> None:
         self.notice, self.error_message = "", ""
 
+    def _edit(self, plan_id: object) -> bool:
+        """Fill the form with a plan's current values; False (the list reloaded) when there is no such plan."""
+        plan = plan_admin.get_plan_by_id(plan_id)
+        if plan is None:
+            self.error_message = "That plan does not exist any more; the list has been reloaded."
+            self._refresh()
+            return False
+        self._open_form(plan)
+        return True
+
+    def _store(self, form: PlanForm) -> Plan | PlanErrors:
+        """The form saved: the plan being edited updated, or a new plan created."""
+        if self.editing_id:
+            return plan_admin.update_plan(self.editing_id, form, actor_user_id=self._actor())
+        return plan_admin.create_plan(form, actor_user_id=self._actor())
+
+    def _saved(self, result: Plan | PlanErrors, done: str) -> None:
+        """After a save: field errors stay next to their fields; a saved plan empties the form and redraws."""
+        if isinstance(result, PlanErrors):
+            self.form_errors, self.form_message = dict(result.fields), result.summary
+            return
+        self.notice = done.format(name=result.name)
+        self._open_form()
+        self._refresh()
+
     def _outcome(self, result: Plan | PlanErrors, done: str, *, gone: bool = False) -> None:
         """After a row action: say what happened, redraw the table (and drop the edit of a deleted plan)."""
         if isinstance(result, PlanErrors):
@@ -110,98 +83,67 @@ class AdminPlansState(AdminState):
                 self._open_form()
         self._refresh()
 
-    def _new_form(self) -> rx.event.EventSpec | None:
-        if self._admin_id() is None:
-            return self._refuse()
-        self._clear_messages()
-        self._open_form()
-        return None
-
     # -- handlers ---------------------------------------------------------------------------------------
 
     @rx.event
     def load(self) -> rx.event.EventSpec | None:
         """on_load: admins see every plan, fresh; anyone else is sent away."""
         if not self.is_hydrated:
-            return AdminPlansState.load
-        if self._admin_id() is None:
-            return self._refuse()
+            return AdminPlansState.load  # on_load runs before hydration finishes; look again once it has
+        return self._open_page()
+
+    @admin_only
+    def _open_page(self) -> None:
         self._clear_messages()
         self._open_form()
         self._refresh()
-        return None
 
     @rx.event
-    def start_create(self) -> rx.event.EventSpec | None:
+    @admin_only
+    def start_create(self) -> None:
         """Empty the form for a new plan."""
-        return self._new_form()
+        self._clear_messages()
+        self._open_form()
 
     @rx.event
-    def cancel_edit(self) -> rx.event.EventSpec | None:
+    @admin_only
+    def cancel_edit(self) -> None:
         """Leave the edit without saving; the form creates a new plan again."""
-        return self._new_form()
+        self._clear_messages()
+        self._open_form()
 
     @rx.event
+    @admin_only
     def start_edit(self, plan_id: int) -> rx.event.EventSpec | None:
         """Fill the form with one plan's current values."""
-        if self._admin_id() is None:
-            return self._refuse()
         self._clear_messages()
-        plan = plan_admin.get_plan_by_id(plan_id)
-        if plan is None:
-            self.error_message = "That plan does not exist any more; the list has been reloaded."
-            self._refresh()
-            return None
-        self._open_form(plan)
-        return rx.scroll_to("plan-form")
+        return rx.scroll_to("plan-form") if self._edit(plan_id) else None
 
     @rx.event
-    def save(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+    @admin_only
+    def save(self, form_data: dict[str, Any]) -> None:
         """Create or update from the typed text; field errors stay next to their fields."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
         self._clear_messages()
         form = PlanForm.from_mapping(form_data if isinstance(form_data, dict) else {})
-        editing = self.editing_id
-        if editing:
-            result = plan_admin.update_plan(editing, form, actor_user_id=admin_id)
-        else:
-            result = plan_admin.create_plan(form, actor_user_id=admin_id)
-        if isinstance(result, PlanErrors):
-            self.form_errors, self.form_message = dict(result.fields), result.summary
-            return None
-        self.notice = f"Saved {result.name}." if editing else f"Created {result.name}."
-        self._open_form()
-        self._refresh()
-        return None
+        self._saved(self._store(form), "Saved {name}." if self.editing_id else "Created {name}.")
 
     @rx.event
-    def archive(self, plan_id: int) -> rx.event.EventSpec | None:
+    @admin_only
+    def archive(self, plan_id: int) -> None:
         """Take a plan off sale; subscribers keep what they paid for."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
         self._clear_messages()
-        self._outcome(plan_admin.archive_plan(plan_id, actor_user_id=admin_id), "Archived {name}: it is off sale.")
-        return None
+        self._outcome(plan_admin.archive_plan(plan_id, actor_user_id=self._actor()), "Archived {name}: it is off sale.")
 
     @rx.event
-    def restore(self, plan_id: int) -> rx.event.EventSpec | None:
+    @admin_only
+    def restore(self, plan_id: int) -> None:
         """Put an archived plan back on sale."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
         self._clear_messages()
-        self._outcome(plan_admin.restore_plan(plan_id, actor_user_id=admin_id), "Restored {name}: it is on sale.")
-        return None
+        self._outcome(plan_admin.restore_plan(plan_id, actor_user_id=self._actor()), "Restored {name}: it is on sale.")
 
     @rx.event
-    def delete(self, plan_id: int) -> rx.event.EventSpec | None:
+    @admin_only
+    def delete(self, plan_id: int) -> None:
         """Delete a plan nobody ever paid for (the page asks for confirmation first)."""
-        admin_id = self._admin_id()
-        if admin_id is None:
-            return self._refuse()
         self._clear_messages()
-        self._outcome(plan_admin.delete_plan(plan_id, actor_user_id=admin_id), "Deleted {name}.", gone=True)
-        return None
+        self._outcome(plan_admin.delete_plan(plan_id, actor_user_id=self._actor()), "Deleted {name}.", gone=True)

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import reflex as rx
 
-from khalti_portal import accounts
+from khalti_portal import accounts, routes
 
 SESSION_STORAGE_KEY = "khalti_portal_session"
 RECHECK = timedelta(minutes=1)  # how often the navigation bar re-reads an open tab's session
@@ -77,7 +77,7 @@ class AuthState(rx.State):
         """End the session everywhere, empty the tab, and go back to the catalog."""
         await asyncio.to_thread(accounts.end_session, self.session_token)
         await self._forget_tab()
-        return rx.redirect("/")
+        return rx.redirect(routes.CATALOG_ROUTE)
 
 
 def tab_state_classes() -> list[type[rx.State]]:

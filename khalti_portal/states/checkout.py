@@ -11,6 +11,7 @@ import reflex as rx
 from khalti_portal.accounts import get_profile
 from khalti_portal.billing import checkout, page_limits, plans, subscription
 from khalti_portal.billing.nepal_time import format_nepal
+from khalti_portal.routes import checkout_path
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.views import PlanCard
@@ -96,7 +97,7 @@ class CheckoutState(AuthState):
         if user_id is None:
             async with self:
                 self.busy = False
-            return rx.redirect(login_url(f"/checkout/{slug}"))
+            return rx.redirect(login_url(checkout_path(slug)))
         # Each checkout is an initiate at Khalti: a few per user per 10 minutes, whoever sends the events.
         if not await asyncio.to_thread(page_limits.checkout_allowed, user_id):
             async with self:

@@ -31,7 +31,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from khalti_portal.billing.admin.refunds import RefundOutcome, payment_id_of, reason_problem, refund_payment
+from khalti_portal.billing.admin.inputs import MAX_DAYS, MIN_DAYS, days_of, id_of, reason_problem
+from khalti_portal.billing.admin.refunds import RefundOutcome, refund_payment
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal
@@ -40,7 +41,6 @@ from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import LocalUser, Payment, PaymentStatus, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
 
-MIN_DAYS, MAX_DAYS = 1, 3650
 MAX_USER_TEXT = 255  # reflex-local-auth's username column
 
 
@@ -60,16 +60,6 @@ def _refused(message: str, **ids: int | None) -> DecisionOutcome:
 
 
 # -- inputs ------------------------------------------------------------------------------------------------
-
-
-def days_of(value: object) -> int | None:
-    """A number of days from the browser: a whole number 1-3650 (int, or its ASCII digits as text), else None."""
-    if isinstance(value, str):
-        text = value.strip()
-        value = int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else None
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_DAYS <= value <= MAX_DAYS:
-        return None
-    return value
 
 
 def find_user(session: Session, who: object) -> tuple[int, str] | str:
@@ -96,7 +86,7 @@ def find_user(session: Session, who: object) -> tuple[int, str] | str:
 
 
 def _user_by_id(session: Session, value: object) -> tuple[int, str] | str:
-    ident = payment_id_of(value)  # the same positive-id rule
+    ident = id_of(value)  # the same positive-id rule
     row = session.get(LocalUser, ident) if ident is not None else None
     if row is None or row.id is None:
         return f"There is no user with id {str(value)[:12]}."
@@ -117,7 +107,7 @@ def grant_flagged(
 ) -> DecisionOutcome:
     """Accept a flagged payment: flagged → completed and its period granted, once, in one transaction."""
     deps = resolve(deps)
-    ident = payment_id_of(payment_id)
+    ident = id_of(payment_id)
     if ident is None:
         return _refused("There is no such payment; reload the page and try again.")
     if problem := _check(reason, actor_user_id):
@@ -200,7 +190,7 @@ async def refund_flagged(
 ) -> RefundOutcome:
     """Give a flagged payment's money back: refund_payment, which verify_payment turns into flagged → refunded."""
     deps = resolve(deps)
-    ident = payment_id_of(payment_id)
+    ident = id_of(payment_id)
     if ident is None:
         return RefundOutcome("invalid", "There is no such payment; reload the page and try again.")
     if problem := _check(reason, actor_user_id):

@@ -31,7 +31,7 @@ from sqlalchemy import Select, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from khalti_portal.billing.admin.refunds import payment_id_of
+from khalti_portal.billing.admin.inputs import id_of
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal, to_nepal
@@ -94,7 +94,7 @@ def make_filter(status: object = "", query: object = "") -> PaymentFilter | str:
 
 def page_of(value: object) -> int:
     """A page number from the browser: a whole number from 1, else 1."""
-    number = payment_id_of(value)
+    number = id_of(value)
     return min(number, MAX_PAGE) if number is not None else 1
 
 
@@ -245,7 +245,7 @@ def pretty_json(value: Any, *, secret: str = "") -> str:
 def payment_detail(payment_id: object, *, deps: BillingDeps | None = None) -> PaymentDetail | None:
     """One payment with its period and audit trail (oldest first), or None for an unknown id or another mode's."""
     deps = resolve(deps)
-    ident = payment_id_of(payment_id)
+    ident = id_of(payment_id)
     if ident is None:
         return None
     secret = deps.settings.khalti_secret_key

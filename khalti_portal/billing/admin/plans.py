@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select, update
 
+from khalti_portal.billing.admin.inputs import MAX_DAYS, MIN_DAYS, days_of, id_of
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import MoneyError, format_rupees, parse_rupees
@@ -34,10 +35,8 @@ MAX_NAME = 120
 MAX_DESCRIPTION = 1000
 MAX_FEATURES = 20
 MAX_FEATURE_CHARS = 200
-MIN_DAYS, MAX_DAYS = 1, 3650
 MAX_SORT_ORDER = 1_000_000
 MAX_PRICE_TEXT = 32
-MAX_PLAN_ID = 2**31 - 1
 
 FIELDS = ("slug", "name", "price", "duration", "features", "description", "sort_order")
 
@@ -146,8 +145,8 @@ def _whole(text: str) -> int | None:
 
 
 def _duration(text: str) -> int | str:
-    days = _whole(text)
-    if days is None or not MIN_DAYS <= days <= MAX_DAYS:
+    days = days_of(text)
+    if days is None:
         return f"Enter a whole number of days from {MIN_DAYS} to {MAX_DAYS}."
     return days
 
@@ -203,15 +202,6 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
         description=description,
         sort_order=sort_order,
     )
-
-
-def plan_id_of(value: object) -> int | None:
-    """A plan id from the browser: a positive int (or its digits as text), else None. Never a bool or float."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PLAN_ID:
-        return None
-    return value
 
 
 # -- changes ---------------------------------------------------------------------------------------------
@@ -353,7 +343,7 @@ def update_plan(
 ) -> Plan | PlanErrors:
     """Change a plan's details; its payments and periods keep the snapshots they were bought with."""
     deps = resolve(deps)
-    ident = plan_id_of(plan_id)
+    ident = id_of(plan_id)
     if ident is None:
         return _unknown(plan_id)
     values = validate(form)
@@ -383,7 +373,7 @@ def update_plan(
 
 def _set_active(plan_id: int, active: bool, actor_user_id: int | None, deps: BillingDeps | None) -> Plan | PlanErrors:
     deps = resolve(deps)
-    ident = plan_id_of(plan_id)
+    ident = id_of(plan_id)
     if ident is None:
         return _unknown(plan_id)
     now = deps.now()
@@ -442,7 +432,7 @@ def delete_plan(
 ) -> Plan | PlanErrors:
     """Delete a plan that nobody ever paid for (no payments, no periods); returns the deleted row."""
     deps = resolve(deps)
-    ident = plan_id_of(plan_id)
+    ident = id_of(plan_id)
     if ident is None:
         return _unknown(plan_id)
     try:
@@ -546,7 +536,7 @@ def list_plans_for_admin(now: datetime | None = None, *, deps: BillingDeps | Non
 
 def get_plan_by_id(plan_id: object, *, deps: BillingDeps | None = None) -> Plan | None:
     """The plan with this id (active or archived), or None for anything that is not a known id."""
-    ident = plan_id_of(plan_id)
+    ident = id_of(plan_id)
     if ident is None:
         return None
     with Session(resolve(deps).engine, expire_on_commit=False) as session:

@@ -13,9 +13,6 @@ A refund Khalti accepted, or whose answer was unclear (it may have gone through)
 payment (`refund_requested_at`, with the result's audit row): the reconciler then looks the payment up (first
 within the hour, then on its daily refund check) until Khalti shows the refund. A clear refusal
 records nothing there: no refund exists that this request made.
-
-This module also holds the two checks every admin decision shares: `payment_id_of` (an id from the browser)
-and `reason_problem` (a reason is required, at most 500 characters).
 """
 
 from __future__ import annotations
@@ -27,6 +24,7 @@ from typing import Literal
 
 from sqlmodel import col, update
 
+from khalti_portal.billing.admin.inputs import id_of, reason_problem
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
@@ -45,8 +43,6 @@ from khalti_portal.khalti import (
 
 logger = logging.getLogger("khalti_portal.billing")
 
-MAX_REASON = 500
-MAX_ID = 2**31 - 1
 _MAX_KHALTI_WORDS = 200
 
 RefundKind = Literal[
@@ -89,27 +85,6 @@ class _Target:
     purchase_order_id: str
 
 
-# -- the checks every admin decision shares ----------------------------------------------------------------
-
-
-def payment_id_of(value: object) -> int | None:
-    """An id from the browser: a positive int (or its ASCII digits as text), else None. Never a bool or float."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
-        return None
-    return value
-
-
-def reason_problem(reason: object) -> str | None:
-    """Why this reason is refused (every decision needs one, 1-500 characters), or None."""
-    if not isinstance(reason, str) or not reason.strip():
-        return "Give a reason: it is kept in the audit trail with your name."
-    if len(reason.strip()) > MAX_REASON:
-        return f"Keep the reason to {MAX_REASON} characters (it has {len(reason.strip())})."
-    return None
-
-
 # -- the refund --------------------------------------------------------------------------------------------
 
 
@@ -118,7 +93,7 @@ async def refund_payment(
 ) -> RefundOutcome:
     """Refund a completed (or flagged) payment in full through Khalti, then apply the result via verify_payment."""
     deps = resolve(deps)
-    ident = payment_id_of(payment_id)
+    ident = id_of(payment_id)
     if ident is None:
         return RefundOutcome("invalid", "There is no such payment; reload the page and try again.")
     if problem := reason_problem(reason):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal.components.forms import error_callout, labelled, notice_callout
-from khalti_portal.states.admin_payments import AdminPaymentsState as S
+from khalti_portal.states.admin_access import AdminAccessState as S
 from khalti_portal.views.admin_payments.reason import reason_field
 
 ACTIONS_EXPLAINED = (

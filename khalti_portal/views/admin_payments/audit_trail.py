@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khalti_portal.states.admin_payment_views import EventView
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
-from khalti_portal.states.admin_payments import EventView
 
 
 def event_item(event: EventView) -> rx.Component:

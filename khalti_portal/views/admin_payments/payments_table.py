@@ -6,8 +6,8 @@ import reflex as rx
 
 from khalti_portal.components.data_table import data_table
 from khalti_portal.components.status import status_badge
+from khalti_portal.states.admin_payment_views import PaymentRowView
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
-from khalti_portal.states.admin_payments import PaymentRowView
 
 HEADERS = ("Created", "Order", "User", "Plan", "Amount", "Status", "")
 

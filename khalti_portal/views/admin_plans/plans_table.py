@@ -7,8 +7,8 @@ import reflex as rx
 from khalti_portal.components.data_table import data_table
 from khalti_portal.components.dialogs import confirm_dialog
 from khalti_portal.components.status import status_badge
+from khalti_portal.states.admin_plan_views import AdminPlanView
 from khalti_portal.states.admin_plans import AdminPlansState as S
-from khalti_portal.states.admin_plans import AdminPlanView
 
 HEADERS = ("Name", "Slug", "Price", "Duration", "Status", "Active subscribers", "Actions")
 PLAN_STATUS_COLOURS = {"active": "green", "archived": "gray"}

@@ -1,0 +1,60 @@
+"""What the admin plans page shows: each plan with its figures, and the text its edit form starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from khalti_portal.billing.admin import plans as plan_admin
+from khalti_portal.billing.admin.plans import AdminPlanRow, PlanForm
+from khalti_portal.billing.money import format_rupees
+from khalti_portal.states.views import days_label
+
+
+@dataclass
+class AdminPlanView:
+    """One row of the admin plans table."""
+
+    id: int = 0
+    slug: str = ""
+    name: str = ""
+    price: str = ""
+    duration: str = ""
+    is_active: bool = True
+    status: str = "active"
+    subscribers: int = 0
+    payments: int = 0
+    deletable: bool = False
+
+    @classmethod
+    def of(cls, row: AdminPlanRow) -> AdminPlanView:
+        """Shape an admin row for the page."""
+        return cls(
+            id=row.id,
+            slug=row.slug,
+            name=row.name,
+            price=format_rupees(row.price_paisa),
+            duration=days_label(row.duration_days),
+            is_active=row.is_active,
+            status="active" if row.is_active else "archived",
+            subscribers=row.active_subscribers,
+            payments=row.payments,
+            deletable=row.deletable,
+        )
+
+
+@dataclass
+class PlanDraft:
+    """The text the form starts from: empty for a new plan, the plan's values when editing."""
+
+    slug: str = ""
+    name: str = ""
+    price: str = ""
+    duration: str = ""
+    features: str = ""
+    description: str = ""
+    sort_order: str = "0"
+
+    @classmethod
+    def of(cls, form: PlanForm) -> PlanDraft:
+        """The draft for a billing form."""
+        return cls(**{name: getattr(form, name) for name in plan_admin.FIELDS})
