@@ -11,7 +11,6 @@ DASHBOARD_ROUTE = "/dashboard"
 PROFILE_ROUTE = "/profile"
 ADMIN_PLANS_ROUTE = "/admin/plans"
 ADMIN_PAYMENTS_ROUTE = "/admin/payments"
-EMULATOR_PREFIX = "/sandbox/khalti"
 
 
 def checkout_path(slug: str) -> str:

@@ -133,7 +133,6 @@ async def admin_page(user_id: int) -> tuple[StateDriver, AdminPlansState]:
 HANDLERS: dict[str, tuple[Any, ...]] = {
     "guard": (),
     "load": (),
-    "start_create": (),
     "cancel_edit": (),
     "start_edit": ("PLAN",),
     "save": (FORM,),

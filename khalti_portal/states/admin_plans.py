@@ -100,13 +100,6 @@ class AdminPlansState(AdminState):
 
     @rx.event
     @admin_only
-    def start_create(self) -> None:
-        """Empty the form for a new plan."""
-        self._clear_messages()
-        self._open_form()
-
-    @rx.event
-    @admin_only
     def cancel_edit(self) -> None:
         """Leave the edit without saving; the form creates a new plan again."""
         self._clear_messages()

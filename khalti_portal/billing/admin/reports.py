@@ -116,11 +116,6 @@ def refunds(session: Session, start: datetime, end: datetime, mode: str) -> int:
     return int(session.exec(refunds_query(start, end, mode)).one())
 
 
-def net_revenue(session: Session, start: datetime, end: datetime, mode: str) -> int:
-    """Gross minus refunds in [start, end)."""
-    return gross_revenue(session, start, end, mode) - refunds(session, start, end, mode)
-
-
 def expiring_soon(session: Session, now: datetime, grace_days: int, mode: str) -> int:
     """Users whose access ends in the next 7 days."""
     return int(session.exec(expiring_soon_query(now, grace_days, mode)).one())
