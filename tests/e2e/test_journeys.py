@@ -323,3 +323,33 @@ def test_admin_manages_a_plan_a_subscriber_buys_it(journey: Journey) -> None:
         buyer.snap("non-admin-sent-to-catalog")
     finally:
         admin.close_others()
+
+
+def test_admin_gives_access_by_hand_and_the_figures_count_it(journey: Journey) -> None:
+    admin, db = journey, journey.db
+    try:
+        subscriber = admin.another_visitor("subscriber")
+        user_id = subscriber.register("nima_by_hand")
+        subscriber.open_dashboard("none")
+
+        # The form is its own state (AdminAccessState) below the payments page's: one click changes both.
+        admin.sign_in("e2e_admin", "e2e admin password")
+        admin.goto("/admin/payments")
+        active = admin.page.locator("#figure-active .figure-value")
+        expect(active).to_have_text(re.compile(r"^\d+$"))
+        before = int(active.inner_text())
+        admin.page.fill("#manual-user", "nima_by_hand")
+        admin.page.fill("#manual-days", "10")
+        admin.page.fill("#manual-reason", "a partner's account")
+        admin.page.click("#manual-submit")
+        expect(admin.page.locator("#manual-notice")).to_contain_text("Granted nima_by_hand's access by 10 days")
+        expect(active).to_have_text(str(before + 1))
+        expect(admin.page.locator("#manual-user")).to_have_value("")  # the form starts again, empty
+        admin.snap("admin-access-by-hand")
+        [period] = db.periods(user_id)
+        assert period["payment_id"] is None and period["granted_by"] == db.user_id("e2e_admin")
+        assert period["ends_at"] - period["starts_at"] == timedelta(days=10)
+
+        subscriber.open_dashboard("active")
+    finally:
+        admin.close_others()
