@@ -493,9 +493,13 @@ async def idle(run: Run, tabs: int, hold_seconds: float, redis_url: str | None) 
     if redis:
         grown = redis_held - redis_before
         print(f"  Redis used_memory       {grown / 2**20:+7.1f} MB: {grown / max(connected, 1) / 1024:.1f} KB per tab")
-    hold_wall, held_cpu = max(held.at - held_from.at, 1e-9), held.cpu - held_from.cpu
-    print(f"  server CPU while held   {held_cpu:7.1f} s  ({100 * held_cpu / hold_wall:.0f} % of one core)")
-    print(f"  load generator CPU      {my_cpu:7.1f} s  ({100 * my_cpu / hold_wall:.0f} % of one core) while held")
+    hold_wall, held_cpu = held.at - held_from.at, held.cpu - held_from.cpu
+
+    def share(cpu: float) -> str:  # a share of a few milliseconds says nothing
+        return f"{100 * cpu / hold_wall:.0f} % of one core" if hold_wall >= 1 else "held too briefly for a share"
+
+    print(f"  server CPU while held   {held_cpu:7.1f} s  ({share(held_cpu)})")
+    print(f"  load generator CPU      {my_cpu:7.1f} s  ({share(my_cpu)}) while held")
 
 
 def _redis(url: str | None) -> Any:
