@@ -24,6 +24,9 @@ Scenarios (`--scenario subscribers|catalog|idle|all`):
 - idle: `--idle-tabs` tabs open the catalog and stay connected for `--idle-seconds`; the server's RSS
   (and Redis's memory with `--redis-url`) before and after tells what each open tab costs.
 
+`--py-spy FILE` records the server with py-spy (`pip install py-spy`) while the return pages are timed, and
+prints where its busy samples went.
+
 Event names come from the app's state classes (`get_full_name()` via Reflex's own formatter); the
 initial-state hashes and state schema the browser sends are read from the served bundle. Everything stays
 on loopback; every wait has a timeout and the whole run a deadline (`--deadline`). Prints figures; asserts
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import math
@@ -57,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
+from scripts.loadgen.profile import account, recording  # noqa: E402
 from scripts.loadgen.tab import Frontend, Page, Tab, TabError, absolute, bundle_facts, fetch, page_assets  # noqa: E402
 from scripts.loadgen.watch import Reading, SelfWatch, TreeWatch, server_root_pid  # noqa: E402
 
@@ -353,7 +358,7 @@ async def visit_return_page(run: Run, sub: Subscriber, query: dict[str, str]) ->
     return time.perf_counter() - started
 
 
-async def subscribers(run: Run, count: int, payments_each: int, prepare_at_once: int) -> None:
+async def subscribers(run: Run, count: int, payments_each: int, prepare_at_once: int, py_spy: Path | None) -> None:
     """The return page under `count` concurrent subscribers; prints the figures."""
     print(f"\nsubscribers: {count} at once, {payments_each} paid payment(s) each, Khalti at {run.emulator_url}")
     stamp = f"{int(time.time()) % 10**6:06d}{run.rng.randint(0, 999):03d}"
@@ -383,9 +388,10 @@ async def subscribers(run: Run, count: int, payments_each: int, prepare_at_once:
             async with control.post(f"{run.emulator_url}_control/reset-stats", json={}) as response:
                 response.raise_for_status()
             run.server.reset_peak()
-            before, my_before = run.server.read(), run.me.cpu()
-            await asyncio.gather(*(walk(s) for s in subs))
-            after, my_cpu = run.server.read(), run.me.cpu() - my_before
+            with recording(run.server.pid, py_spy) if py_spy else contextlib.nullcontext():
+                before, my_before = run.server.read(), run.me.cpu()
+                await asyncio.gather(*(walk(s) for s in subs))
+                after, my_cpu = run.server.read(), run.me.cpu() - my_before
             async with control.get(f"{run.emulator_url}_control/stats") as response:
                 lookups = sum((await response.json())["lookups"].values())
     finally:
@@ -399,6 +405,9 @@ async def subscribers(run: Run, count: int, payments_each: int, prepare_at_once:
     print("\n".join(errors.lines()))
     print(f"  Khalti lookups          {lookups:7d}  (for {payments} payments)")
     print("\n".join(resources(run, before, after, my_cpu, verified, "verified payment")))
+    if py_spy:
+        print(f"  profile of the timed part: {py_spy}")
+        print("\n".join(account(py_spy)))
 
 
 # -- catalog: anonymous first visits --------------------------------------------------------------------------
@@ -552,7 +561,7 @@ async def main(args: argparse.Namespace, url: str, emulator_url: str, pid: int) 
             if args.payments_each > len(run.plans):
                 raise SystemExit(f"bench_load: --payments-each is at most the {len(run.plans)} plans on sale")
             if args.scenario in ("subscribers", "all"):
-                await subscribers(run, args.subscribers, args.payments_each, args.prepare_at_once)
+                await subscribers(run, args.subscribers, args.payments_each, args.prepare_at_once, args.py_spy)
             if args.scenario in ("catalog", "all"):
                 await catalog(run, args.visitors)
             if args.scenario in ("idle", "all"):
@@ -605,6 +614,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--visitors", type=int, default=50, help="catalog visitors at once (default 50)")
     p.add_argument("--idle-tabs", type=int, default=1000, help="idle tabs (default 1000)")
     p.add_argument("--idle-seconds", type=float, default=30, help="how long the idle tabs stay open (default 30)")
+    p.add_argument("--py-spy", type=Path, help="record the server with py-spy while the return pages are timed")
     p.add_argument("--timeout", type=float, default=60, help="seconds any one wait may take (default 60)")
     p.add_argument("--deadline", type=float, default=1200, help="seconds the whole run may take (default 1200)")
     args = p.parse_args(argv)
