@@ -630,11 +630,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def cli(argv: list[str]) -> int:
     """Run the benchmark (or serve the emulator alone)."""
+    # A plain `kill` must still stop the servers this run started (their `finally` blocks run on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if argv[:1] == ["emulator"]:
         return serve_emulator(argv[1:])
     args = parse(argv)
-    # A plain `kill` must still stop the servers this run started (their `finally` blocks run on SystemExit).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with server_under_test(args) as (url, emulator_url, pid):
         asyncio.run(main(args, url, emulator_url, pid))
     return 0
