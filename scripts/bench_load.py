@@ -264,7 +264,7 @@ async def discover(run: Run) -> None:
 
 @dataclass
 class Subscriber:
-    """One person: a tab (token, localStorage), a loopback address, and the payments they made."""
+    """One person: a tab (token, localStorage), connections from a loopback address of its own, what they paid."""
 
     tab: Tab
     http: aiohttp.ClientSession
@@ -641,4 +641,7 @@ def cli(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(cli(sys.argv[1:]))
+    try:
+        sys.exit(cli(sys.argv[1:]))
+    except KeyboardInterrupt:  # the servers started here were stopped on the way out
+        sys.exit("bench_load: interrupted")

@@ -130,6 +130,7 @@ class Tab:
             auth["state_schema"] = self.frontend.schema
         client = socketio.AsyncClient(
             reconnection=False,
+            handle_sigint=False,  # Ctrl-C stays a KeyboardInterrupt, so the servers started here are stopped
             http_session=self.http,
             request_timeout=self.patience,
             websocket_extra_options={"protocols": (self.frontend.version,)},
