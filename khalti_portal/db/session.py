@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -45,3 +46,25 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def forget_inherited_connections() -> None:
+    """In a freshly forked worker: let go of the pooled connections inherited from the parent, unclosed.
+
+    `reflex run` touches the database before Granian forks its workers, so each worker would otherwise
+    share the parent's PostgreSQL socket with its siblings, and two workers' queries on one socket fail
+    (INTRANS, "server closed the connection"). `dispose(close=False)` leaves the parent's sockets alone
+    and makes this process open its own (SQLAlchemy's advice for forked pools).
+    """
+    engines = [get_engine()] if get_engine.cache_info().currsize else []
+    try:
+        from reflex import model  # Reflex keeps its own engines (reflex-local-auth queries through them)
+    except ImportError:  # pragma: no cover - reflex is a dependency; the CLI may run without its model
+        model = None
+    engines += list(getattr(model, "_ENGINE", {}).values())
+    for engine in engines:
+        engine.dispose(close=False)
+
+
+# Looked up at fork time, not bound now, so a test can show what happens without it.
+os.register_at_fork(after_in_child=lambda: forget_inherited_connections())
