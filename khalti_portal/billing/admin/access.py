@@ -38,7 +38,7 @@ from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.periods import counts_in, grant_period, lock_user, revoke_period
 from khalti_portal.billing.transitions import move_payment
-from khalti_portal.db.models import LocalUser, Payment, PaymentStatus, SubscriptionPeriod
+from khalti_portal.db.models import LocalUser, Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
 
 MAX_USER_TEXT = 255  # reflex-local-auth's username column
@@ -237,21 +237,10 @@ def _add_days(
     why = reason.strip()
     now = deps.now()
     with session_scope(deps.engine) as session:
-        target = find_user(session, user)
+        target = _named_user_audited(session, user, kind, actor, now, f"{kind} {count} days; reason: {why}")
         if isinstance(target, str):
             return _refused(target)
-        user_id, username = target
-        # The audit row is written first: on SQLite that takes the write lock before the periods are read.
-        event = record_event(
-            session,
-            at=now,
-            source=AuditSource.ADMIN,
-            kind=kind,
-            user_id=user_id,
-            actor_user_id=actor,
-            detail=f"{kind} {count} days; reason: {why}",
-        )
-        session.flush()
+        user_id, username, event = target
         mode = deps.settings.khalti_env
         plan_id = _latest_plan(session, user_id, mode) if kind is AuditKind.EXTEND else None
         period = grant_period(
@@ -280,6 +269,24 @@ def _add_days(
         )
 
 
+def _named_user_audited(
+    session: Session, user: object, kind: AuditKind, actor: int, now: datetime, detail: str
+) -> tuple[int, str, PaymentEvent] | str:
+    """The user the admin named (or why not) and the decision's audit row, to be completed by the caller.
+
+    The audit row is written first: on SQLite that takes the write lock before the user's periods are read.
+    """
+    target = find_user(session, user)
+    if isinstance(target, str):
+        return target
+    user_id, username = target
+    event = record_event(
+        session, at=now, source=AuditSource.ADMIN, kind=kind, user_id=user_id, actor_user_id=actor, detail=detail
+    )
+    session.flush()
+    return user_id, username, event
+
+
 def _latest_plan(session: Session, user_id: int, mode: str) -> int | None:
     return session.exec(
         select(SubscriptionPeriod.plan_id)
@@ -299,20 +306,10 @@ def revoke_access(
     why = reason.strip()
     now = deps.now()
     with session_scope(deps.engine) as session:
-        target = find_user(session, user)
+        target = _named_user_audited(session, user, AuditKind.REVOKE, actor_user_id, now, f"revoke; reason: {why}")
         if isinstance(target, str):
             return _refused(target)
-        user_id, username = target
-        event = record_event(
-            session,
-            at=now,
-            source=AuditSource.ADMIN,
-            kind=AuditKind.REVOKE,
-            user_id=user_id,
-            actor_user_id=actor_user_id,
-            detail=f"revoke; reason: {why}",
-        )
-        session.flush()
+        user_id, username, event = target
         lock_user(session, user_id)
         # Every period still giving access, grace included; latest first, because revoking a period moves
         # the later live periods earlier, and by then there are none.
