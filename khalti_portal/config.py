@@ -5,13 +5,18 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
 KhaltiEnv = Literal["emulator", "sandbox", "live"]
+SmtpSecurity = Literal["none", "starttls", "tls"]
+SMTP_SECURITIES: tuple[str, ...] = ("none", "starttls", "tls")
+# The port each kind of connection is usually served on (RFC 8314 for implicit TLS, 6409 for submission).
+DEFAULT_SMTP_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 KHALTI_ENVS: tuple[str, ...] = ("emulator", "sandbox", "live")
 
 # Published on purpose: the emulator moves no money, so its key is no secret. Real keys are.
@@ -28,6 +33,28 @@ DEFAULT_DB_URL = f"sqlite:///{PROJECT_ROOT / 'khalti_portal.db'}"
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where mail goes. Without `smtp_host` it waits in the outbox (emulator mode: goes to the emulator's mailbox)."""
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: SmtpSecurity = "starttls"
+    mail_from: str = "Subscriptions <no-reply@localhost>"
+    interval_seconds: int = 5
+
+    def __repr__(self) -> str:
+        """Everything but the password."""
+        return (
+            f"MailSettings(smtp_host={self.smtp_host!r}, smtp_port={self.smtp_port}, "
+            f"smtp_security={self.smtp_security!r}, mail_from={self.mail_from!r})"
+        )
+
+    __str__ = __repr__
 
 
 @dataclass(frozen=True)
@@ -56,6 +83,8 @@ class Settings:
     signups_per_address_per_hour: int = 10
     # How often the reconciler looks a completed payment up again, for refunds made outside the portal.
     refund_check_interval_seconds: int = 86_400
+    site_name: str = "Subscriptions"
+    mail: MailSettings = field(default_factory=MailSettings)
 
     def __repr__(self) -> str:
         """Show everything but the secrets."""
@@ -154,6 +183,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Validate `environ` (default: the process environment) into Settings, or raise ConfigError."""
     env = dict(os.environ if environ is None else environ)
     khalti = _khalti_connection(env)
+    site_name = " ".join(env.get("SITE_NAME", "").split())[:80] or "Subscriptions"
     db_url, redis_url = _stores(env)
     return Settings(
         khalti_env=khalti.mode,  # type: ignore[arg-type]
@@ -179,6 +209,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         # An office or a school behind one address may need more; each sign-up still costs a bcrypt hash.
         signups_per_address_per_hour=_int(env, "SIGNUPS_PER_ADDRESS_PER_HOUR", 10, minimum=1, maximum=100_000),
         refund_check_interval_seconds=_int(env, "REFUND_CHECK_INTERVAL_SECONDS", 86_400, minimum=1),
+        site_name=site_name,
+        mail=_mail(env, site_name=site_name, app_url=khalti.app_url),
     )
 
 
@@ -247,6 +279,39 @@ def _stores(env: Mapping[str, str]) -> tuple[str, str | None]:
     if workers > 1 and db_url.startswith("sqlite"):
         raise ConfigError(f"GRANIAN_WORKERS={workers} needs PostgreSQL (REFLEX_DB_URL): SQLite serves one process")
     return db_url, redis_url
+
+
+def _mail(env: Mapping[str, str], *, site_name: str, app_url: str) -> MailSettings:
+    """The SMTP settings, refused when they would send a password in clear over the network."""
+    host = env.get("SMTP_HOST", "").strip() or None
+    security = env.get("SMTP_SECURITY", "").strip().lower() or "starttls"
+    if security not in SMTP_SECURITIES:
+        raise ConfigError(f"SMTP_SECURITY must be one of none, starttls, tls; got {security!r}")
+    username = env.get("SMTP_USERNAME", "").strip()
+    password = env.get("SMTP_PASSWORD", "")
+    if bool(username) != bool(password):
+        raise ConfigError("SMTP_USERNAME and SMTP_PASSWORD go together: set both, or neither")
+    if host and password and security == "none" and not is_loopback_host(f"smtp://{host}"):
+        raise ConfigError(
+            f"SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted to {host}: set SMTP_SECURITY=starttls or tls"
+        )
+    mail_from = env.get("MAIL_FROM", "").strip()
+    if not mail_from:
+        if host:
+            raise ConfigError("SMTP_HOST is set but MAIL_FROM is not: set MAIL_FROM to the address mail comes from")
+        mail_from = f"{site_name} <no-reply@{urlsplit(app_url).hostname or 'localhost'}>"
+    _, address = parseaddr(mail_from)
+    if "@" not in address or any(c in mail_from for c in "\r\n"):
+        raise ConfigError(f"MAIL_FROM must be an address such as Shop <billing@shop.com.np>, got {mail_from!r}")
+    return MailSettings(
+        smtp_host=host,
+        smtp_port=_int(env, "SMTP_PORT", DEFAULT_SMTP_PORTS[security], minimum=1, maximum=65535),
+        smtp_username=username,
+        smtp_password=password,
+        smtp_security=security,  # type: ignore[arg-type]
+        mail_from=mail_from,
+        interval_seconds=_int(env, "MAIL_INTERVAL_SECONDS", 5, minimum=1, maximum=3600),
+    )
 
 
 def load_dotenv_file(path: Path | None = None) -> None:

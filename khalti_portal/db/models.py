@@ -1,4 +1,4 @@
-"""The portal's tables: plans, payments, subscription periods, the audit trail, user profiles.
+"""The portal's tables: plans, payments, subscription periods, the audit trail, user profiles, the mail outbox.
 
 Money is integer paisa. Every datetime is a UTC-aware `UTCDateTime`. reflex-local-auth's own
 tables (`localuser`, `localauthsession`) are imported so they share this metadata.
@@ -22,6 +22,8 @@ from khalti_portal.db.types import EnumText, UTCDateTime
 __all__ = [
     "LocalAuthSession",
     "LocalUser",
+    "MailStatus",
+    "OutboxMessage",
     "Payment",
     "PaymentEvent",
     "PaymentStatus",
@@ -190,3 +192,44 @@ class ThrottleMark(SQLModel, table=True):
     key: str = Field(sa_column=Column(String(200), nullable=False, index=True))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class MailStatus(StrEnum):
+    """Where an outbox message stands: waiting (for its turn or for SMTP), handed over, or given up on."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One email, written in the same transaction as the change that causes it; `khalti_portal.mail` sends it.
+
+    `key` names the message in the business (`payment-completed:42`): queuing a key twice is a no-op, so
+    a message is queued at most once whatever races or retries happen. `message_id` is fixed when it is
+    queued, so a resend after a dropped connection carries the same Message-ID.
+    """
+
+    __table_args__ = (Index("ix_outboxmessage_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
+    template: str = Field(sa_column=Column(String(64), nullable=False))
+    # What the template fills in: plain strings a person reads (names, dates, links), never a secret.
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    to_address: str = Field(sa_column=Column(String(254), nullable=False))
+    message_id: str = Field(sa_column=Column(String(255), unique=True, nullable=False))
+    user_id: int | None = Field(default=None, foreign_key="localuser.id", index=True)
+    payment_id: int | None = Field(default=None, foreign_key="payment.id", index=True)
+    status: MailStatus = Field(
+        default=MailStatus.QUEUED, sa_column=Column(EnumText(MailStatus, 16), nullable=False, index=True)
+    )
+    # Tries the SMTP server answered with a temporary refusal or dropped; an unreachable server costs none.
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _created_column()
+    last_attempt_at: datetime | None = _utc_column(nullable=True)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    claimed_until: datetime | None = _utc_column(nullable=True)
+    claimed_by: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
+    created_at: datetime = _created_column()
+    sent_at: datetime | None = _utc_column(nullable=True)
