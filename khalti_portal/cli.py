@@ -1,4 +1,4 @@
-"""Command line: seed-plans, check-port, create-admin, reconcile."""
+"""Command line: seed-plans, check-port, create-admin, reconcile, mail."""
 
 from __future__ import annotations
 
@@ -91,6 +91,12 @@ def _reconcile(args: argparse.Namespace) -> int:
     )
 
 
+def _mail(args: argparse.Namespace) -> int:
+    from khalti_portal.mail.service import run_mail_command
+
+    return run_mail_command(loop=args.loop)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command tree."""
     parser = argparse.ArgumentParser(prog="python -m khalti_portal", description=__doc__)
@@ -114,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--batch-size", type=int, default=50, help="payments claimed per batch (default 50)")
     rec.add_argument("--concurrency", type=int, default=5, help="lookups in flight at once (default 5)")
     rec.set_defaults(func=_reconcile)
+    mail = sub.add_parser("mail", help="send the mail waiting in the outbox")
+    when = mail.add_mutually_exclusive_group()
+    when.add_argument("--once", action="store_true", help="send what is due, then exit (the default)")
+    when.add_argument("--loop", action="store_true", help="keep sending every MAIL_INTERVAL_SECONDS until stopped")
+    mail.set_defaults(func=_mail)
     return parser
 
 

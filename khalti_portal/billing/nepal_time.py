@@ -22,6 +22,11 @@ def format_nepal(dt: datetime) -> str:
     return f"{format_datetime(ensure_utc(dt), 'd MMM y, h:mm a', tzinfo=NEPAL, locale='en')} NPT"
 
 
+def format_nepal_day(dt: datetime) -> str:
+    """`26 Dec 2026`: the day it is in Nepal at that instant."""
+    return format_datetime(ensure_utc(dt), "d MMM y", tzinfo=NEPAL, locale="en")
+
+
 def iso_utc(dt: datetime) -> str:
     """`2026-12-26T12:00:00Z`: whole seconds, UTC, the form `data-*` attributes carry."""
     return ensure_utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select, update
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
+from khalti_portal.billing.notices import queue_payment_received
 from khalti_portal.billing.periods import grant_period, revoke_period
 from khalti_portal.billing.transitions import LOOKUP_STATES, LookupVerdict, move_payment, verdict_for
 from khalti_portal.config import Settings
@@ -301,6 +302,8 @@ def _grant_paid_period(session: Session, deps: BillingDeps, snap: _Snapshot, now
         now=now,
         mode=deps.settings.khalti_env,
     )
+    # In the same transaction as the grant: the confirmation exists exactly when the period does.
+    queue_payment_received(session, deps.settings, snap.id, starts_at=period.starts_at, ends_at=period.ends_at, now=now)
     return f"; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}"
 
 

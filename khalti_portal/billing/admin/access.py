@@ -36,6 +36,7 @@ from khalti_portal.billing.admin.refunds import RefundOutcome, refund_payment
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal
+from khalti_portal.billing.notices import queue_payment_received
 from khalti_portal.billing.periods import counts_in, grant_period, lock_user, revoke_period
 from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import LocalUser, Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
@@ -133,8 +134,12 @@ def grant_flagged(
         payment = session.get(Payment, ident, populate_existing=True)
         if event is None or payment is None:
             return _not_accepted(payment, ident, mode)
-        ends_at, granted = _keep_or_grant_period(session, payment, actor_user_id, why, now, mode)
+        period, granted = _keep_or_grant_period(session, payment, actor_user_id, why, now, mode)
+        ends_at = period.ends_at
         event.detail = f"{event.detail}; {granted}; reason: {why}"
+        queue_payment_received(
+            session, deps.settings, ident, starts_at=period.starts_at, ends_at=period.ends_at, now=now
+        )
         return DecisionOutcome(
             True,
             f"Accepted order {payment.purchase_order_id}: access until {format_nepal(ends_at)}.",
@@ -164,12 +169,12 @@ def _not_accepted(payment: Payment | None, ident: int, mode: str) -> DecisionOut
 
 def _keep_or_grant_period(
     session: Session, payment: Payment, actor: int, why: str, now: datetime, mode: str
-) -> tuple[datetime, str]:
-    """The accepted payment's access: the period it kept through the flag, else a new one; its end, and in words."""
+) -> tuple[SubscriptionPeriod, str]:
+    """The accepted payment's access: the period it kept through the flag, else a new one; it, and in words."""
     ident = payment.id
     existing = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == ident)).first()
     if existing is not None and existing.revoked_at is None:
-        return existing.ends_at, f"its period #{existing.id} (kept since before it was flagged) stays"
+        return existing, f"its period #{existing.id} (kept since before it was flagged) stays"
     period = grant_period(
         session,
         user_id=payment.user_id,
@@ -182,7 +187,7 @@ def _keep_or_grant_period(
         granted_by=actor,
         note=why if existing is None else f"for payment #{ident}: {why}",
     )
-    return period.ends_at, f"period #{period.id} {period.starts_at.isoformat()} → {period.ends_at.isoformat()} granted"
+    return period, f"period #{period.id} {period.starts_at.isoformat()} → {period.ends_at.isoformat()} granted"
 
 
 async def refund_flagged(

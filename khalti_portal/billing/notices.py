@@ -1,0 +1,53 @@
+"""The mail billing sends: queued in the same transaction as the change it tells of, at most once per key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from khalti_portal.billing.money import format_rupees
+from khalti_portal.billing.nepal_time import format_nepal, format_nepal_day
+from khalti_portal.config import Settings
+from khalti_portal.db.models import LocalUser, Payment, UserProfile
+from khalti_portal.mail.outbox import looks_like_address, queue_message
+
+
+def queue_payment_received(
+    session: Session, settings: Settings, payment_id: int, *, starts_at: datetime, ends_at: datetime, now: datetime
+) -> bool:
+    """Tell the payment's owner it went through (plan, the period bought, a link to the dashboard).
+
+    Nothing is queued for an owner with no email address on their profile. The key
+    `payment-completed:<id>` keeps a payment to one confirmation, however many verifiers race.
+    """
+    payment = session.get(Payment, payment_id)
+    row = session.exec(
+        select(UserProfile.email, UserProfile.display_name, LocalUser.username)
+        .select_from(LocalUser)
+        .join(UserProfile, UserProfile.user_id == LocalUser.id)  # type: ignore[arg-type]
+        .where(LocalUser.id == (payment.user_id if payment else None))
+    ).first()
+    if payment is None or row is None or not looks_like_address(row[0] or ""):
+        return False
+    email, display_name, username = row
+    return queue_message(
+        session,
+        key=f"payment-completed:{payment.id}",
+        template="payment_completed",
+        to_address=email,
+        context={
+            "name": display_name or username,
+            "plan_name": payment.plan_name,
+            "amount": format_rupees(payment.amount_paisa),
+            "starts_at": format_nepal(starts_at),
+            "ends_at": format_nepal(ends_at),
+            "ends_on": format_nepal_day(ends_at),
+            "order": payment.purchase_order_id,
+            "dashboard_url": f"{settings.app_url}/dashboard",
+        },
+        mail_from=settings.mail.mail_from,
+        now=now,
+        user_id=payment.user_id,
+        payment_id=payment.id,
+    )

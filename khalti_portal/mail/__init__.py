@@ -1,0 +1,1 @@
+"""Outgoing mail: the outbox's sender and the message templates; renders and delivers, never imports billing."""

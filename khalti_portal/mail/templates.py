@@ -1,0 +1,100 @@
+"""The messages the portal sends: each template turns a stored context into a subject, a plain-text and an HTML part.
+
+A context holds only what a person reads (names, formatted amounts and dates, links): templates format
+nothing themselves, so mail never needs billing. Every value goes through `html.escape` in the HTML part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+
+class TemplateError(ValueError):
+    """A stored message cannot be rendered: an unknown template, or a context missing a value it needs."""
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    """What a message says: its subject and the same words as plain text and as HTML."""
+
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class _Filled:
+    """One template's output before the shared header and footer are added."""
+
+    subject: str
+    lines: list[str]  # paragraphs of the plain-text part
+    html: str  # the HTML part's body, every value escaped
+    link_text: str
+    link_url: str
+
+
+def _value(context: Mapping[str, Any], name: str) -> str:
+    value = context.get(name)
+    if value is None or str(value).strip() == "":
+        raise TemplateError(f"the message has no {name!r} to show")
+    return str(value)
+
+
+def _payment_completed(context: Mapping[str, Any], site_name: str) -> _Filled:
+    name, plan = _value(context, "name"), _value(context, "plan_name")
+    amount, starts, ends = _value(context, "amount"), _value(context, "starts_at"), _value(context, "ends_at")
+    order, url, ends_on = _value(context, "order"), _value(context, "dashboard_url"), _value(context, "ends_on")
+    return _Filled(
+        subject=f"Payment received: {plan} until {ends_on}",
+        lines=[
+            f"Namaste {name},",
+            f"Thank you: your payment of {amount} for {plan} has gone through.",
+            f"Your access runs from {starts} to {ends}.",
+            f"Order reference: {order}",
+        ],
+        html=(
+            f"<p>Namaste {escape(name)},</p>"
+            f"<p>Thank you: your payment of <strong>{escape(amount)}</strong> for <strong>{escape(plan)}</strong> "
+            "has gone through.</p>"
+            '<table role="presentation" style="border-collapse:collapse;margin:12px 0">'
+            f'<tr><td style="padding:4px 12px 4px 0;color:#5b5270">Plan</td><td>{escape(plan)}</td></tr>'
+            f'<tr><td style="padding:4px 12px 4px 0;color:#5b5270">From</td><td>{escape(starts)}</td></tr>'
+            f'<tr><td style="padding:4px 12px 4px 0;color:#5b5270">Until</td><td>{escape(ends)}</td></tr>'
+            f'<tr><td style="padding:4px 12px 4px 0;color:#5b5270">Order</td><td>{escape(order)}</td></tr>'
+            "</table>"
+        ),
+        link_text="See your subscription",
+        link_url=url,
+    )
+
+
+TEMPLATES: dict[str, Callable[[Mapping[str, Any], str], _Filled]] = {
+    "payment_completed": _payment_completed,
+}
+
+
+def render(template: str, context: Mapping[str, Any], *, site_name: str) -> RenderedMail:
+    """The message `template` says with `context`, signed by `site_name`; TemplateError when it cannot."""
+    fill = TEMPLATES.get(template)
+    if fill is None:
+        raise TemplateError(f"no mail template named {template!r}")
+    filled = fill(context, site_name)
+    footer = f"You get this message because of your account at {site_name}."
+    text = "\n\n".join([*filled.lines, f"{filled.link_text}: {filled.link_url}", f"— {site_name}", footer]) + "\n"
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(filled.subject)}</title></head>"
+        '<body style="margin:0;padding:24px;background:#f3f0f7;font-family:system-ui,sans-serif;color:#1f1235">'
+        '<div style="max-width:560px;margin:0 auto;background:#fff;border-radius:12px;padding:24px">'
+        f'<p style="font-weight:700;font-size:18px;margin:0 0 16px">{escape(site_name)}</p>'
+        f"{filled.html}"
+        f'<p style="margin:20px 0"><a href="{escape(filled.link_url, quote=True)}" '
+        'style="background:#6e56cf;color:#fff;padding:10px 16px;border-radius:8px;text-decoration:none">'
+        f"{escape(filled.link_text)}</a></p>"
+        f'<p style="font-size:13px;color:#5b5270">{escape(footer)}</p>'
+        "</div></body></html>"
+    )
+    return RenderedMail(subject=f"{filled.subject} · {site_name}", text=text, html=html)
