@@ -66,9 +66,13 @@ def queue_message(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    result = session.exec(statement)  # type: ignore[call-overload]
-    return result.rowcount == 1
+    statement = (
+        insert(OutboxMessage)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(col(OutboxMessage.id))  # a row back means it was added (rowcount is -1 under RETURNING)
+    )
+    return session.exec(statement).first() is not None  # type: ignore[call-overload]
 
 
 def requeue_failed(session: Session, message_id: int, *, now: datetime) -> bool:
