@@ -61,6 +61,21 @@ def test_sandbox_and_live_take_their_hosts() -> None:
         ({"RECONCILE_IN_PROCESS": "maybe"}, "RECONCILE_IN_PROCESS must be 1 or 0"),
         ({"GRANIAN_WORKERS": "2", "REFLEX_DB_URL": "postgresql+psycopg://db/x"}, "needs REFLEX_REDIS_URL"),
         ({"GRANIAN_WORKERS": "2", "REFLEX_REDIS_URL": "redis://r:6379/0"}, "needs PostgreSQL"),
+        ({"SMTP_SECURITY": "ssl"}, "SMTP_SECURITY must be one of none, starttls, tls"),
+        ({"SMTP_HOST": "smtp.example.com"}, "SMTP_HOST is set but MAIL_FROM is not"),
+        ({"SMTP_HOST": "smtp.example.com", "MAIL_FROM": "billing"}, "MAIL_FROM must be an address"),
+        ({"SMTP_USERNAME": "shop"}, "SMTP_USERNAME and SMTP_PASSWORD go together"),
+        ({"SMTP_PORT": "70000"}, "SMTP_PORT must be between 1 and 65535"),
+        (
+            {
+                "SMTP_HOST": "smtp.example.com",
+                "MAIL_FROM": "a@shop.example",
+                "SMTP_SECURITY": "none",
+                "SMTP_USERNAME": "shop",
+                "SMTP_PASSWORD": "pw",
+            },
+            "SMTP_SECURITY=none would send SMTP_PASSWORD unencrypted to smtp.example.com",
+        ),
     ],
 )
 def test_each_bad_value_is_refused_in_one_line(env: dict[str, str], fragment: str) -> None:
@@ -78,6 +93,26 @@ def test_the_key_never_shows_in_repr_or_errors() -> None:
     with pytest.raises(ConfigError) as err:
         load_settings({"KHALTI_SECRET_KEY": key})
     assert key not in str(err.value)
+
+
+def test_mail_defaults_need_nothing_and_take_the_port_of_the_security_chosen() -> None:
+    mail = load_settings({}).mail
+    assert (mail.smtp_host, mail.smtp_security, mail.smtp_port) == (None, "starttls", 587)
+    assert mail.mail_from == "Subscriptions <no-reply@localhost>"
+    env = {"SMTP_HOST": "smtp.example.com", "MAIL_FROM": "Shop <billing@shop.example>", "SITE_NAME": "Asha's  Gym"}
+    assert load_settings({**env, "SMTP_SECURITY": "tls"}).mail.smtp_port == 465
+    assert load_settings({**env, "SMTP_SECURITY": "none"}).mail.smtp_port == 25
+    assert load_settings({**env, "SMTP_PORT": "2525"}).mail.smtp_port == 2525
+    assert load_settings(env).site_name == "Asha's Gym"
+    # A password in clear is fine on this machine only (a local relay).
+    local = {**env, "SMTP_HOST": "127.0.0.1", "SMTP_SECURITY": "none", "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"}
+    assert load_settings(local).mail.smtp_security == "none"
+
+
+def test_the_smtp_password_never_shows_in_repr() -> None:
+    env = {"SMTP_HOST": "smtp.example.com", "MAIL_FROM": "a@shop.example", "SMTP_USERNAME": "u"}
+    settings = load_settings({**env, "SMTP_PASSWORD": "smtp_pw_DO_NOT_PRINT"})
+    assert "smtp_pw_DO_NOT_PRINT" not in repr(settings) + repr(settings.mail) + str(settings.mail)
 
 
 def _settings_in_subprocess(cwd: Path, extra_env: dict[str, str]) -> str:

@@ -188,3 +188,4 @@ def test_the_web_server_runs_the_loop_as_a_lifespan_task_unless_told_not_to(tmp_
     assert out.returncode == 0, out.stderr
     tasks = out.stdout.strip().splitlines()[-1].split(",")
     assert ("reconcile_in_background" in tasks) is registered
+    assert ("send_mail_in_background" in tasks) is registered  # the mail sender runs where the reconciler runs
