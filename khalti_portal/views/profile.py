@@ -19,7 +19,14 @@ def profile_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             contact_field("Name", "display_name", S.display_name, autocomplete="name"),
-            contact_field("Email", "email", S.email, type_="email", autocomplete="email"),
+            contact_field(
+                "Email",
+                "email",
+                S.email,
+                type_="email",
+                autocomplete="email",
+                hint="Payment confirmations are sent here.",
+            ),
             contact_field(
                 "Mobile number", "phone", S.phone, type_="tel", autocomplete="tel", hint="10 digits, e.g. 9800000001"
             ),
