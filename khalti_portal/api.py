@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute, Mount
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import BaseRoute, Mount, Route
 
-from khalti_portal.config import EMULATOR_MOUNT, Settings
+from khalti_portal.config import EMULATOR_MOUNT, MAILBOX_MOUNT, Settings
+
+
+async def _to_mailbox(request: Request) -> RedirectResponse:
+    """`/sandbox/mail` → `/sandbox/mail/` (relative, so a proxy's path prefix stays); Reflex would 404 it."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(MAILBOX_MOUNT.rstrip("/").rsplit("/", 1)[1] + "/" + query, status_code=307)
 
 
 def build_api(settings: Settings) -> Starlette:
-    """The backend's own routes: the Khalti emulator at `/sandbox/khalti`, in emulator mode only.
+    """The backend's own routes: in emulator mode only, the Khalti emulator and the emulator's mailbox.
 
-    In sandbox and live mode nothing is mounted there, so `/sandbox/khalti/...` is a 404 and no
-    test-control route can exist next to real money.
+    The emulator is at `/sandbox/khalti`, the mailbox (what the mail sink received) at `/sandbox/mail`.
+    In sandbox and live mode nothing is mounted there, so both are a 404 and no test-control route can
+    exist next to real money.
     """
     routes: list[BaseRoute] = []
     if settings.khalti_env == "emulator":
         # Imported here so sandbox/live deployments never even load the emulator.
-        from khalti_portal.sandbox import create_emulator_app
+        from khalti_portal.sandbox import create_emulator_app, create_mailbox_app
 
         emulator = create_emulator_app(
             secret_key=settings.emulator_key,
@@ -27,4 +36,7 @@ def build_api(settings: Settings) -> Starlette:
             link_ttl_seconds=settings.emulator_link_ttl_seconds,
         )
         routes.append(Mount(EMULATOR_MOUNT.rstrip("/"), app=emulator))
+        mailbox = create_mailbox_app(emulator.state.emulator_store)  # one store, one SQLite engine
+        routes.append(Route(MAILBOX_MOUNT.rstrip("/"), _to_mailbox, methods=["GET", "HEAD"]))
+        routes.append(Mount(MAILBOX_MOUNT.rstrip("/"), app=mailbox))
     return Starlette(routes=routes)

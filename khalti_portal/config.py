@@ -27,6 +27,7 @@ DEFAULT_BASE_URLS = {
     "live": "https://khalti.com/",
 }
 EMULATOR_MOUNT = "/sandbox/khalti/"
+MAILBOX_MOUNT = "/sandbox/mail/"  # the emulator's mailbox: every message sent in emulator mode
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_URL = f"sqlite:///{PROJECT_ROOT / 'khalti_portal.db'}"
 

@@ -1,4 +1,4 @@
-"""build_api mounts the emulator at /sandbox/khalti in emulator mode, and nowhere otherwise."""
+"""build_api mounts the emulator at /sandbox/khalti and its mailbox at /sandbox/mail in emulator mode, nowhere else."""
 
 from __future__ import annotations
 
@@ -58,6 +58,10 @@ async def test_nothing_is_mounted_outside_emulator_mode(environ, tmp_path):
             await client.get("/sandbox/khalti/pay/?pidx=x"),
             await client.get("/sandbox/khalti/_control/stats"),
             await client.post("/sandbox/khalti/_control/x", json={"status": "Completed"}),
+            await client.get("/sandbox/mail/"),
+            await client.get("/sandbox/mail"),
+            await client.get("/sandbox/mail/messages.json"),
+            await client.get("/sandbox/mail/1.eml"),
         ):
             assert response.status_code == 404
     assert not os.path.exists(settings.emulator_db)  # noqa: ASYNC240 - a test, one stat call
@@ -80,6 +84,26 @@ async def test_emulator_mode_answers_under_the_mount(emulator_settings):
         assert started.json()["payment_url"] == f"http://testserver/sandbox/khalti/pay/?pidx={pidx}"
         assert (await client.get(started.json()["payment_url"])).status_code == 200
         assert (await client.get("/sandbox/khalti/_control/stats")).json()["initiates"] == 1
+    dispose(api)
+
+
+async def test_emulator_mode_has_the_mailbox_with_or_without_the_trailing_slash(emulator_settings):
+    api = build_api(emulator_settings)
+    async with client_for(api) as client:
+        page = await client.get("/sandbox/mail/")
+        assert page.status_code == 200
+        assert 'id="mailbox-empty"' in page.text
+        assert (await client.get("/sandbox/mail/messages.json")).json() == []
+        bare = await client.get("/sandbox/mail", params={"to": "sita@example.com"})
+        assert bare.status_code == 307
+        assert bare.headers["location"] == "mail/?to=sita%40example.com"  # relative: a proxy's prefix stays
+        followed = await client.get("/sandbox/mail", follow_redirects=True)
+        assert (followed.status_code, str(followed.url)) == (200, "http://testserver/sandbox/mail/")
+        unknown = await client.get("/sandbox/mail/42")
+        assert unknown.status_code == 404
+        assert 'id="not-found"' in unknown.text
+    mounts = [route.app for route in api.routes if isinstance(route, Mount)]
+    assert mounts[0].state.emulator_store is mounts[1].state.emulator_store  # one SQLite engine for both
     dispose(api)
 
 
@@ -137,5 +161,7 @@ async def test_layered_like_reflex_the_emulator_wins_and_the_rest_falls_through(
         assert response.json()["payment_url"].startswith("http://testserver/sandbox/khalti/pay/?pidx=")
         assert (await client.get("/dashboard")).text == "reflex"
         assert (await client.get("/sandbox/other")).text == "reflex"
+        assert 'id="mailbox"' in (await client.get("/sandbox/mail/")).text
+        assert (await client.get("/sandbox/mail")).status_code == 307  # not Reflex's page-not-found
     assert seen == ["/dashboard", "/sandbox/other"]
     dispose(api)

@@ -1,4 +1,4 @@
-"""The emulator's state: one SQLite file, its own MetaData, safe for several worker processes.
+"""The emulator's state (payments, counters, the mailbox): one SQLite file, its own MetaData, safe for many workers.
 
 Every state change is one short `BEGIN IMMEDIATE` transaction whose UPDATE is conditional on the
 state it expects (`WHERE status = 'Initiated' AND expires_at_us > now ...`) and checked by rowcount,
@@ -13,7 +13,7 @@ import json
 import secrets
 import string
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -96,6 +96,20 @@ counters = sa.Table(
     sa.Column("value", sa.Integer, nullable=False),
 )
 
+# The mailbox: every message the app handed to the emulator's SMTP sink, exactly as received.
+mail = sa.Table(
+    "emulator_mail",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("received_at_us", sa.BigInteger, nullable=False),
+    sa.Column("mail_from", sa.Text, nullable=False),  # the envelope's MAIL FROM
+    sa.Column("rcpt_tos", sa.Text, nullable=False),  # the envelope's RCPT TOs, a JSON list
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("message_id", sa.Text, nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),  # the DATA bytes, so the page can show what really came
+    sqlite_autoincrement=True,  # ids never come back, so a link to a message never shows another one
+)
+
 
 def new_id() -> str:
     """A 22-character alphanumeric id, like Khalti's pidx and transaction ids."""
@@ -150,6 +164,31 @@ class PaymentRow:
             "fee": self.fee,
             "refunded": status in (REFUNDED, PARTIALLY_REFUNDED),
         }
+
+
+@dataclass(frozen=True)
+class MailRow:
+    """One message the SMTP sink received, as stored."""
+
+    id: int
+    received_at_us: int
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    subject: str
+    message_id: str
+    raw: bytes
+
+
+def _mail_row(mapping: Any) -> MailRow:
+    return MailRow(
+        id=mapping["id"],
+        received_at_us=mapping["received_at_us"],
+        mail_from=mapping["mail_from"],
+        rcpt_tos=tuple(json.loads(mapping["rcpt_tos"])),
+        subject=mapping["subject"],
+        message_id=mapping["message_id"],
+        raw=bytes(mapping["raw"]),
+    )
 
 
 class RefundOutcome(Enum):
@@ -390,6 +429,47 @@ class EmulatorStore:
         with self._write() as conn:
             conn.execute(lookup_counts.delete())
             conn.execute(counters.delete())
+
+    # -- mailbox -----------------------------------------------------------------------------------
+
+    def add_mail(
+        self,
+        *,
+        received_at_us: int,
+        mail_from: str,
+        rcpt_tos: Sequence[str],
+        subject: str,
+        message_id: str,
+        raw: bytes,
+    ) -> int:
+        """Store one received message; its id."""
+        values = {
+            "received_at_us": received_at_us,
+            "mail_from": mail_from,
+            "rcpt_tos": json.dumps(list(rcpt_tos)),
+            "subject": subject,
+            "message_id": message_id,
+            "raw": raw,
+        }
+        with self._write() as conn:
+            return int(conn.execute(mail.insert().values(**values)).inserted_primary_key[0])
+
+    def mails(self, limit: int = 200, *, to: str | None = None) -> list[MailRow]:
+        """The newest `limit` messages, newest first; with `to`, only those sent to that address (any case)."""
+        query = sa.select(mail).order_by(mail.c.id.desc()).limit(limit)
+        if to is not None:
+            recipient = sa.func.json_each(mail.c.rcpt_tos).table_valued("value")
+            query = query.where(
+                sa.exists().where(sa.func.lower(recipient.c.value) == to.strip().lower()).select_from(recipient)
+            )
+        with self._read() as conn:
+            return [_mail_row(r._mapping) for r in conn.execute(query)]
+
+    def mail(self, mail_id: int) -> MailRow | None:
+        """One message by id, or None."""
+        with self._read() as conn:
+            found = conn.execute(sa.select(mail).where(mail.c.id == mail_id)).first()
+        return _mail_row(found._mapping) if found else None
 
 
 def _control_values(row: PaymentRow, status: str, total: int, now_us: int, ttl_us: int) -> dict[str, Any]:

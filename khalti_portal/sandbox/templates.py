@@ -32,6 +32,7 @@ line-height:1.45;-webkit-text-size-adjust:100%}
 .banner{background:#5c2d91;color:#fff;text-align:center;font-size:.8rem;padding:.45rem 1rem;letter-spacing:.02em}
 main{max-width:26rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:14px;
 box-shadow:0 4px 18px rgba(31,18,53,.09)}
+main.wide{max-width:52rem}
 @media (max-width:480px){main{margin:0;border-radius:0;box-shadow:none;padding:1.25rem 1rem}}
 .brand{font-weight:800;color:#5c2d91;font-size:1.3rem;margin:0 0 1rem}
 .merchant{color:#5b5270;font-size:.9rem;margin:0;overflow-wrap:anywhere}
@@ -63,15 +64,16 @@ def rupees(paisa: int) -> str:
     return f"Rs {sign}{text}.{cents:02d}" if cents else f"Rs {sign}{text}"
 
 
-def document(title: str, body: str) -> str:
-    """A whole page around `body`."""
+def document(title: str, body: str, *, brand: str = "khalti", wide: bool = False, extra_css: str = "") -> str:
+    """A whole page around `body`; `wide` for pages of long content (the mailbox), `extra_css` their own rules."""
+    main = '<main class="wide">' if wide else "<main>"
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="robots" content="noindex">'
-        f"<title>{escape(title)} · Khalti emulator</title><style>{_CSS}</style></head>\n<body>"
+        f"<title>{escape(title)} · Khalti emulator</title><style>{_CSS}{extra_css}</style></head>\n<body>"
         '<div class="banner" id="emulator-notice">Khalti emulator · test payments only, no money moves</div>\n'
-        f'<main>\n<p class="brand">khalti</p>\n{body}\n</main>\n</body></html>\n'
+        f'{main}\n<p class="brand">{escape(brand)}</p>\n{body}\n</main>\n</body></html>\n'
     )
 
 
