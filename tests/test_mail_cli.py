@@ -14,6 +14,7 @@ from khalti_portal.clock import utcnow
 from khalti_portal.db.models import MailStatus, OutboxMessage
 from khalti_portal.db.session import make_engine
 from khalti_portal.mail.outbox import queue_message
+from khalti_portal.sandbox import EmulatorStore
 from tests.smtp_support import TestSmtpServer
 from tests.test_mail_delivery import CONTEXT
 
@@ -122,3 +123,23 @@ async def test_a_bad_mail_setting_is_one_line_not_a_traceback(tmp_path):
         err.strip()
         == "configuration error: SMTP_HOST is set but MAIL_FROM is not: set MAIL_FROM to the address mail comes from"
     )
+
+
+async def test_emulator_mode_without_smtp_sends_to_the_emulators_own_mailbox(tmp_path):
+    url, engine = outbox_with_one_message(tmp_path)
+    mailbox_db = tmp_path / "emulator.db"
+    env = environment(url, KHALTI_EMULATOR_DB=str(mailbox_db))
+
+    code, out, err = await run_cli(env)
+
+    assert code == 0, err
+    assert "sent 1" in out
+    assert status_of(engine) is MailStatus.SENT
+    store = EmulatorStore(str(mailbox_db))
+    try:
+        [mail] = store.mails()
+    finally:
+        store.dispose()
+    assert mail.rcpt_tos == ("asha@example.com",) and "Payment received: Standard" in mail.subject
+    with Session(engine) as session:
+        assert mail.message_id == session.get(OutboxMessage, 1).message_id  # type: ignore[union-attr]

@@ -46,6 +46,7 @@ async def transport_for(settings: Settings) -> AsyncIterator[SmtpTransport | Non
         yield SmtpTransport("127.0.0.1", port, "none")
     finally:
         await sink.stop()
+        sink.store.dispose()
 
 
 async def send_mail_in_background() -> None:
