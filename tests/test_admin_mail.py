@@ -22,6 +22,7 @@ from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings, load_settings
 from khalti_portal.db.models import MailStatus, OutboxMessage, PaymentEvent, UserProfile
 from khalti_portal.db.session import get_engine
+from khalti_portal.pages.admin_mail import admin_mail as mail_page_function
 from khalti_portal.states.admin_base import AdminState
 from khalti_portal.states.admin_mail import AdminMailState
 from khalti_portal.states.admin_mail_views import MailCountsView, MailRowView
@@ -545,3 +546,26 @@ async def test_a_retry_of_garbage_is_refused_in_words(app_db, message_id: Any):
 
     assert state.error_message.startswith("There is no") and "reload the page" in state.error_message
     assert outbox_snapshot() == before
+
+
+# -- what the page is built from --------------------------------------------------------------------------
+
+
+def test_the_compiled_page_carries_the_hooks_outside_tests_rely_on():
+    jsx = str(mail_page_function())  # what the page compiles to (the layout, the nav and every section)
+
+    for hook in (
+        'id:"mail-status-filter"',
+        'id:"admin-nav-mail"',
+        'className:"retry-mail"',
+        '"aria-label":("Retry the message to "+',
+        '"data-mail-status":',
+        '"data-message-id":',
+        "SMTP_HOST is not set: mail waits in the outbox",
+        'id:"admin-mail-empty"',
+        "Queued at",
+        "Last error",
+    ):
+        assert hook in jsx, hook
+    # The warning is decided on the server (a state var), never baked into the bundle at build time.
+    assert "mail_waits" in jsx
