@@ -11,6 +11,7 @@ DASHBOARD_ROUTE = "/dashboard"
 PROFILE_ROUTE = "/profile"
 ADMIN_PLANS_ROUTE = "/admin/plans"
 ADMIN_PAYMENTS_ROUTE = "/admin/payments"
+ADMIN_MAIL_ROUTE = "/admin/mail"
 
 
 def checkout_path(slug: str) -> str:

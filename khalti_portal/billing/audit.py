@@ -45,6 +45,7 @@ class AuditKind(StrEnum):
     EXTEND = "extend"  # days an admin added on the user's plan
     REVOKE = "revoke"  # access an admin ended
     PLAN = "plan"  # an admin's change to a plan
+    MAIL_RETRY = "mail_retry"  # an admin queued a failed outbox message again
 
 
 def record_event(

@@ -1,4 +1,4 @@
-"""`status_badge`: one mapping of payment and subscription statuses to words and colours."""
+"""`status_badge`: one mapping of payment, subscription and outbox statuses to words and colours."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ PAYMENT_COLOURS = {
     "not_found": "gray",
 }
 SUBSCRIPTION_COLOURS = {"active": "green", "expiring": "amber", "grace": "orange", "expired": "red", "none": "gray"}
+MAIL_COLOURS = {"queued": "amber", "sent": "green", "failed": "red"}
 
 
 def status_badge(status: rx.Var[str], colours: dict[str, str] = PAYMENT_COLOURS) -> rx.Component:

@@ -67,7 +67,7 @@ def admin_only(handler: H) -> H:
 
 
 class AdminState(AuthState):
-    """Base of the admin pages' states (plans, payments)."""
+    """Base of the admin pages' states (plans, payments, mail)."""
 
     def _admin_id(self) -> int | None:
         """The signed-in admin's user id, or None.

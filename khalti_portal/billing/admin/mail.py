@@ -1,0 +1,240 @@
+"""The mail outbox as admins see it: one page of messages (filter by status), counts per status, an audited retry.
+
+`outbox_page` reads counts per status (one grouped query) and at most one page of messages, newest first;
+each message's subject is rendered from its template as the recipient will read it (a message that cannot
+be rendered shows its template name and why). An unknown status filter shows every message and says so.
+
+`retry_message` gives a failed message a fresh set of tries (`mail.outbox.requeue_failed`, conditional on
+`status = 'failed'`) and writes its audit row (kind `mail_retry`, the admin as actor) in the same
+transaction: two admins retrying at once queue it once and leave one audit row. A message that is not
+failed (already retried, sent, or unknown) is refused in words, with no audit row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from khalti_portal.billing.admin.inputs import id_of
+from khalti_portal.billing.admin.payments import page_of
+from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
+from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.nepal_time import format_nepal, iso_utc
+from khalti_portal.config import Settings
+from khalti_portal.db.models import MailStatus, OutboxMessage
+from khalti_portal.db.session import session_scope
+from khalti_portal.mail.outbox import requeue_failed
+from khalti_portal.mail.templates import TemplateError, render
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+STATUSES: tuple[str, ...] = tuple(status.value for status in MailStatus)
+_ALL_WORDS = ("", "all")  # what the browser may send for "every status"
+_SHOWN_STATUS = 16  # an unknown filter is quoted back this far, no further
+
+
+# -- one page of the outbox --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One outbox message as the admin page lists it."""
+
+    id: int
+    created_at: datetime
+    to_address: str
+    subject: str  # as the recipient reads it, or "<template> (cannot render: …)"
+    status: MailStatus
+    attempts: int
+    last_error: str
+    sent_at: datetime | None
+    next_attempt_at: datetime
+    key: str
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    """One page of the outbox, how many messages each status holds, and what was wrong with the filter."""
+
+    rows: tuple[OutboxRow, ...]
+    counts: Mapping[str, int]  # every status in STATUSES, zeros included
+    status: str  # the filter applied: "" for every status
+    total: int  # messages the filter holds
+    page: int
+    pages: int
+    page_size: int
+    problem: str = ""  # set when the filter asked for was not used
+    mail_waits: bool = False  # no SMTP server: nothing is sent until SMTP_HOST is set
+
+    @property
+    def all_count(self) -> int:
+        """Messages in the outbox, whatever their status."""
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class _Filter:
+    status: str  # "" for every status
+    problem: str = ""
+
+
+def _status_filter(value: object) -> _Filter:
+    """The status the browser asked for, or every status (and why) when it named none we have."""
+    if value is None or value in _ALL_WORDS:
+        return _Filter("")
+    if isinstance(value, str) and value in STATUSES:
+        return _Filter(value)
+    shown = str(value)[:_SHOWN_STATUS] if isinstance(value, str) else type(value).__name__
+    return _Filter("", f"There is no mail status {shown!r}; showing every message (queued, sent or failed).")
+
+
+def mail_waits(settings: Settings) -> bool:
+    """Whether mail waits in the outbox: no SMTP_HOST, and not the emulator (which has a mailbox of its own)."""
+    return settings.mail.smtp_host is None and settings.khalti_env != "emulator"
+
+
+def subject_of(message: OutboxMessage, site_name: str) -> str:
+    """The subject the recipient reads; the template name and why when the stored message cannot be rendered."""
+    context = message.context
+    if not isinstance(context, Mapping):
+        return f"{message.template} (cannot render: its stored context is not a set of named values)"
+    try:
+        return render(message.template, context, site_name=site_name).subject
+    except TemplateError as exc:
+        return f"{message.template} (cannot render: {exc})"
+
+
+def _row(message: OutboxMessage, site_name: str) -> OutboxRow:
+    return OutboxRow(
+        id=int(message.id or 0),
+        created_at=message.created_at,
+        to_address=message.to_address,
+        subject=subject_of(message, site_name),
+        status=MailStatus(message.status),
+        attempts=message.attempts,
+        last_error=message.last_error or "",
+        sent_at=message.sent_at,
+        next_attempt_at=message.next_attempt_at,
+        key=message.key,
+    )
+
+
+def _counts(session: Session) -> dict[str, int]:
+    found = session.exec(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, count in found:
+        counts[str(MailStatus(status))] = int(count)
+    return counts
+
+
+def outbox_page(
+    status: object = None, page: object = 1, *, limit: int = PAGE_SIZE, deps: BillingDeps | None = None
+) -> OutboxPage:
+    """Messages of one status ("" or "all": every one), newest first, one page of at most `limit` of them.
+
+    A page past the end shows the last page; an unknown status shows every message and `problem` says so.
+    """
+    deps = resolve(deps)
+    flt = _status_filter(status)
+    size = max(1, min(limit, MAX_PAGE_SIZE))
+    with Session(deps.engine) as session:
+        counts = _counts(session)
+        total = counts[flt.status] if flt.status else sum(counts.values())
+        pages = max(1, math.ceil(total / size))
+        number = max(1, min(page_of(page), pages))
+        query = select(OutboxMessage)
+        if flt.status:
+            query = query.where(OutboxMessage.status == flt.status)
+        messages = session.exec(
+            query.order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
+            .offset((number - 1) * size)
+            .limit(size)
+        ).all()
+        rows = tuple(_row(message, deps.settings.site_name) for message in messages)
+    return OutboxPage(
+        rows=rows,
+        counts=counts,
+        status=flt.status,
+        total=total,
+        page=number,
+        pages=pages,
+        page_size=size,
+        problem=flt.problem,
+        mail_waits=mail_waits(deps.settings),
+    )
+
+
+# -- retry -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryOutcome:
+    """How a retry went: whether the message was queued again, and what to tell the admin."""
+
+    ok: bool
+    message: str
+    message_id: int | None = None
+
+
+def retry_message(message_id: object, *, actor_user_id: object, deps: BillingDeps | None = None) -> RetryOutcome:
+    """Queue a failed message again (fresh tries, due now) and audit it, in one transaction; refuse anything else."""
+    deps = resolve(deps)
+    ident = id_of(message_id)
+    if ident is None:
+        return RetryOutcome(False, "There is no such message; reload the page and try again.")
+    if not isinstance(actor_user_id, int) or isinstance(actor_user_id, bool):
+        return RetryOutcome(False, "Only a signed-in admin can retry mail.", ident)
+    now = deps.now()
+    with session_scope(deps.engine) as session:
+        # The conditional UPDATE comes first: it takes the row (PostgreSQL) or the database (SQLite) before
+        # anything is read, so a second admin's retry finds the message queued and changes nothing.
+        queued = requeue_failed(session, ident, now=now)
+        message = session.get(OutboxMessage, ident, populate_existing=True)
+        if message is None:
+            return RetryOutcome(False, f"There is no message #{ident} in the outbox; reload the page and try again.")
+        if not queued:
+            return RetryOutcome(False, _not_failed(message), ident)
+        record_event(
+            session,
+            at=now,
+            source=AuditSource.ADMIN,
+            kind=AuditKind.MAIL_RETRY,
+            payment_id=message.payment_id,
+            user_id=message.user_id,
+            actor_user_id=actor_user_id,
+            from_status=MailStatus.FAILED.value,
+            to_status=MailStatus.QUEUED.value,
+            detail=_retry_detail(message),
+        )
+        to_address = message.to_address
+    when = (
+        "SMTP_HOST is not set, so it waits in the outbox until it is"
+        if mail_waits(deps.settings)
+        else "it goes out with the next send"
+    )
+    return RetryOutcome(True, f"Queued the message to {to_address} again: {when}.", ident)
+
+
+def _not_failed(message: OutboxMessage) -> str:
+    """Why a message that is not failed is not retried: it is waiting already, or it was sent."""
+    if message.status == MailStatus.SENT:
+        sent = f" on {format_nepal(message.sent_at)}" if message.sent_at is not None else ""
+        return f"The message to {message.to_address} was sent{sent}; nothing was changed."
+    return (
+        f"The message to {message.to_address} is already queued (someone may have just retried it); "
+        "nothing was changed."
+    )
+
+
+def _retry_detail(message: OutboxMessage) -> str:
+    """The audit row's words: which message, to whom, and the error it had (kept on the row until the next try)."""
+    tried = f" (last tried {iso_utc(message.last_attempt_at)})" if message.last_attempt_at is not None else ""
+    error = message.last_error or "no error recorded"
+    return (
+        f"mail retry: message #{message.id} {message.key!r} ({message.template}) to {message.to_address}; "
+        f"it had failed{tried}: {error}"
+    )

@@ -1,0 +1,105 @@
+"""`/admin/mail`: the mail outbox (filter by status, pages) and an audited retry of a failed message.
+
+Thin, like the payments page: every public handler is `admin_only` (who is calling is re-read from the
+database; anyone but an admin changes nothing and is refused). Ids, statuses and page numbers arrive from
+the browser as anything at all and are checked by `billing.admin.mail`. Database work runs in a worker
+thread, so other tabs are not held up while the outbox is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from khalti_portal.billing.admin import mail as admin_mail
+from khalti_portal.states.admin_base import AdminState, admin_only
+from khalti_portal.states.admin_mail_views import MailCountsView, MailRowView
+
+ALL = "all"  # the status filter's "every status" (Radix selects cannot hold an empty value)
+STATUS_CHOICES: list[str] = [ALL, *admin_mail.STATUSES]
+STATUS_QUERY = "status"  # `/admin/mail?status=failed` opens the page on one status
+
+
+class AdminMailState(AdminState):
+    """The admin mail page."""
+
+    loaded: bool = False
+    rows: list[MailRowView] = []
+    counts: MailCountsView = MailCountsView()
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    status_filter: str = ALL
+    mail_waits: bool = False  # no SMTP server and not the emulator: nothing is sent
+    empty_text: str = ""
+    notice: str = ""
+    error_message: str = ""
+
+    # -- helpers (not callable from the browser) ------------------------------------------------------
+
+    def _clear_messages(self) -> None:
+        self.notice = self.error_message = ""
+
+    async def _refresh(self, status: object = None, page: object = None) -> None:
+        """The counts and one page of the outbox, read again (same filter and page unless told otherwise)."""
+        wanted = self.status_filter if status is None else status
+        found = await asyncio.to_thread(admin_mail.outbox_page, wanted, self.page if page is None else page)
+        if found.problem:
+            self.error_message = found.problem
+        self.rows = [MailRowView.of(row) for row in found.rows]
+        self.counts = MailCountsView.of(found)
+        self.status_filter = found.status or ALL
+        self.total, self.page, self.pages = found.total, found.page, found.pages
+        self.mail_waits = found.mail_waits
+        self.empty_text = f"No {found.status} messages." if found.status else "The outbox is empty: no mail yet."
+        self.loaded = True
+
+    # -- page and list --------------------------------------------------------------------------------
+
+    @rx.event
+    async def load(self) -> rx.event.EventSpec | None:
+        """on_load: admins see the outbox (the status in the URL, if any); anyone else is sent away."""
+        if not self.is_hydrated:
+            return AdminMailState.load  # on_load runs before hydration finishes; look again once it has
+        return await self._open_page()
+
+    @admin_only
+    async def _open_page(self) -> None:
+        self._clear_messages()
+        await self._refresh(self.router.url.query_parameters.get(STATUS_QUERY, ALL), 1)
+
+    @rx.event
+    @admin_only
+    async def refresh(self) -> None:
+        """Read the counts and the list again."""
+        self._clear_messages()
+        await self._refresh()
+
+    @rx.event
+    @admin_only
+    async def filter_status(self, status: str) -> None:
+        """Show one status (or all), from the first page."""
+        self._clear_messages()
+        await self._refresh(status, 1)
+
+    @rx.event
+    @admin_only
+    async def go_to_page(self, page: int) -> None:
+        """Show another page of the list (a page past either end shows that end)."""
+        self._clear_messages()
+        await self._refresh(page=page)
+
+    # -- one message ----------------------------------------------------------------------------------
+
+    @rx.event
+    @admin_only
+    async def retry(self, message_id: int) -> None:
+        """Queue a failed message again (audited with the admin's name) and say how it went."""
+        self._clear_messages()
+        outcome = await asyncio.to_thread(admin_mail.retry_message, message_id, actor_user_id=self._actor())
+        await self._refresh()
+        if outcome.ok:
+            self.notice = outcome.message
+        else:
+            self.error_message = outcome.message

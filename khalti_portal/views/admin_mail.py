@@ -1,0 +1,138 @@
+"""The sections of `/admin/mail`: whether mail can go out, the counts and filter, the outbox table, the pager."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khalti_portal.components.data_table import data_table
+from khalti_portal.components.dialogs import confirm_dialog
+from khalti_portal.components.forms import labelled
+from khalti_portal.components.status import MAIL_COLOURS, status_badge
+from khalti_portal.states.admin_mail import STATUS_CHOICES
+from khalti_portal.states.admin_mail import AdminMailState as S
+from khalti_portal.states.admin_mail_views import MailRowView
+
+HEADERS = ("Queued at", "To", "Subject", "Status", "Tries", "Last error", "Sent at", "")
+
+
+def no_smtp_callout() -> rx.Component:
+    """Said while no SMTP server is configured (outside the emulator): nothing leaves the outbox."""
+    return rx.cond(
+        S.mail_waits,
+        rx.callout(
+            "SMTP_HOST is not set: mail waits in the outbox. Set SMTP_HOST, SMTP_PORT, SMTP_SECURITY and "
+            "MAIL_FROM, and the waiting messages go out.",
+            icon="mail_warning",
+            color_scheme="amber",
+            id="mail-no-smtp",
+            width="100%",
+        ),
+    )
+
+
+def count(label: str, value: rx.Var, id_: str) -> rx.Component:
+    """One status and how many messages it holds."""
+    return rx.text(label, " ", rx.text.strong(value, class_name="mail-count-value"), size="2", id=id_)
+
+
+def counts() -> rx.Component:
+    """How many messages each status holds."""
+    c = S.counts
+    return rx.hstack(
+        count("All", c.all, "mail-count-all"),
+        count("Queued", c.queued, "mail-count-queued"),
+        count("Sent", c.sent, "mail-count-sent"),
+        count("Failed", c.failed, "mail-count-failed"),
+        spacing="4",
+        wrap="wrap",
+        id="mail-counts",
+    )
+
+
+def filter_bar() -> rx.Component:
+    """The status filter and the counts on the left, Refresh on the right."""
+    control = rx.select(STATUS_CHOICES, value=S.status_filter, on_change=S.filter_status, id="mail-status-filter")
+    return rx.hstack(
+        labelled("Status", control, for_id="mail-status-filter", width=None),
+        counts(),
+        rx.spacer(),
+        rx.button("Refresh", variant="soft", on_click=S.refresh, id="mail-refresh"),
+        align="end",
+        spacing="4",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def retry_button(row: MailRowView) -> rx.Component:
+    """Retry, confirmed first: the message gets a fresh set of tries, and the audit trail names the admin."""
+    return confirm_dialog(
+        rx.button(
+            "Retry…",
+            size="1",
+            variant="soft",
+            class_name="retry-mail",
+            custom_attrs={"aria-label": "Retry the message to " + row.to_address},
+        ),
+        "Send this message again?",
+        "The message to " + row.to_address + " is queued again with a fresh set of tries. "
+        "Your name is kept in the audit trail.",
+        rx.button("Retry", class_name="retry-mail-confirm", on_click=S.retry(row.id)),
+    )
+
+
+def mail_row(row: MailRowView) -> rx.Component:
+    """One message; a failed one has its Retry button."""
+    return rx.table.row(
+        rx.table.cell(row.queued, white_space="nowrap"),
+        rx.table.cell(row.to_address, word_break="break-all"),
+        rx.table.cell(row.subject, min_width="14rem"),
+        rx.table.cell(status_badge(row.status, MAIL_COLOURS), class_name="mail-status"),
+        rx.table.cell(row.tries, class_name="mail-tries"),
+        rx.table.cell(
+            rx.text(row.last_error, size="1", color_scheme="red", white_space="pre-wrap"),
+            class_name="mail-error",
+            min_width="12rem",
+        ),
+        rx.table.cell(
+            rx.cond(row.sent != "", row.sent, rx.text(rx.cond(row.next_try != "", "next try " + row.next_try, ""))),
+            white_space="nowrap",
+        ),
+        rx.table.cell(rx.cond(row.failed, retry_button(row))),
+        custom_attrs={"data-message-id": row.id, "data-mail-status": row.status},
+        class_name="admin-mail-row",
+    )
+
+
+def outbox_table() -> rx.Component:
+    """The messages on the current page, or a line saying there are none."""
+    return rx.cond(
+        S.rows.length() == 0,
+        rx.callout(S.empty_text, icon="info", id="admin-mail-empty"),
+        data_table(HEADERS, S.rows, mail_row, id_="admin-mail", size="1"),
+    )
+
+
+def pager() -> rx.Component:
+    """Previous, where we are, Next."""
+    return rx.hstack(
+        rx.button(
+            "Previous",
+            size="1",
+            variant="soft",
+            id="mail-prev",
+            disabled=S.page <= 1,
+            on_click=S.go_to_page(S.page - 1),
+        ),
+        rx.text("Page ", S.page, " of ", S.pages, " · ", S.total, " message(s)", size="2", id="mail-page"),
+        rx.button(
+            "Next",
+            size="1",
+            variant="soft",
+            id="mail-next",
+            disabled=S.page >= S.pages,
+            on_click=S.go_to_page(S.page + 1),
+        ),
+        align="center",
+        spacing="3",
+    )
