@@ -87,12 +87,15 @@ def render(template: str, context: Mapping[str, Any], *, site_name: str) -> Rend
     html = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(filled.subject)}</title></head>"
-        '<body style="margin:0;padding:24px;background:#f3f0f7;font-family:system-ui,sans-serif;color:#1f1235">'
-        '<div style="max-width:560px;margin:0 auto;background:#fff;border-radius:12px;padding:24px">'
+        '<body style="margin:0;padding:24px;background-color:#f3f0f7;font-family:system-ui,sans-serif;color:#1f1235">'
+        '<div style="max-width:560px;margin:0 auto;background-color:#fff;border-radius:12px;padding:24px">'
         f'<p style="font-weight:700;font-size:18px;margin:0 0 16px">{escape(site_name)}</p>'
         f"{filled.html}"
         f'<p style="margin:20px 0"><a href="{escape(filled.link_url, quote=True)}" '
-        'style="background:#6e56cf;color:#fff;padding:10px 16px;border-radius:8px;text-decoration:none">'
+        # background-color, not the `background` shorthand: some clients (and the emulator's mailbox) keep only
+        # the long form, and white text without its background is invisible.
+        'style="display:inline-block;background-color:#6e56cf;color:#fff;padding:10px 16px;'
+        'border-radius:8px;text-decoration:none">'
         f"{escape(filled.link_text)}</a></p>"
         f'<p style="font-size:13px;color:#5b5270">{escape(footer)}</p>'
         "</div></body></html>"

@@ -85,7 +85,8 @@ def mail_row(row: MailRowView) -> rx.Component:
     """One message; a failed one has its Retry button."""
     return rx.table.row(
         rx.table.cell(row.queued, white_space="nowrap"),
-        rx.table.cell(row.to_address, word_break="break-all"),
+        # Long addresses wrap at their @ and dots (overflow-wrap), not after any letter.
+        rx.table.cell(row.to_address, min_width="10rem", overflow_wrap="anywhere"),
         rx.table.cell(row.subject, min_width="14rem"),
         rx.table.cell(status_badge(row.status, MAIL_COLOURS), class_name="mail-status"),
         rx.table.cell(row.tries, class_name="mail-tries"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 from playwright.sync_api import expect
@@ -44,6 +45,42 @@ def test_a_paid_subscriber_finds_the_confirmation_in_the_mailbox_and_its_link_op
     expect(mail).to_contain_text("Rs 499")
     j.snap("mailbox-confirmation")
 
-    mail.get_by_role("link", name="See your subscription").click()
-    j.page.wait_for_url(re.compile(r"/dashboard$"))
+    link = mail.get_by_role("link", name="See your subscription")
+    colours = link.evaluate("a => [getComputedStyle(a).color, getComputedStyle(a).backgroundColor]")
+    assert colours[0] != colours[1], f"the button's text is invisible: {colours}"
+    link.click()
+    j.page.wait_for_url(re.compile(r"/dashboard/?$"))
     expect(j.page.locator("#subscription-status")).to_have_attribute("data-status", "active")
+
+
+def test_an_admin_sees_a_failed_message_with_its_error_and_retries_it(journey: Journey) -> None:
+    admin, db = journey, journey.db
+    [message] = db.rows("SELECT * FROM outboxmessage WHERE to_address = 'mira@example.com'")
+    # A refusal the emulator's mailbox never gives: written the way the sender records a 5xx.
+    with sqlite3.connect(db.path, timeout=10) as conn:
+        conn.execute(
+            "UPDATE outboxmessage SET status = 'failed', attempts = 1, sent_at = NULL, last_error = ? WHERE id = ?",
+            ("mira@example.com refused: 550 5.1.1 Mailbox unavailable", message["id"]),
+        )
+
+    admin.sign_in("e2e_admin", "e2e admin password")
+    admin.goto("/admin/mail")
+    expect(admin.page.locator("#admin-nav-mail")).to_be_visible()
+    row = admin.page.locator(f'[data-message-id="{message["id"]}"]')
+    expect(row).to_have_attribute("data-mail-status", "failed")
+    expect(row.locator(".mail-error")).to_contain_text("550 5.1.1 Mailbox unavailable")
+    admin.snap("admin-mail-failed")
+    row.locator(".retry-mail").click()
+    admin.page.locator(".retry-mail-confirm").click()
+    expect(row).to_have_attribute("data-mail-status", "queued")
+    admin.snap("admin-mail-retried")
+
+    [retried] = db.rows("SELECT * FROM outboxmessage WHERE id = :id", id=message["id"])
+    assert retried["status"] == "queued" and retried["attempts"] == 0
+    audit = db.rows("SELECT * FROM paymentevent WHERE kind = 'mail_retry'")
+    assert [(a["actor_user_id"], a["payment_id"]) for a in audit] == [(db.user_id("e2e_admin"), message["payment_id"])]
+
+    done = admin.server.python("-m", "khalti_portal", "mail", "--once")
+    assert "sent 1" in done.stdout, done.stdout + done.stderr
+    admin.page.click("#mail-refresh")
+    expect(row).to_have_attribute("data-mail-status", "sent")
