@@ -282,6 +282,16 @@ def _stores(env: Mapping[str, str]) -> tuple[str, str | None]:
     return db_url, redis_url
 
 
+def _mail_domain(app_url: str) -> str:
+    """The site's host name for a default sender address; `localhost` when it is an IP address or missing."""
+    host = urlsplit(app_url).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host or "localhost"
+    return "localhost"
+
+
 def _mail(env: Mapping[str, str], *, site_name: str, app_url: str) -> MailSettings:
     """The SMTP settings, refused when they would send a password in clear over the network."""
     host = env.get("SMTP_HOST", "").strip() or None
@@ -300,7 +310,7 @@ def _mail(env: Mapping[str, str], *, site_name: str, app_url: str) -> MailSettin
     if not mail_from:
         if host:
             raise ConfigError("SMTP_HOST is set but MAIL_FROM is not: set MAIL_FROM to the address mail comes from")
-        mail_from = f"{site_name} <no-reply@{urlsplit(app_url).hostname or 'localhost'}>"
+        mail_from = f"{site_name} <no-reply@{_mail_domain(app_url)}>"
     _, address = parseaddr(mail_from)
     if "@" not in address or any(c in mail_from for c in "\r\n"):
         raise ConfigError(f"MAIL_FROM must be an address such as Shop <billing@shop.com.np>, got {mail_from!r}")

@@ -99,6 +99,13 @@ def test_mail_defaults_need_nothing_and_take_the_port_of_the_security_chosen() -
     mail = load_settings({}).mail
     assert (mail.smtp_host, mail.smtp_security, mail.smtp_port) == (None, "starttls", 587)
     assert mail.mail_from == "Subscriptions <no-reply@localhost>"
+    for app_url, sender in [
+        ("http://[::1]:3000", "no-reply@localhost"),
+        ("http://127.0.0.1:3000", "no-reply@localhost"),
+        ("https://shop.example.com.np", "no-reply@shop.example.com.np"),
+    ]:
+        staging = {"KHALTI_ENV": "sandbox", "KHALTI_SECRET_KEY": "k", "APP_URL": app_url, "ALLOW_TEST_PAYMENTS": "1"}
+        assert load_settings(staging).mail.mail_from == f"Subscriptions <{sender}>"
     env = {"SMTP_HOST": "smtp.example.com", "MAIL_FROM": "Shop <billing@shop.example>", "SITE_NAME": "Asha's  Gym"}
     assert load_settings({**env, "SMTP_SECURITY": "tls"}).mail.smtp_port == 465
     assert load_settings({**env, "SMTP_SECURITY": "none"}).mail.smtp_port == 25
