@@ -230,7 +230,9 @@ def _khalti_connection(env: Mapping[str, str]) -> _KhaltiConnection:
     """The Khalti mode, key and URLs, refused when they would let anyone get access without paying."""
     key = env.get("KHALTI_SECRET_KEY", "").strip()
     mode = _khalti_mode(env, key)
-    app_url = _url("APP_URL", env.get("APP_URL", "").strip() or "http://localhost:3000").rstrip("/")
+    # `make run PORT=3100` without APP_URL: the site (and the emulator under it) is on that port.
+    default_app_url = f"http://localhost:{_int(env, 'PORT', 3000, minimum=1, maximum=65535)}"
+    app_url = _url("APP_URL", env.get("APP_URL", "").strip() or default_app_url).rstrip("/")
     emulator_key = env.get("KHALTI_EMULATOR_KEY", "").strip() or DEFAULT_EMULATOR_KEY
     if mode == "emulator":
         secret = emulator_key

@@ -86,6 +86,14 @@ def test_each_bad_value_is_refused_in_one_line(env: dict[str, str], fragment: st
     assert "\n" not in message
 
 
+def test_without_app_url_the_site_is_on_this_machine_at_port() -> None:
+    # `make run PORT=3100` must send Khalti's return_url (and reach the emulator) on 3100, not 3000.
+    settings = load_settings({"PORT": "3100"})
+    assert settings.app_url == "http://localhost:3100"
+    assert settings.khalti_base_url == "http://localhost:3100/sandbox/khalti/"
+    assert load_settings({"PORT": "3100", "APP_URL": "http://127.0.0.1:8080"}).app_url == "http://127.0.0.1:8080"
+
+
 def test_the_key_never_shows_in_repr_or_errors() -> None:
     key = "live_secret_key_DO_NOT_PRINT"
     s = load_settings({"KHALTI_ENV": "live", "KHALTI_SECRET_KEY": key, "APP_URL": "https://shop.example"})
