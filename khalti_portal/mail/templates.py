@@ -43,6 +43,17 @@ def _value(context: Mapping[str, Any], name: str) -> str:
     return str(value)
 
 
+_LABEL_STYLE = "padding:4px 12px 4px 0;color:#5b5270;white-space:nowrap"
+
+
+def _details_table(rows: list[tuple[str, str]]) -> str:
+    """Label/value pairs as a small two-column table, every value escaped."""
+    cells = "".join(
+        f'<tr><td style="{_LABEL_STYLE}">{escape(label)}</td><td>{escape(value)}</td></tr>' for label, value in rows
+    )
+    return f'<table role="presentation" style="border-collapse:collapse;margin:12px 0">{cells}</table>'
+
+
 def _payment_completed(context: Mapping[str, Any], site_name: str) -> _Filled:
     name, plan = _value(context, "name"), _value(context, "plan_name")
     amount, starts, ends = _value(context, "amount"), _value(context, "starts_at"), _value(context, "ends_at")
@@ -59,12 +70,7 @@ def _payment_completed(context: Mapping[str, Any], site_name: str) -> _Filled:
             f"<p>Namaste {escape(name)},</p>"
             f"<p>Thank you: your payment of <strong>{escape(amount)}</strong> for <strong>{escape(plan)}</strong> "
             "has gone through.</p>"
-            '<table role="presentation" style="border-collapse:collapse;margin:12px 0">'
-            f'<tr><td style="padding:4px 12px 4px 0;color:#5b5270">Plan</td><td>{escape(plan)}</td></tr>'
-            f'<tr><td style="padding:4px 12px 4px 0;color:#5b5270">From</td><td>{escape(starts)}</td></tr>'
-            f'<tr><td style="padding:4px 12px 4px 0;color:#5b5270">Until</td><td>{escape(ends)}</td></tr>'
-            f'<tr><td style="padding:4px 12px 4px 0;color:#5b5270">Order</td><td>{escape(order)}</td></tr>'
-            "</table>"
+            f"{_details_table([('Plan', plan), ('From', starts), ('Until', ends), ('Order', order)])}"
         ),
         link_text="See your subscription",
         link_url=url,

@@ -55,6 +55,7 @@ _SAFE_STYLES = frozenset(
         "width",
         "max-width",
         "display",
+        "white-space",
     }
 )
 _DROP_WITH_CONTENT = frozenset({"script", "style", "title", "head", "template", "noscript"})
