@@ -1,4 +1,4 @@
-"""`data_table`: a header row over one row per item, scrolling sideways when the screen is narrower than it."""
+"""`data_table`: a header row over one row per item, scrolling sideways when narrow; `pager` to move through pages."""
 
 from __future__ import annotations
 
@@ -23,4 +23,37 @@ def data_table(
         ),
         overflow_x="auto",  # the page stays still; only the table scrolls on a phone
         width="100%",
+    )
+
+
+def pager(
+    *,
+    id_prefix: str,
+    page: rx.Var[int],
+    pages: rx.Var[int],
+    total: rx.Var[int],
+    noun: str,
+    go_to_page: Callable[[Any], Any],
+) -> rx.Component:
+    """Previous, "Page 2 of 5 · 230 payment(s)", Next: ids `<id_prefix>-prev`, `-page`, `-next`."""
+    return rx.hstack(
+        rx.button(
+            "Previous",
+            size="1",
+            variant="soft",
+            id=f"{id_prefix}-prev",
+            disabled=page <= 1,
+            on_click=go_to_page(page - 1),
+        ),
+        rx.text("Page ", page, " of ", pages, " · ", total, f" {noun}", size="2", id=f"{id_prefix}-page"),
+        rx.button(
+            "Next",
+            size="1",
+            variant="soft",
+            id=f"{id_prefix}-next",
+            disabled=page >= pages,
+            on_click=go_to_page(page + 1),
+        ),
+        align="center",
+        spacing="3",
     )

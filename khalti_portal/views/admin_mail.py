@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal.components.data_table import data_table
+from khalti_portal.components.data_table import pager as data_pager
 from khalti_portal.components.dialogs import confirm_dialog
 from khalti_portal.components.forms import labelled
 from khalti_portal.components.status import MAIL_COLOURS, status_badge
@@ -116,24 +117,6 @@ def outbox_table() -> rx.Component:
 
 def pager() -> rx.Component:
     """Previous, where we are, Next."""
-    return rx.hstack(
-        rx.button(
-            "Previous",
-            size="1",
-            variant="soft",
-            id="mail-prev",
-            disabled=S.page <= 1,
-            on_click=S.go_to_page(S.page - 1),
-        ),
-        rx.text("Page ", S.page, " of ", S.pages, " · ", S.total, " message(s)", size="2", id="mail-page"),
-        rx.button(
-            "Next",
-            size="1",
-            variant="soft",
-            id="mail-next",
-            disabled=S.page >= S.pages,
-            on_click=S.go_to_page(S.page + 1),
-        ),
-        align="center",
-        spacing="3",
+    return data_pager(
+        id_prefix="mail", page=S.page, pages=S.pages, total=S.total, noun="message(s)", go_to_page=S.go_to_page
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal.components.data_table import data_table
+from khalti_portal.components.data_table import pager as data_pager
 from khalti_portal.components.status import status_badge
 from khalti_portal.states.admin_payment_views import PaymentRowView
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
@@ -40,24 +41,6 @@ def payments_table() -> rx.Component:
 
 def pager() -> rx.Component:
     """Previous, where we are, Next."""
-    return rx.hstack(
-        rx.button(
-            "Previous",
-            size="1",
-            variant="soft",
-            id="payments-prev",
-            disabled=S.page <= 1,
-            on_click=S.go_to_page(S.page - 1),
-        ),
-        rx.text("Page ", S.page, " of ", S.pages, " · ", S.total, " payment(s)", size="2", id="payments-page"),
-        rx.button(
-            "Next",
-            size="1",
-            variant="soft",
-            id="payments-next",
-            disabled=S.page >= S.pages,
-            on_click=S.go_to_page(S.page + 1),
-        ),
-        align="center",
-        spacing="3",
+    return data_pager(
+        id_prefix="payments", page=S.page, pages=S.pages, total=S.total, noun="payment(s)", go_to_page=S.go_to_page
     )
