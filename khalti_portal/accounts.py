@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from khalti_portal import throttle
+from khalti_portal import account_email, throttle
 from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import LocalAuthSession, LocalUser, UserProfile
@@ -49,21 +49,30 @@ def username_problem(username: str) -> str | None:
     return None
 
 
-def create_user(username: str, password: str, *, engine: Engine | None = None) -> int:
-    """Create an enabled account and its profile; raises AccountError."""
-    username = username.strip()
+def create_user(username: str, password: str, *, email: str = "", engine: Engine | None = None) -> int:
+    """Create an enabled account and its profile (with `email`, mailed a link to confirm it); raises AccountError."""
+    username, email = username.strip(), email.strip()
     if problem := username_problem(username):
         raise AccountError(problem, "username")
+    if email and (problem := account_email.email_problem(email)):
+        raise AccountError(problem, "email")
     if problem := password_problem(password):
         raise AccountError(problem, "password")
     try:
         with session_scope(engine) as session:
+            if email and account_email.email_taken(session, email, by_other_than=None):
+                raise AccountError(account_email.TAKEN, "email")
             user = LocalUser(username=username, password_hash=LocalUser.hash_password(password), enabled=True)
             session.add(user)
             session.flush()
             session.add(UserProfile(user_id=user.id))
+            session.flush()
+            if email:
+                account_email.set_email(session, get_settings(), user_id=int(user.id), email=email, now=utcnow())
             return int(user.id)
-    except IntegrityError:
+    except IntegrityError as err:
+        if "email" in str(err.orig).lower():  # another sign-up took the address a moment ago
+            raise AccountError(account_email.TAKEN, "email") from None
         raise AccountError("That username is taken; choose another.", "username") from None
 
 
@@ -150,11 +159,18 @@ def registration_allowed(client_key: str, *, now: datetime | None = None, engine
     return throttle.take(key, limit, REGISTRATION_WINDOW, now=now, marks=marks) is not None
 
 
-def register(username: str, password: str, *, client_key: str, engine: Engine | None = None) -> int:
-    """Sign-up: count it against the client's address, then create the account; raises AccountError."""
+def register(username: str, password: str, *, email: str, client_key: str, engine: Engine | None = None) -> int:
+    """Sign-up (an email address is required): count it against the client's address, then create the account.
+
+    Raises AccountError.
+    """
+    if not email.strip():
+        raise AccountError("Enter your email address: it is how you get back in if you forget your password.", "email")
+    if problem := account_email.email_problem(email.strip()):
+        raise AccountError(problem, "email")
     if not registration_allowed(client_key, engine=engine):
         raise AccountError("Too many new accounts from this address. Please try again in an hour.", "username")
-    return create_user(username, password, engine=engine)
+    return create_user(username, password, email=email, engine=engine)
 
 
 def is_admin(user_id: int | None, *, engine: Engine | None = None) -> bool:
@@ -226,7 +242,6 @@ def username_of(user_id: int, *, engine: Engine | None = None) -> str:
         return session.exec(select(LocalUser.username).where(LocalUser.id == user_id)).first() or ""
 
 
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE_RE = re.compile(r"^9[678]\d{8}$")  # Nepali mobile numbers, as Khalti IDs are
 
 
@@ -244,7 +259,7 @@ def profile_problems(profile: Profile) -> dict[str, str]:
     problems: dict[str, str] = {}
     if len(profile.display_name) > 120:
         problems["display_name"] = "Use at most 120 characters."
-    if profile.email and (len(profile.email) > 254 or not EMAIL_RE.fullmatch(profile.email)):
+    if profile.email and account_email.email_problem(profile.email):
         problems["email"] = "Enter an email address like name@example.com, or leave it empty."
     if profile.phone and not PHONE_RE.fullmatch(profile.phone):
         problems["phone"] = "Enter a 10-digit mobile number such as 9800000001, or leave it empty."
@@ -259,11 +274,23 @@ def get_profile(user_id: int, *, engine: Engine | None = None) -> Profile:
 
 
 def save_profile(user_id: int, profile: Profile, *, engine: Engine | None = None) -> dict[str, str]:
-    """Store the profile when every field is usable; returns the problems otherwise (nothing stored)."""
+    """Store the profile when every field is usable; returns the problems otherwise (nothing stored).
+
+    A new email address is unconfirmed until the link mailed to it is opened.
+    """
     if problems := profile_problems(profile):
         return problems
-    with session_scope(engine) as session:
-        row = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
-        row.display_name, row.email, row.phone = profile.display_name, profile.email, profile.phone
-        session.add(row)
+    try:
+        with session_scope(engine) as session:
+            row = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
+            row.display_name, row.phone = profile.display_name, profile.phone
+            session.add(row)
+            session.flush()
+            if problem := account_email.set_email(
+                session, get_settings(), user_id=user_id, email=profile.email, now=utcnow()
+            ):
+                session.rollback()
+                return {"email": problem}
+    except IntegrityError:
+        return {"email": account_email.TAKEN}  # another account took it a moment ago
     return {}

@@ -12,6 +12,9 @@ PROFILE_ROUTE = "/profile"
 ADMIN_PLANS_ROUTE = "/admin/plans"
 ADMIN_PAYMENTS_ROUTE = "/admin/payments"
 ADMIN_MAIL_ROUTE = "/admin/mail"
+VERIFY_EMAIL_ROUTE = "/verify-email"
+FORGOT_PASSWORD_ROUTE = "/forgot-password"
+RESET_PASSWORD_ROUTE = "/reset-password"
 
 
 def checkout_path(slug: str) -> str:

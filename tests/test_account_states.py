@@ -13,7 +13,12 @@ SEVENTY_THREE_BYTES = "é" * 36 + "a"  # 73 bytes in UTF-8, 37 characters
 
 
 def register_form(username: str, password: str, confirm: str | None = None) -> dict[str, str]:
-    return {"username": username, "password": password, "confirm_password": password if confirm is None else confirm}
+    return {
+        "username": username,
+        "email": f"{username}@example.com",
+        "password": password,
+        "confirm_password": password if confirm is None else confirm,
+    }
 
 
 @pytest.mark.parametrize("password", [SEVEN, SEVENTY_THREE_BYTES])

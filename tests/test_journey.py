@@ -55,7 +55,14 @@ def emulator(app_db, monkeypatch):
 async def sign_up(tab: StateDriver, username: str) -> None:
     state = tab.state(RegisterState, "/register")
     await tab.run(
-        state, "submit", {"username": username, "password": "long enough pw", "confirm_password": "long enough pw"}
+        state,
+        "submit",
+        {
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": "long enough pw",
+            "confirm_password": "long enough pw",
+        },
     )
     assert state.error_message == ""
     tab.token = state.session_token

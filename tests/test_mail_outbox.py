@@ -12,10 +12,9 @@ import httpx
 import pytest
 from sqlmodel import Session, update
 
-from khalti_portal.accounts import Profile, save_profile
 from khalti_portal.billing.admin.access import grant_flagged
 from khalti_portal.billing.verification import verify_payment
-from khalti_portal.db.models import MailStatus, OutboxMessage, PaymentStatus
+from khalti_portal.db.models import MailStatus, OutboxMessage, PaymentStatus, UserProfile
 from khalti_portal.mail.outbox import looks_like_address, queue_message, requeue_failed
 from khalti_portal.mail.templates import TemplateError, render
 
@@ -24,10 +23,24 @@ pytest_plugins = ["tests.db_fixtures"]
 RACERS = 20
 
 
-def subscriber(world, email: str = "asha@example.com", name: str = "Asha") -> int:
+def subscriber(world, email: str = "asha@example.com", name: str = "Asha", *, confirmed: bool = True) -> int:
+    """A user whose profile has `email`, confirmed (as if they opened the link) unless told otherwise."""
     user_id = world.user()
-    assert save_profile(user_id, Profile(display_name=name, email=email), engine=world.engine) == {}
+    with Session(world.engine) as session:
+        session.add(
+            UserProfile(
+                user_id=user_id,
+                display_name=name,
+                email=email,
+                email_verified_at=world.now() if confirmed else None,
+            )
+        )
+        session.commit()
     return user_id
+
+
+def confirmations(world) -> list[OutboxMessage]:
+    return world.rows(OutboxMessage, OutboxMessage.template == "payment_completed")
 
 
 def completed(world, amount: int, delay: float = 0.0):
@@ -77,8 +90,9 @@ async def test_a_completed_payment_queues_its_confirmation_with_the_plan_period_
     assert world.settings.khalti_secret_key not in str(message.context)
 
 
-async def test_a_subscriber_without_an_email_address_gets_no_message_and_still_their_access(world, khalti):
-    user_id = world.user()
+@pytest.mark.parametrize("confirmed", [False, None], ids=["unconfirmed address", "no address"])
+async def test_no_confirmation_without_a_confirmed_address_and_access_all_the_same(world, khalti, confirmed):
+    user_id = world.user() if confirmed is None else subscriber(world, confirmed=False)
     plan = world.plan()
     payment = world.payment(user_id=user_id, plan=plan)
     khalti.routes["lookup"].mock(side_effect=completed(world, plan.price_paisa))

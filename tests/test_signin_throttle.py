@@ -167,7 +167,12 @@ async def test_registration_is_limited_to_ten_an_hour_per_address(backend) -> No
     for i in range(12):
         tab = StateDriver(client_ip=GUESSER)
         state = tab.state(RegisterState, "/register")
-        form = {"username": f"bot{i:02d}", "password": RIGHT, "confirm_password": RIGHT}
+        form = {
+            "username": f"bot{i:02d}",
+            "email": f"bot{i:02d}@example.com",
+            "password": RIGHT,
+            "confirm_password": RIGHT,
+        }
         await tab.run(state, "submit", form)
         messages.append(state.error_message)
     assert messages[:10] == [""] * 10
@@ -175,7 +180,11 @@ async def test_registration_is_limited_to_ten_an_hour_per_address(backend) -> No
     assert accounts.find_user_id("bot10") is None and accounts.find_user_id("bot11") is None
     tab = StateDriver(client_ip=OWNER)
     state = tab.state(RegisterState, "/register")
-    await tab.run(state, "submit", {"username": "realperson", "password": RIGHT, "confirm_password": RIGHT})
+    await tab.run(
+        state,
+        "submit",
+        {"username": "realperson", "email": "real@example.com", "password": RIGHT, "confirm_password": RIGHT},
+    )
     assert state.error_message == ""
     # An hour later the address may sign up again.
     assert accounts.registration_allowed(GUESSER, now=utcnow() + timedelta(hours=1, seconds=1))

@@ -177,7 +177,11 @@ async def test_signing_up_empties_the_tab_too(app_db):
     await show_everything(tab, payment)
 
     register = tab.state(RegisterState, "/register")
-    await tab.run(register, "submit", {"username": "esha_new", "password": PASSWORD, "confirm_password": PASSWORD})
+    await tab.run(
+        register,
+        "submit",
+        {"username": "esha_new", "email": "esha@example.com", "password": PASSWORD, "confirm_password": PASSWORD},
+    )
 
     assert register.username == "esha_new"
     assert first not in public_text(tab) and payment.purchase_order_id not in public_text(tab)

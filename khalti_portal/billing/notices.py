@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal, format_nepal_day
@@ -18,7 +18,8 @@ def queue_payment_received(
 ) -> bool:
     """Tell the payment's owner it went through (plan, the period bought, a link to the dashboard).
 
-    Nothing is queued for an owner with no email address on their profile. The key
+    Nothing is queued for an owner with no confirmed email address (until an address is confirmed, only
+    the link that confirms it goes there). The key
     `payment-completed:<id>` keeps a payment to one confirmation, however many verifiers race.
     """
     payment = session.get(Payment, payment_id)
@@ -26,7 +27,7 @@ def queue_payment_received(
         select(UserProfile.email, UserProfile.display_name, LocalUser.username)
         .select_from(LocalUser)
         .join(UserProfile, UserProfile.user_id == LocalUser.id)  # type: ignore[arg-type]
-        .where(LocalUser.id == (payment.user_id if payment else None))
+        .where(LocalUser.id == (payment.user_id if payment else None), col(UserProfile.email_verified_at).is_not(None))
     ).first()
     if payment is None or row is None or not looks_like_address(row[0] or ""):
         return False

@@ -20,6 +20,7 @@ from khalti_portal.config import KHALTI_ENVS, get_settings
 from khalti_portal.db.types import EnumText, UTCDateTime
 
 __all__ = [
+    "AccountToken",
     "LocalAuthSession",
     "LocalUser",
     "MailStatus",
@@ -173,8 +174,20 @@ class UserProfile(SQLModel, table=True):
     is_admin: bool = Field(default=False)
     display_name: str = Field(default="", sa_column=Column(String(120), nullable=False, server_default=""))
     email: str = Field(default="", sa_column=Column(String(254), nullable=False, server_default=""))
+    # Set when the owner opened the link mailed to `email`; cleared whenever `email` changes.
+    email_verified_at: datetime | None = _utc_column(nullable=True)
     phone: str = Field(default="", sa_column=Column(String(20), nullable=False, server_default=""))
     created_at: datetime = _created_column()
+
+
+# One account per address, whatever its case; an empty email (none given) is no address.
+Index(
+    "uq_userprofile_email_lower",
+    func.lower(UserProfile.__table__.c.email),
+    unique=True,
+    sqlite_where=UserProfile.__table__.c.email != "",
+    postgresql_where=UserProfile.__table__.c.email != "",
+)
 
 
 # `Admin` and `admin` are one person: reflex-local-auth's own unique index is case-sensitive.
@@ -233,3 +246,20 @@ class OutboxMessage(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
     created_at: datetime = _created_column()
     sent_at: datetime | None = _utc_column(nullable=True)
+
+
+class AccountToken(SQLModel, table=True):
+    """A link mailed to a person (verify an address, reset a password): only its SHA-256 is kept.
+
+    It works once (`used_at`), until `expires_at`; issuing a newer one of the same purpose spends the older.
+    A verification token names the address it verifies: it is void once the profile's email changes.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="localuser.id", index=True)
+    purpose: str = Field(sa_column=Column(String(16), nullable=False))
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    email: str = Field(default="", sa_column=Column(String(254), nullable=False, server_default=""))
+    created_at: datetime = _created_column()
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = _utc_column(nullable=True)

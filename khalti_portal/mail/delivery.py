@@ -11,7 +11,9 @@ What a failure costs a message (see `smtp.py` for which failure is which kind):
   for as long as SMTP stays down. Nothing is lost while SMTP is down.
 - `temporary`: one try; the next waits RETRY_DELAYS[tries - 1]; after MAX_TRIES tries it is `failed`.
 - `permanent` (the server said 5xx) or a message that cannot be rendered: `failed` at once.
-A failed message keeps its error and waits for an admin to retry it (`/admin/mail`).
+A failed message keeps its error and waits for an admin to retry it (`/admin/mail`). A message carrying a
+one-time link (templates.SECRET_FIELDS) loses the link once sent or failed: a retried one cannot be
+rendered again and fails, and the person asks for a new link.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from khalti_portal.config import Settings
 from khalti_portal.db.models import MailStatus, OutboxMessage
 from khalti_portal.mail.compose import compose
 from khalti_portal.mail.smtp import SendFailure, SmtpConnection
-from khalti_portal.mail.templates import TemplateError
+from khalti_portal.mail.templates import SECRET_FIELDS, TemplateError
 
 logger = logging.getLogger("khalti_portal.mail")
 
@@ -245,6 +247,12 @@ def _settle(engine: Engine, message_id: int, values: dict[str, Any]) -> None:
         session.commit()
 
 
+def _without_secrets(message: _Claimed) -> dict[str, Any]:
+    """The context without its one-time links: once a message is settled, nobody needs them again."""
+    secret = SECRET_FIELDS.get(message.template, ())
+    return {name: value for name, value in message.context.items() if name not in secret}
+
+
 def _record_sent(engine: Engine, message: _Claimed, now: datetime) -> None:
     _settle(
         engine,
@@ -255,6 +263,7 @@ def _record_sent(engine: Engine, message: _Claimed, now: datetime) -> None:
             "last_attempt_at": now,
             "attempts": message.attempts + 1,
             "last_error": None,
+            "context": _without_secrets(message),
         },
     )
     logger.info("mail: sent %s to %s", message.key, message.to_address)
@@ -266,6 +275,7 @@ def _record_failure(engine: Engine, message: _Claimed, kind: str, reason: str, n
     values: dict[str, Any] = {"attempts": tries, "last_attempt_at": now, "last_error": reason[:ERROR_LENGTH]}
     if kind == "permanent" or tries >= MAX_TRIES:
         values["status"] = MailStatus.FAILED
+        values["context"] = _without_secrets(message)
         logger.warning("mail: %s to %s failed after %d tries: %s", message.key, message.to_address, tries, reason)
     else:
         values["next_attempt_at"] = now + RETRY_DELAYS[tries - 1]

@@ -77,9 +77,56 @@ def _payment_completed(context: Mapping[str, Any], site_name: str) -> _Filled:
     )
 
 
+def _verify_email(context: Mapping[str, Any], site_name: str) -> _Filled:
+    name, link, address = _value(context, "name"), _value(context, "link"), _value(context, "email")
+    return _Filled(
+        subject="Confirm your email address",
+        lines=[
+            f"Namaste {name},",
+            f"Please confirm that {address} is your email address: open the link below. Until you do, "
+            "we send nothing else to it.",
+            "If you did not give this address to us, ignore this message.",
+        ],
+        html=(
+            f"<p>Namaste {escape(name)},</p>"
+            f"<p>Please confirm that <strong>{escape(address)}</strong> is your email address. Until you do, "
+            "we send nothing else to it.</p>"
+            "<p>If you did not give this address to us, ignore this message.</p>"
+        ),
+        link_text="Confirm my email address",
+        link_url=link,
+    )
+
+
+def _password_reset(context: Mapping[str, Any], site_name: str) -> _Filled:
+    name, link, valid_for = _value(context, "name"), _value(context, "link"), _value(context, "valid_for")
+    return _Filled(
+        subject="Reset your password",
+        lines=[
+            f"Namaste {name},",
+            f"Someone (we hope you) asked to reset the password of your account. The link below works once, "
+            f"for {valid_for}.",
+            "If it was not you, ignore this message: your password stays as it is.",
+        ],
+        html=(
+            f"<p>Namaste {escape(name)},</p>"
+            "<p>Someone (we hope you) asked to reset the password of your account. The link below works "
+            f"once, for {escape(valid_for)}.</p>"
+            "<p>If it was not you, ignore this message: your password stays as it is.</p>"
+        ),
+        link_text="Choose a new password",
+        link_url=link,
+    )
+
+
 TEMPLATES: dict[str, Callable[[Mapping[str, Any], str], _Filled]] = {
     "payment_completed": _payment_completed,
+    "verify_email": _verify_email,
+    "password_reset": _password_reset,
 }
+# Context values that open an account (a one-time link): erased from the outbox once the message is sent
+# or has failed, so the database keeps them no longer than it must (the token itself is stored only hashed).
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {"verify_email": ("link",), "password_reset": ("link",)}
 
 
 def render(template: str, context: Mapping[str, Any], *, site_name: str) -> RenderedMail:

@@ -63,6 +63,7 @@ class RegisterState(AuthState):
         """Check the form on the server, create the account (bcrypt, off the event loop), sign in."""
         self.error_message, self.error_field = "", ""
         username = form_text(form_data, "username", 64).strip()
+        email = form_text(form_data, "email", 255).strip()
         password = form_text(form_data, "password", 256)
         confirm = form_text(form_data, "confirm_password", 256)
         problem = accounts.password_problem(password)
@@ -74,7 +75,9 @@ class RegisterState(AuthState):
             self.error_field = self.error_field or "password"
             return rx.set_value("confirm_password", "")
         try:
-            user_id = await off_the_loop(accounts.register, username, password, client_key=client_key(self))
+            user_id = await off_the_loop(
+                accounts.register, username, password, email=email, client_key=client_key(self)
+            )
         except accounts.AccountError as err:
             self.error_message, self.error_field = str(err), err.field
             return None

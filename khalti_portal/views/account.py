@@ -29,7 +29,7 @@ def login_form() -> rx.Component:
 
 
 def register_form() -> rx.Component:
-    """Username, password twice, then Create account."""
+    """Username, email, password twice, then Create account."""
     return rx.form(
         rx.vstack(
             error_callout(RegisterState.error_message),
@@ -39,6 +39,14 @@ def register_form() -> rx.Component:
                 autocomplete="username",
                 required=True,
                 hint="3–32 letters, digits, dots, dashes or underscores.",
+            ),
+            field(
+                "Email",
+                "email",
+                type_="email",
+                autocomplete="email",
+                required=True,
+                hint="For receipts and reminders, and to get back in if you forget your password.",
             ),
             field(
                 "Password", "password", type_="password", autocomplete="new-password", required=True, hint=PASSWORD_HINT

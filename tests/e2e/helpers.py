@@ -259,6 +259,7 @@ class Journey:
         """Sign up on /register; returns the new user's id."""
         self.goto("/register")
         self.page.fill("#username", username)
+        self.page.fill("#email", f"{username}@example.com")
         self.page.fill("#password", password)
         self.page.fill("#confirm_password", password)
         if snap:
