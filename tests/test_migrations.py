@@ -53,3 +53,39 @@ def test_a_model_change_without_a_migration_is_caught(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE plan ADD COLUMN stray INTEGER"))
     assert schema_differences(engine) != []
+
+
+def _upgrade_with_two_accounts_sharing_an_address(engine: Engine) -> list[tuple[int, str]]:
+    upgrade(engine, "5d3e8a1c7f20")  # before addresses were unique
+    with engine.begin() as conn:
+        for user_id, name, email in [
+            (1, "first", "Asha@Example.com"),
+            (2, "second", "asha@example.COM"),
+            (3, "third", ""),
+        ]:
+            conn.execute(
+                text("INSERT INTO localuser (id, username, password_hash, enabled) VALUES (:id, :n, :h, true)"),
+                {"id": user_id, "n": name, "h": b"x"},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO userprofile (user_id, is_admin, display_name, email, phone, created_at)"
+                    " VALUES (:id, false, '', :e, '', CURRENT_TIMESTAMP)"
+                ),
+                {"id": user_id, "e": email},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text("SELECT user_id, email FROM userprofile ORDER BY user_id"))]
+
+
+def test_the_first_account_keeps_a_shared_address_and_the_others_are_listed(tmp_path: Path, capsys) -> None:
+    rows = _upgrade_with_two_accounts_sharing_an_address(make_engine(f"sqlite:///{tmp_path / 'dupes.db'}"))
+    assert rows == [(1, "Asha@Example.com"), (2, ""), (3, "")]
+    assert "email 'asha@example.COM' cleared from user 2: user 1 had it first" in capsys.readouterr().out
+
+
+def test_the_first_account_keeps_a_shared_address_on_postgresql(pg_empty_engine: Engine, capsys) -> None:
+    rows = _upgrade_with_two_accounts_sharing_an_address(pg_empty_engine)
+    assert rows == [(1, "Asha@Example.com"), (2, ""), (3, "")]
+    assert "cleared from user 2" in capsys.readouterr().out
