@@ -16,6 +16,7 @@ def login() -> rx.Component:
     return form_card(
         "Sign in",
         login_form(),
+        rx.link("Forgot your password?", href=routes.FORGOT_PASSWORD_ROUTE, id="forgot-password", size="2"),
         rx.text("New here? ", rx.link("Create an account", href=routes.REGISTER_ROUTE, id="to-register"), size="2"),
     )
 

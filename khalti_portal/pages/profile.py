@@ -1,4 +1,4 @@
-"""`/profile`: optional contact details passed to Khalti as customer_info."""
+"""`/profile`: optional contact details passed to Khalti as customer_info, and a change of password."""
 
 from __future__ import annotations
 
@@ -8,15 +8,26 @@ from khalti_portal import routes
 from khalti_portal.components.forms import form_card
 from khalti_portal.components.layout import page
 from khalti_portal.states.profile import ProfileState
-from khalti_portal.views.profile import profile_form
+from khalti_portal.views.profile import change_password_form, profile_form
 
 
 @page(routes.PROFILE_ROUTE, "Your profile", on_load=ProfileState.load)
 def profile() -> rx.Component:
-    return form_card(
-        "Your profile",
-        rx.text(
-            "Optional. Khalti shows these on its payment page as the customer's details.", size="2", color_scheme="gray"
+    return rx.vstack(
+        form_card(
+            "Your profile",
+            rx.text(
+                "Optional. Khalti shows these on its payment page as the customer's details.",
+                size="2",
+                color_scheme="gray",
+            ),
+            profile_form(),
         ),
-        profile_form(),
+        form_card(
+            "Change password",
+            rx.text("Every other device signed in to your account is signed out.", size="2", color_scheme="gray"),
+            change_password_form(),
+        ),
+        spacing="0",
+        width="100%",
     )

@@ -1,4 +1,4 @@
-"""`/profile`: name, email and phone, which Khalti shows on its page as the customer's."""
+"""`/profile`: name, email (and whether it is confirmed) and phone, and a change of password."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ from typing import Any
 
 import reflex as rx
 
-from khalti_portal import accounts
-from khalti_portal.states.account import login_url
+from khalti_portal import account_email, accounts, password_reset
+from khalti_portal.states.account import login_url, off_the_loop
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.form_data import form_text
+
+PASSWORD_READ_CHARS = 256  # above the 72-byte limit, so a long password is refused in words, not cut
+PASSWORD_FIELDS = ("current_password", "new_password", "confirm_new_password")
+# The backend names the field a refusal is about; the form names its inputs.
+CHANGE_FIELDS = {"current": "current_password", "new": "new_password"}
 
 
 class ProfileState(AuthState):
@@ -21,6 +26,14 @@ class ProfileState(AuthState):
     phone: str = ""
     errors: dict[str, str] = {}
     saved: bool = False
+    # The address as stored (the form's `email` may hold an unsaved or refused edit) and whether it is confirmed.
+    stored_email: str = ""
+    email_verified: bool = False
+    resend_message: str = ""
+
+    async def _read_email_status(self, user_id: int) -> None:
+        status = await asyncio.to_thread(account_email.email_status, user_id)
+        self.stored_email, self.email_verified = status.email, status.verified
 
     @rx.event
     async def load(self) -> rx.event.EventSpec | None:
@@ -32,7 +45,8 @@ class ProfileState(AuthState):
             return rx.redirect(login_url(self.router.url.path))
         profile = await asyncio.to_thread(accounts.get_profile, user_id)
         self.display_name, self.email, self.phone = profile.display_name, profile.email, profile.phone
-        self.errors, self.saved = {}, False
+        self.errors, self.saved, self.resend_message = {}, False, ""
+        await self._read_email_status(user_id)
         return None
 
     @rx.event
@@ -48,5 +62,54 @@ class ProfileState(AuthState):
         )
         self.display_name, self.email, self.phone = profile.display_name, profile.email, profile.phone
         self.errors = await asyncio.to_thread(accounts.save_profile, user_id, profile)
-        self.saved = not self.errors
+        self.saved, self.resend_message = not self.errors, ""
+        await self._read_email_status(user_id)  # a new address is unconfirmed until its link is opened
         return None
+
+    @rx.event
+    async def resend_verification(self) -> rx.event.EventSpec | None:
+        """Mail a fresh confirmation link to the stored address (the backend limits how often)."""
+        user_id = await self._user_id_async()
+        if user_id is None:
+            return rx.redirect(login_url(self.router.url.path))
+        self.resend_message = await asyncio.to_thread(account_email.resend_verification, user_id)
+        await self._read_email_status(user_id)
+        return None
+
+
+class ChangePasswordState(AuthState):
+    """The change-password form on `/profile`: the passwords are read from the form only, never kept in a var."""
+
+    errors: dict[str, str] = {}
+    changed_message: str = ""
+
+    @rx.event
+    async def change_password(self, form_data: dict[str, Any]) -> list[rx.event.EventSpec]:
+        """Replace the password when the current one is right; this tab stays signed in, every other session ends."""
+        self.errors, self.changed_message = {}, ""
+        user_id = await self._user_id_async()
+        if user_id is None:
+            return [rx.redirect(login_url(self.router.url.path))]
+        current = form_text(form_data, "current_password", PASSWORD_READ_CHARS)
+        new = form_text(form_data, "new_password", PASSWORD_READ_CHARS)
+        confirm = form_text(form_data, "confirm_new_password", PASSWORD_READ_CHARS)
+        clear = [rx.set_value(name, "") for name in PASSWORD_FIELDS]
+        if not current:
+            self.errors = {"current_password": "Enter your current password."}
+            return clear
+        if problem := accounts.password_problem(new):
+            self.errors = {"new_password": problem}
+            return clear
+        if new != confirm:
+            self.errors = {"confirm_new_password": "The two new passwords differ."}
+            return clear
+        try:
+            changed = await off_the_loop(
+                password_reset.change_password, user_id, current, new, keep_session=self.session_token
+            )
+        except accounts.AccountError as err:
+            self.errors = {CHANGE_FIELDS.get(err.field, "current_password"): str(err)}
+            return clear
+        ended = changed.sessions_ended
+        self.changed_message = f"Password changed; {ended} other session{'' if ended == 1 else 's'} signed out."
+        return clear

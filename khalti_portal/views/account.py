@@ -28,17 +28,40 @@ def login_form() -> rx.Component:
     )
 
 
+REGISTER_FIELDS = ("username", "email", "password", "confirm_password")
+
+
+def register_error(name: str) -> rx.Component:
+    """The sign-up's refusal, under the field it is about (`<name>-error`)."""
+    return rx.cond(
+        RegisterState.error_field == name,
+        rx.text(
+            RegisterState.error_message,
+            id=f"{name}-error",
+            class_name="field-error",
+            size="2",
+            color_scheme="red",
+            role="alert",
+        ),
+    )
+
+
 def register_form() -> rx.Component:
-    """Username, email, password twice, then Create account."""
+    """Username, email, password twice, then Create account; a refusal shows under its field (above, if none)."""
     return rx.form(
         rx.vstack(
-            error_callout(RegisterState.error_message),
+            rx.cond(
+                rx.Var.create(list(REGISTER_FIELDS)).contains(RegisterState.error_field),
+                rx.fragment(),
+                error_callout(RegisterState.error_message),
+            ),
             field(
                 "Username",
                 "username",
                 autocomplete="username",
                 required=True,
                 hint="3–32 letters, digits, dots, dashes or underscores.",
+                error=register_error("username"),
             ),
             field(
                 "Email",
@@ -47,11 +70,25 @@ def register_form() -> rx.Component:
                 autocomplete="email",
                 required=True,
                 hint="For receipts and reminders, and to get back in if you forget your password.",
+                error=register_error("email"),
             ),
             field(
-                "Password", "password", type_="password", autocomplete="new-password", required=True, hint=PASSWORD_HINT
+                "Password",
+                "password",
+                type_="password",
+                autocomplete="new-password",
+                required=True,
+                hint=PASSWORD_HINT,
+                error=register_error("password"),
             ),
-            field("Confirm password", "confirm_password", type_="password", autocomplete="new-password", required=True),
+            field(
+                "Confirm password",
+                "confirm_password",
+                type_="password",
+                autocomplete="new-password",
+                required=True,
+                error=register_error("confirm_password"),
+            ),
             rx.button("Create account", type="submit", id="register", size="3", width="100%"),
             spacing="3",
             width="100%",

@@ -1,11 +1,13 @@
-"""The profile form: optional name, email and mobile number, each with its error under it."""
+"""The profile form (optional name, email with whether it is confirmed, mobile number) and the change of password."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from khalti_portal.components.forms import field, field_error
+from khalti_portal.components.forms import field, field_error, notice_callout
+from khalti_portal.states.profile import ChangePasswordState as C
 from khalti_portal.states.profile import ProfileState as S
+from khalti_portal.views.account import PASSWORD_HINT
 
 
 def contact_field(label: str, name: str, value: rx.Var[str], **props: object) -> rx.Component:
@@ -14,8 +16,48 @@ def contact_field(label: str, name: str, value: rx.Var[str], **props: object) ->
     return field(label, name, default_value=value, key=value, error=error, **props)
 
 
+def email_status() -> rx.Component:
+    """Whether the stored address is confirmed; while it is not, a button to mail the link again."""
+    return rx.cond(
+        S.stored_email != "",
+        rx.vstack(
+            rx.text(
+                rx.cond(
+                    S.email_verified,
+                    rx.fragment(rx.icon("check", size=14), " Confirmed"),
+                    rx.fragment("Not confirmed yet: we sent a link to ", rx.text.strong(S.stored_email), "."),
+                ),
+                id="email-status",
+                custom_attrs={"data-verified": rx.cond(S.email_verified, "true", "false")},
+                size="2",
+                color_scheme=rx.cond(S.email_verified, "green", "amber"),
+            ),
+            rx.cond(
+                ~S.email_verified,
+                rx.button(
+                    "Send the link again",
+                    type="button",  # inside the profile form: not a submit
+                    id="resend-verification",
+                    on_click=S.resend_verification,
+                    variant="soft",
+                    size="2",
+                ),
+            ),
+            rx.cond(S.resend_message != "", rx.text(S.resend_message, id="resend-result", size="2", role="status")),
+            spacing="2",
+            width="100%",
+        ),
+        rx.text(
+            "No email address: add one so you can reset your password if you forget it.",
+            id="email-missing",
+            size="2",
+            color_scheme="amber",
+        ),
+    )
+
+
 def profile_form() -> rx.Component:
-    """Name, email and mobile number, then Save."""
+    """Name, email (and its confirmation) and mobile number, then Save."""
     return rx.form(
         rx.vstack(
             contact_field("Name", "display_name", S.display_name, autocomplete="name"),
@@ -25,8 +67,9 @@ def profile_form() -> rx.Component:
                 S.email,
                 type_="email",
                 autocomplete="email",
-                hint="Payment confirmations are sent here.",
+                hint="Payment confirmations and password reset links are sent here, once it is confirmed.",
             ),
+            email_status(),
             contact_field(
                 "Mobile number", "phone", S.phone, type_="tel", autocomplete="tel", hint="10 digits, e.g. 9800000001"
             ),
@@ -36,6 +79,37 @@ def profile_form() -> rx.Component:
             width="100%",
         ),
         on_submit=S.save,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def password_field(label: str, name: str, autocomplete: str, hint: str = "") -> rx.Component:
+    """A password input with its error under it; never filled from state."""
+    return field(
+        label,
+        name,
+        type_="password",
+        autocomplete=autocomplete,
+        required=True,
+        hint=hint,
+        error=field_error(C.errors, name, f"{name}-error"),
+    )
+
+
+def change_password_form() -> rx.Component:
+    """Current password, the new one twice, then Change password; other sessions end, this one stays."""
+    return rx.form(
+        rx.vstack(
+            password_field("Current password", "current_password", "current-password"),
+            password_field("New password", "new_password", "new-password", PASSWORD_HINT),
+            password_field("Confirm new password", "confirm_new_password", "new-password"),
+            notice_callout(C.changed_message, "password-changed"),
+            rx.button("Change password", type="submit", id="change-password", size="3", width="100%"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=C.change_password,
         reset_on_submit=False,
         width="100%",
     )

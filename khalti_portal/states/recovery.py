@@ -1,0 +1,105 @@
+"""Getting back in: `/forgot-password`, `/reset-password` (a mailed link) and `/verify-email` (a mailed link).
+
+The links' tokens are read from the page's URL on the server at each call, never kept in a var the
+browser is sent; what a page shows is only the backend's sentence about the link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from khalti_portal import accounts, password_reset, routes
+from khalti_portal.account_email import verify_email
+from khalti_portal.states.account import client_key, off_the_loop
+from khalti_portal.states.auth import AuthState
+from khalti_portal.states.form_data import form_text
+
+# Above any address we accept (254), so an over-long one still reaches the backend and gets its answer.
+EMAIL_READ_CHARS = 320
+PASSWORD_READ_CHARS = 256  # above the 72-byte limit, so a long password is refused in words, not cut
+
+
+class ForgotPasswordState(AuthState):
+    """The request for a reset link: one sentence back, the same whether or not the address has an account."""
+
+    answer: str = ""
+    email_error: str = ""
+
+    @rx.event
+    async def submit(self, form_data: dict[str, Any]) -> None:
+        """Ask for a link to be mailed (throttled per address and per client by the backend)."""
+        self.answer, self.email_error = "", ""
+        email = form_text(form_data, "email", EMAIL_READ_CHARS, strip=True)
+        if not email:
+            self.email_error = "Enter the email address on your account."
+            return
+        self.answer = await asyncio.to_thread(password_reset.request_reset, email, client_key=client_key(self))
+
+
+class ResetPasswordState(AuthState):
+    """A new password chosen with a mailed link; the person is then signed in with a fresh session."""
+
+    checked: bool = False  # the link was looked at: until then neither the form nor a problem shows
+    link_problem: str = ""
+    errors: dict[str, str] = {}
+
+    def _token(self) -> str:
+        token = self.router.url.query_parameters.get("token", "")
+        return token if isinstance(token, str) else ""
+
+    @rx.event
+    async def load(self) -> rx.event.EventSpec | None:
+        """Say at once whether the link still works, instead of after the person typed a password twice."""
+        if not self.is_hydrated:
+            return ResetPasswordState.load
+        self.errors = {}
+        self.link_problem = await asyncio.to_thread(password_reset.reset_link_problem, self._token()) or ""
+        self.checked = True
+        return None
+
+    @rx.event
+    async def submit(self, form_data: dict[str, Any]) -> list[rx.event.EventSpec]:
+        """Check the two passwords agree, set the new one (bcrypt, off the event loop), sign in, go to the dashboard."""
+        self.errors = {}
+        password = form_text(form_data, "password", PASSWORD_READ_CHARS)
+        confirm = form_text(form_data, "confirm_password", PASSWORD_READ_CHARS)
+        clear = [rx.set_value("password", ""), rx.set_value("confirm_password", "")]
+        if problem := accounts.password_problem(password):
+            self.errors = {"password": problem}
+            return clear
+        if password != confirm:
+            self.errors = {"confirm_password": "The two passwords differ."}
+            return [rx.set_value("confirm_password", "")]
+        try:
+            user_id = await off_the_loop(
+                password_reset.reset_password, self._token(), password, client_key=client_key(self)
+            )
+        except accounts.AccountError as err:
+            if err.field == "token":
+                self.link_problem, self.checked = str(err), True
+            else:
+                self.errors = {"password": str(err)}
+            return clear
+        await self._login(user_id)  # every other session of the account has just ended
+        return [rx.redirect(routes.DASHBOARD_ROUTE)]
+
+
+class VerifyEmailState(AuthState):
+    """What opening an address confirmation link did."""
+
+    checked: bool = False
+    ok: bool = False
+    message: str = ""
+
+    @rx.event
+    async def load(self) -> rx.event.EventSpec | None:
+        """Confirm the address the link was sent to (once); say what happened either way."""
+        if not self.is_hydrated:
+            return VerifyEmailState.load
+        token = self.router.url.query_parameters.get("token", "")
+        result = await asyncio.to_thread(verify_email, token if isinstance(token, str) else "")
+        self.ok, self.message, self.checked = result.ok, result.message, True
+        return None
