@@ -101,9 +101,7 @@ def reset_link_problem(token: str, *, now: datetime | None = None, engine: Engin
     return None if state == "valid" else LINK_PROBLEMS[state]
 
 
-def reset_password(
-    token: str, password: str, *, client_key: str = "", now: datetime | None = None, engine: Engine | None = None
-) -> int:
+def reset_password(token: str, password: str, *, now: datetime | None = None, engine: Engine | None = None) -> int:
     """Set a new password with a reset link (once), end every session of the account; the user id.
 
     Raises AccountError (field `password`, or `token` when the link no longer works). The caller signs

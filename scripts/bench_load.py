@@ -280,7 +280,12 @@ async def prepare(run: Run, sub: Subscriber, username: str, payments: int, contr
     await tab.load(Page("/register", {"next": f"/checkout/{run.plans[0]}"}))
     await tab.wait(lambda: tab.value(names.root, "is_hydrated"), what="hydrate")
     mark = tab.mark()
-    form = {"username": username, "password": PASSWORD, "confirm_password": PASSWORD}
+    form = {
+        "username": username,
+        "email": f"{username}@example.com",
+        "password": PASSWORD,
+        "confirm_password": PASSWORD,
+    }
     await tab.send(names.register, {"form_data": form})
 
     def registered() -> Any:

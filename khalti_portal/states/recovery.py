@@ -74,9 +74,7 @@ class ResetPasswordState(AuthState):
             self.errors = {"confirm_password": "The two passwords differ."}
             return [rx.set_value("confirm_password", "")]
         try:
-            user_id = await off_the_loop(
-                password_reset.reset_password, self._token(), password, client_key=client_key(self)
-            )
+            user_id = await off_the_loop(password_reset.reset_password, self._token(), password)
         except accounts.AccountError as err:
             if err.field == "token":
                 self.link_problem, self.checked = str(err), True

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import BrowserContext, Page, expect
@@ -348,6 +348,35 @@ class Journey:
         expect(self.page.locator("#subscription-status")).to_have_attribute(
             "data-status", status, timeout=STATUS_TIMEOUT_MS
         )
+
+    # -- mail ------------------------------------------------------------------------------------------------------
+
+    def send_mail(self) -> str:
+        """`python -m khalti_portal mail --once` (the e2e server runs no in-process sender); its one line."""
+        done = self.server.python("-m", "khalti_portal", "mail", "--once")
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout.strip()
+
+    def mailbox(self, to: str) -> list[dict[str, Any]]:
+        """What the emulator's mailbox holds for `to`, newest first (its JSON view)."""
+        answer = self.page.request.get(self.url(f"/sandbox/mail/messages.json?to={quote(to)}"))
+        assert answer.ok, answer.text()
+        return answer.json()
+
+    def link_in_mail(self, to: str, subject: str) -> str:
+        """The link of the newest message to `to` whose subject starts with `subject` (sending what is queued)."""
+        self.send_mail()
+        for message in self.mailbox(to):
+            if message["subject"].startswith(subject):
+                found = re.search(r"https?://\S+", message["text"])
+                assert found, f"no link in {message['text']!r}"
+                return found.group(0)
+        raise AssertionError(f"no mail {subject!r} to {to}")
+
+    def confirm_email(self, to: str) -> None:
+        """Open the confirmation link mailed to `to` and see it confirmed."""
+        self.page.goto(self.link_in_mail(to, "Confirm your email address"))
+        expect(self.page.locator("#verify-result")).to_have_attribute("data-ok", "true")
 
 
 def pidx_of(url: str) -> str:
