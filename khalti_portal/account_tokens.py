@@ -21,6 +21,7 @@ class Purpose(StrEnum):
 
     VERIFY_EMAIL = "verify_email"
     RESET_PASSWORD = "reset_password"
+    UNSUBSCRIBE = "unsubscribe"  # turns renewal reminders off; one per reminder, none spends another
 
 
 TokenState = Literal["valid", "expired", "used", "unknown"]
@@ -42,19 +43,27 @@ def token_hash(token: str) -> str:
 
 
 def issue(
-    session: Session, *, user_id: int, purpose: Purpose, now: datetime, valid_for: timedelta, email: str = ""
+    session: Session,
+    *,
+    user_id: int,
+    purpose: Purpose,
+    now: datetime,
+    valid_for: timedelta,
+    email: str = "",
+    supersede: bool = True,
 ) -> tuple[int, str]:
-    """A new token (id, the raw token for the link); the user's unused ones of this purpose stop working."""
-    session.exec(
-        update(AccountToken)
-        .where(
-            col(AccountToken.user_id) == user_id,
-            col(AccountToken.purpose) == purpose.value,
-            col(AccountToken.used_at).is_(None),
+    """A new token (id, the raw token for the link); unless `supersede` is off, older unused ones stop working."""
+    if supersede:
+        session.exec(
+            update(AccountToken)
+            .where(
+                col(AccountToken.user_id) == user_id,
+                col(AccountToken.purpose) == purpose.value,
+                col(AccountToken.used_at).is_(None),
+            )
+            .values(used_at=now),
+            execution_options={"synchronize_session": False},
         )
-        .values(used_at=now),
-        execution_options={"synchronize_session": False},
-    )
     raw = secrets.token_urlsafe(32)
     row = AccountToken(
         user_id=user_id,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 
+from khalti_portal import routes as app_routes
 from khalti_portal.config import EMULATOR_MOUNT, MAILBOX_MOUNT, Settings
 
 
@@ -16,14 +18,30 @@ async def _to_mailbox(request: Request) -> RedirectResponse:
     return RedirectResponse(MAILBOX_MOUNT.rstrip("/").rsplit("/", 1)[1] + "/" + query, status_code=307)
 
 
+async def _one_click_unsubscribe(request: Request) -> PlainTextResponse | RedirectResponse:
+    """RFC 8058: a mail client's unsubscribe button POSTs `List-Unsubscribe=One-Click` here; no sign-in.
+
+    A GET (someone opened the header's URL) goes to the page at `/unsubscribe`, which says what happened.
+    """
+    from khalti_portal import mail_preferences
+
+    token = request.query_params.get("token", "")
+    if request.method != "POST":
+        return RedirectResponse(f"{app_routes.UNSUBSCRIBE_ROUTE}?{request.url.query}", status_code=303)
+    done = await run_in_threadpool(mail_preferences.unsubscribe, token)
+    return PlainTextResponse(done.message, status_code=200 if done.ok else 400)
+
+
 def build_api(settings: Settings) -> Starlette:
-    """The backend's own routes: in emulator mode only, the Khalti emulator and the emulator's mailbox.
+    """The backend's own routes: one-click unsubscribe, and in emulator mode the Khalti emulator and its mailbox.
 
     The emulator is at `/sandbox/khalti`, the mailbox (what the mail sink received) at `/sandbox/mail`.
     In sandbox and live mode nothing is mounted there, so both are a 404 and no test-control route can
     exist next to real money.
     """
-    routes: list[BaseRoute] = []
+    routes: list[BaseRoute] = [
+        Route(app_routes.UNSUBSCRIBE_API_ROUTE, _one_click_unsubscribe, methods=["GET", "HEAD", "POST"])
+    ]
     if settings.khalti_env == "emulator":
         # Imported here so sandbox/live deployments never even load the emulator.
         from khalti_portal.sandbox import create_emulator_app, create_mailbox_app

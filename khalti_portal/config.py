@@ -85,6 +85,8 @@ class Settings:
     # How often the reconciler looks a completed payment up again, for refunds made outside the portal.
     refund_check_interval_seconds: int = 86_400
     site_name: str = "Subscriptions"
+    # Renewal reminders this many days before access ends (plus one at the end and one when grace ends).
+    reminder_days: tuple[int, ...] = (7, 3, 1)
     mail: MailSettings = field(default_factory=MailSettings)
 
     def __repr__(self) -> str:
@@ -211,6 +213,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         signups_per_address_per_hour=_int(env, "SIGNUPS_PER_ADDRESS_PER_HOUR", 10, minimum=1, maximum=100_000),
         refund_check_interval_seconds=_int(env, "REFUND_CHECK_INTERVAL_SECONDS", 86_400, minimum=1),
         site_name=site_name,
+        reminder_days=_reminder_days(env),
         mail=_mail(env, site_name=site_name, app_url=khalti.app_url),
     )
 
@@ -282,6 +285,20 @@ def _stores(env: Mapping[str, str]) -> tuple[str, str | None]:
     if workers > 1 and db_url.startswith("sqlite"):
         raise ConfigError(f"GRANIAN_WORKERS={workers} needs PostgreSQL (REFLEX_DB_URL): SQLite serves one process")
     return db_url, redis_url
+
+
+def _reminder_days(env: Mapping[str, str]) -> tuple[int, ...]:
+    """REMINDER_DAYS=7,3,1: distinct whole days from 1 to 365, largest first."""
+    raw = env.get("REMINDER_DAYS", "").strip()
+    if not raw:
+        return (7, 3, 1)
+    try:
+        days = {int(part) for part in raw.split(",") if part.strip()}
+    except ValueError:
+        raise ConfigError(f"REMINDER_DAYS must be whole days separated by commas, such as 7,3,1; got {raw!r}") from None
+    if not days or any(not 1 <= day <= 365 for day in days):
+        raise ConfigError(f"REMINDER_DAYS must list days from 1 to 365, such as 7,3,1; got {raw!r}")
+    return tuple(sorted(days, reverse=True))
 
 
 def _mail_domain(app_url: str) -> str:

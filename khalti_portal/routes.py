@@ -15,6 +15,8 @@ ADMIN_MAIL_ROUTE = "/admin/mail"
 VERIFY_EMAIL_ROUTE = "/verify-email"
 FORGOT_PASSWORD_ROUTE = "/forgot-password"
 RESET_PASSWORD_ROUTE = "/reset-password"
+UNSUBSCRIBE_ROUTE = "/unsubscribe"
+UNSUBSCRIBE_API_ROUTE = "/api/unsubscribe"  # RFC 8058 one-click: mail clients POST here (a backend route)
 
 
 def checkout_path(slug: str) -> str:

@@ -62,6 +62,9 @@ def test_sandbox_and_live_take_their_hosts() -> None:
         ({"GRANIAN_WORKERS": "2", "REFLEX_DB_URL": "postgresql+psycopg://db/x"}, "needs REFLEX_REDIS_URL"),
         ({"GRANIAN_WORKERS": "2", "REFLEX_REDIS_URL": "redis://r:6379/0"}, "needs PostgreSQL"),
         ({"SMTP_SECURITY": "ssl"}, "SMTP_SECURITY must be one of none, starttls, tls"),
+        ({"REMINDER_DAYS": "7,three"}, "REMINDER_DAYS must be whole days separated by commas"),
+        ({"REMINDER_DAYS": "0"}, "REMINDER_DAYS must list days from 1 to 365"),
+        ({"REMINDER_DAYS": "400"}, "REMINDER_DAYS must list days from 1 to 365"),
         ({"SMTP_HOST": "smtp.example.com"}, "SMTP_HOST is set but MAIL_FROM is not"),
         ({"SMTP_HOST": "smtp.example.com", "MAIL_FROM": "billing"}, "MAIL_FROM must be an address"),
         ({"SMTP_USERNAME": "shop"}, "SMTP_USERNAME and SMTP_PASSWORD go together"),
@@ -122,6 +125,11 @@ def test_mail_defaults_need_nothing_and_take_the_port_of_the_security_chosen() -
     # A password in clear is fine on this machine only (a local relay).
     local = {**env, "SMTP_HOST": "127.0.0.1", "SMTP_SECURITY": "none", "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"}
     assert load_settings(local).mail.smtp_security == "none"
+
+
+def test_reminder_days_default_to_a_week_three_days_and_one_largest_first() -> None:
+    assert load_settings({}).reminder_days == (7, 3, 1)
+    assert load_settings({"REMINDER_DAYS": " 1, 30,15,7 ,7"}).reminder_days == (30, 15, 7, 1)
 
 
 def test_the_smtp_password_never_shows_in_repr() -> None:

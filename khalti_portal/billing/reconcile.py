@@ -30,6 +30,8 @@ Pending, or every lookup fails) and is left for an admin; each run counts them i
    The same lease, the same `verify_payment` (which moves completed → refunded and revokes the period,
    or → flagged for a partial refund), at most REFUND_CHECK_BATCHES batches per run: the rest are due at
    the next run. `next_check_at` holds when each is due again.
+
+5. Renewal reminders: `billing.reminders.queue_due_reminders`, each stage queued once (its outbox key).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from sqlmodel import Session, col, select, update
 
 from khalti_portal.billing.audit import AuditSource
 from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.reminders import queue_due_reminders
 from khalti_portal.billing.transitions import REFUNDABLE_STATES, move_payment
 from khalti_portal.billing.verification import VerifyOutcome, next_check_after, verify_payment
 from khalti_portal.config import Settings
@@ -97,6 +100,7 @@ class ReconcileReport:
     created_failed: int = 0  # `created` payments moved to `failed` (dry run: how many would be)
     left_for_admin: int = 0  # pending past LOOKUP_HORIZON, no longer looked up
     refund_checks: int = 0  # completed/flagged payments leased for the refund check (dry run: how many are due)
+    reminders: int = 0  # renewal reminders queued (billing/reminders.py)
 
     def summary(self) -> str:
         """`reconcile: claimed 3, completed 2, still pending 1, errors 0, created→failed 0`."""
@@ -117,12 +121,16 @@ class ReconcileReport:
             line += f", left for an admin {self.left_for_admin}"
         if self.refund_checks:
             line += f", refund checks {self.refund_checks}"
+        if self.reminders:
+            line += f", reminders queued {self.reminders}"
         return line
 
     @property
     def busy(self) -> bool:
         """True when the run had anything to do (the loop logs quiet runs at debug level only)."""
-        return bool(self.claimed or self.due or self.created_failed or self.errors or self.refund_checks)
+        return bool(
+            self.claimed or self.due or self.created_failed or self.errors or self.refund_checks or self.reminders
+        )
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,8 @@ async def reconcile_once(
 
     report.claimed = await check_in_batches(max_batches, refund_check=False)
     report.refund_checks = await check_in_batches(min(max_batches, REFUND_CHECK_BATCHES), refund_check=True)
+    # 5. Renewal reminders due now, after the lookups above settled who has paid.
+    report.reminders = await asyncio.to_thread(queue_due_reminders, deps=deps)
     return report
 
 

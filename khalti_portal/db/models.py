@@ -13,6 +13,7 @@ from typing import Any
 from reflex_local_auth.auth_session import LocalAuthSession
 from reflex_local_auth.user import LocalUser
 from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text, func
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from khalti_portal.clock import utcnow
@@ -176,6 +177,8 @@ class UserProfile(SQLModel, table=True):
     email: str = Field(default="", sa_column=Column(String(254), nullable=False, server_default=""))
     # Set when the owner opened the link mailed to `email`; cleared whenever `email` changes.
     email_verified_at: datetime | None = _utc_column(nullable=True)
+    # Renewal reminders (billing/reminders.py); off by the mail's one-click unsubscribe or the profile switch.
+    reminders_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     phone: str = Field(default="", sa_column=Column(String(20), nullable=False, server_default=""))
     created_at: datetime = _created_column()
 

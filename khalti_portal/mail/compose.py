@@ -29,6 +29,10 @@ def compose(
     message["Message-ID"] = message_id
     # Tells mail servers and autoresponders this is machine mail (RFC 3834): no vacation replies to it.
     message["Auto-Submitted"] = "auto-generated"
+    if one_click := context.get("one_click_url"):
+        # RFC 8058: a mail client's "unsubscribe" button POSTs here; RFC 2369 wants the URL in angle brackets.
+        message["List-Unsubscribe"] = f"<{one_click}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     return message

@@ -119,14 +119,55 @@ def _password_reset(context: Mapping[str, Any], site_name: str) -> _Filled:
     )
 
 
+_REMINDER_SUBJECTS = {
+    "ended": "Your {plan} access has ended today",
+    "grace_ended": "Your {plan} access has now stopped",
+}
+
+
+def _renewal_reminder(context: Mapping[str, Any], site_name: str) -> _Filled:
+    name, plan, ends = _value(context, "name"), _value(context, "plan_name"), _value(context, "ends_at")
+    stage, url, unsubscribe = _value(context, "stage"), _value(context, "renew_url"), _value(context, "unsubscribe_url")
+    if stage.startswith("d"):
+        days = int(stage[1:])
+        subject = f"Your {plan} access ends in {days} day{'s' if days != 1 else ''}"
+        news = f"Your {plan} access ends on {ends}. Renew now and the new period starts when this one ends."
+    elif stage == "ended":
+        subject = _REMINDER_SUBJECTS["ended"].format(plan=plan)
+        grace = context.get("grace_until")
+        news = f"Your {plan} access ended on {ends}." + (
+            f" You keep access until {grace} while you renew." if grace else " Renew to get it back."
+        )
+    else:
+        subject = _REMINDER_SUBJECTS["grace_ended"].format(plan=plan)
+        news = f"Your {plan} access ended on {ends} and the days of grace are over. Renew to get it back."
+    why = "You get renewal reminders for your subscription; one click on the unsubscribe link stops them."
+    return _Filled(
+        subject=subject,
+        lines=[f"Namaste {name},", news, why, f"Unsubscribe from reminders: {unsubscribe}"],
+        html=(
+            f"<p>Namaste {escape(name)},</p><p>{escape(news)}</p>"
+            f'<p style="font-size:13px;color:#5b5270">{escape(why)} '
+            f'<a href="{escape(unsubscribe, quote=True)}">Unsubscribe from reminders</a></p>'
+        ),
+        link_text=f"Renew {plan}",
+        link_url=url,
+    )
+
+
 TEMPLATES: dict[str, Callable[[Mapping[str, Any], str], _Filled]] = {
+    "renewal_reminder": _renewal_reminder,
     "payment_completed": _payment_completed,
     "verify_email": _verify_email,
     "password_reset": _password_reset,
 }
 # Context values that open an account (a one-time link): erased from the outbox once the message is sent
 # or has failed, so the database keeps them no longer than it must (the token itself is stored only hashed).
-SECRET_FIELDS: dict[str, tuple[str, ...]] = {"verify_email": ("link",), "password_reset": ("link",)}
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {
+    "verify_email": ("link",),
+    "password_reset": ("link",),
+    "renewal_reminder": ("unsubscribe_url", "one_click_url"),
+}
 
 
 def render(template: str, context: Mapping[str, Any], *, site_name: str) -> RenderedMail:
