@@ -18,7 +18,7 @@ from khalti_portal.db.models import AccountToken, OutboxMessage, SubscriptionPer
 from khalti_portal.mail.compose import compose
 from khalti_portal.mail.templates import render
 
-pytest_plugins = ["tests.db_fixtures", "tests.state_support"]
+pytest_plugins = ["tests.db_fixtures"]
 
 STAGES = ["d7", "d3", "d1", "ended", "grace_ended"]
 
