@@ -20,6 +20,7 @@ from khalti_portal.pages import (  # noqa: F401  (pages register themselves)
     payment_return,
     profile,
     recovery,
+    unsubscribe,
 )
 from khalti_portal.states.errors import on_backend_error
 

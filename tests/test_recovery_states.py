@@ -418,7 +418,12 @@ HANDLERS: dict[type, dict[str, tuple[Any, ...]]] = {
     ForgotPasswordState: {"submit": ({"email": "x@example.com"},)},
     ResetPasswordState: {"load": (), "submit": ({"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},)},
     VerifyEmailState: {"load": ()},
-    ProfileState: {"load": (), "save": ({"email": "intruder@example.com"},), "resend_verification": ()},
+    ProfileState: {
+        "load": (),
+        "save": ({"email": "intruder@example.com"},),
+        "resend_verification": (),
+        "set_reminders_enabled": (False,),  # tested in tests/test_reminder_pages.py
+    },
     ChangePasswordState: {"change_password": (change_form(),)},
 }
 

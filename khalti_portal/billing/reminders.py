@@ -28,6 +28,7 @@ from khalti_portal.account_tokens import Purpose
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.periods import counts_in
+from khalti_portal.clock import ensure_utc
 from khalti_portal.config import Settings
 from khalti_portal.db.models import LocalUser, OutboxMessage, Plan, SubscriptionPeriod, UserProfile
 from khalti_portal.mail.outbox import queue_message
@@ -224,3 +225,30 @@ def banner_for(end: datetime | None, plan_name: str, now: datetime, settings: Se
     else:
         text = f"Your {plan_name} access ended on {when}. Renew to get it back."
     return Banner(stage.name, text)
+
+
+def reminder_banner(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> Banner | None:
+    """The dashboard's reminder for one subscriber at `now` (default: the clock), or None.
+
+    One indexed query: the user's counted period that ends last gives the end of the run and, as in the
+    reminder mail, the plan's name ("subscription" when the plan is gone).
+    """
+    deps = resolve(deps)
+    now = ensure_utc(now) if now is not None else deps.now()
+    query = (
+        select(SubscriptionPeriod.ends_at, Plan.name)
+        .outerjoin(Plan, col(Plan.id) == SubscriptionPeriod.plan_id)
+        .where(
+            col(SubscriptionPeriod.user_id) == user_id,
+            col(SubscriptionPeriod.revoked_at).is_(None),
+            counts_in(deps.settings.khalti_env),
+        )
+        .order_by(col(SubscriptionPeriod.ends_at).desc(), col(SubscriptionPeriod.id).desc())
+        .limit(1)
+    )
+    with Session(deps.engine) as session:
+        last = session.exec(query).first()
+    if last is None:
+        return None
+    end, plan_name = last
+    return banner_for(end, plan_name or "subscription", now, deps.settings)

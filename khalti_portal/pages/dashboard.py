@@ -1,4 +1,4 @@
-"""`/dashboard`: when access ends, what is already paid, and the payment history."""
+"""`/dashboard`: a renewal reminder near the end, when access ends, what is already paid, and the payment history."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from khalti_portal import routes
 from khalti_portal.components.layout import page
 from khalti_portal.states.dashboard import DashboardState as S
 from khalti_portal.views.dashboard.history import payment_history, upcoming
+from khalti_portal.views.dashboard.reminder import renewal_reminder
 from khalti_portal.views.dashboard.summary import summary
 
 
@@ -15,6 +16,7 @@ from khalti_portal.views.dashboard.summary import summary
 def dashboard() -> rx.Component:
     return rx.vstack(
         rx.heading("Your subscription", size="7"),
+        renewal_reminder(),
         rx.cond(S.loaded, summary(), rx.spinner()),
         upcoming(),
         rx.heading("Payments", size="4"),

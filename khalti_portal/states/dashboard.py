@@ -1,4 +1,4 @@
-"""`/dashboard`: the subscriber's expiry, later periods, payment history and renew button."""
+"""`/dashboard`: the subscriber's expiry, a renewal reminder near the end, later periods, payment history, renew."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from khalti_portal.billing import subscription
+from khalti_portal.billing import reminders, subscription
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.page_limits import verify_from_page
@@ -30,12 +30,15 @@ class DashboardView:
     upcoming: list[PeriodRow]
     payments: list[PaymentRow]
     has_pending: bool
+    reminder_stage: str  # the renewal reminder's stage (`d7` ... `grace_ended`), "" while none is open
+    reminder_text: str
 
 
 def dashboard_view(user_id: int) -> DashboardView:
     """Read the user's subscription, later periods and payment history."""
     now_summary = subscription.summary(user_id)
     slug = subscription.current_plan_slug(user_id)
+    banner = reminders.reminder_banner(user_id)
     return DashboardView(
         status=now_summary.status.value,
         plan_name=now_summary.plan_name or "",
@@ -59,6 +62,8 @@ def dashboard_view(user_id: int) -> DashboardView:
             for r in subscription.history(user_id)
         ],
         has_pending=bool(subscription.pending_pidxs(user_id)),
+        reminder_stage=banner.stage if banner else "",
+        reminder_text=banner.text if banner else "",
     )
 
 
@@ -75,11 +80,14 @@ class DashboardState(AuthState):
     upcoming: list[PeriodRow] = []
     payments: list[PaymentRow] = []
     rechecking: bool = False
+    reminder_stage: str = ""
+    reminder_text: str = ""
 
     def _show(self, view: DashboardView) -> None:
         self.status, self.plan_name = view.status, view.plan_name
         self.expires_iso, self.expires_display, self.days_left = view.expires_iso, view.expires_display, view.days_left
         self.renew_href, self.upcoming, self.payments = view.renew_href, view.upcoming, view.payments
+        self.reminder_stage, self.reminder_text = view.reminder_stage, view.reminder_text
         self.loaded = True
 
     @rx.event

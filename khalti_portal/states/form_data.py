@@ -15,3 +15,18 @@ def form_text(data: object, name: str, limit: int | None = None, *, strip: bool 
     if strip:
         value = value.strip()
     return value[:limit] if limit is not None else value
+
+
+SWITCH_WORDS = {"true": True, "on": True, "false": False, "off": False}
+
+
+def switch_position(value: object) -> bool | None:
+    """A switch or checkbox as the browser sent it: a real boolean, or `true`/`false`/`on`/`off` in any case.
+
+    None for anything else (a number, a list, `"yes"`...): `bool("false")` is True, so text is never cast.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return SWITCH_WORDS.get(value.strip().lower())
+    return None

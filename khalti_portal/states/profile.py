@@ -1,4 +1,4 @@
-"""`/profile`: name, email (and whether it is confirmed) and phone, and a change of password."""
+"""`/profile`: name, email (and whether it is confirmed) and phone, the renewal reminders switch, a new password."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from typing import Any
 
 import reflex as rx
 
-from khalti_portal import account_email, accounts, password_reset
+from khalti_portal import account_email, accounts, mail_preferences, password_reset
 from khalti_portal.states.account import login_url, off_the_loop
 from khalti_portal.states.auth import AuthState
-from khalti_portal.states.form_data import form_text
+from khalti_portal.states.form_data import form_text, switch_position
 
 PASSWORD_READ_CHARS = 256  # above the 72-byte limit, so a long password is refused in words, not cut
 PASSWORD_FIELDS = ("current_password", "new_password", "confirm_new_password")
 # The backend names the field a refusal is about; the form names its inputs.
 CHANGE_FIELDS = {"current": "current_password", "new": "new_password"}
+SWITCH_REFUSED = "The reminders switch is either on or off; nothing was changed. Reload the page and try again."
 
 
 class ProfileState(AuthState):
@@ -30,6 +31,10 @@ class ProfileState(AuthState):
     stored_email: str = ""
     email_verified: bool = False
     resend_message: str = ""
+    # The renewal reminders switch (`#reminders-enabled`): as stored, and what the last flip of it said.
+    reminders_enabled: bool = False
+    reminders_message: str = ""
+    reminders_error: str = ""
 
     async def _read_email_status(self, user_id: int) -> None:
         status = await asyncio.to_thread(account_email.email_status, user_id)
@@ -47,6 +52,23 @@ class ProfileState(AuthState):
         self.display_name, self.email, self.phone = profile.display_name, profile.email, profile.phone
         self.errors, self.saved, self.resend_message = {}, False, ""
         await self._read_email_status(user_id)
+        self.reminders_enabled = await asyncio.to_thread(mail_preferences.reminders_enabled, user_id)
+        self.reminders_message, self.reminders_error = "", ""
+        return None
+
+    @rx.event
+    async def set_reminders_enabled(self, value: Any) -> rx.event.EventSpec | None:
+        """Turn renewal reminders on or off (checked = on); anything but on or off is refused in words."""
+        user_id = await self._user_id_async()
+        if user_id is None:
+            return rx.redirect(login_url(self.router.url.path))
+        self.reminders_message, self.reminders_error = "", ""
+        wanted = switch_position(value)
+        if wanted is None:
+            self.reminders_error = SWITCH_REFUSED
+            return None
+        done = await asyncio.to_thread(mail_preferences.set_reminders, user_id, wanted)
+        self.reminders_enabled, self.reminders_message = done.reminders_enabled, done.message
         return None
 
     @rx.event

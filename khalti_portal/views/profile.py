@@ -1,10 +1,10 @@
-"""The profile form (optional name, email with whether it is confirmed, mobile number) and the change of password."""
+"""The profile form (name, email with whether it is confirmed, mobile number), the reminders switch, password form."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from khalti_portal.components.forms import field, field_error, notice_callout
+from khalti_portal.components.forms import error_callout, field, field_error, notice_callout
 from khalti_portal.states.profile import ChangePasswordState as C
 from khalti_portal.states.profile import ProfileState as S
 from khalti_portal.views.account import PASSWORD_HINT
@@ -80,6 +80,35 @@ def profile_form() -> rx.Component:
         ),
         on_submit=S.save,
         reset_on_submit=False,
+        width="100%",
+    )
+
+
+def reminders_switch() -> rx.Component:
+    """The renewal reminders switch (checked = on), labelled, with what the last flip did under it."""
+    return rx.vstack(
+        rx.hstack(
+            rx.switch(
+                id="reminders-enabled",
+                checked=S.reminders_enabled,
+                on_change=S.set_reminders_enabled,
+                custom_attrs={"aria-describedby": "reminders-enabled-hint"},
+                size="3",
+            ),
+            rx.el.label("Renewal reminders", html_for="reminders-enabled", font_weight="500", font_size="0.95rem"),
+            spacing="3",
+            align="center",
+        ),
+        rx.text(
+            "A few mails to your confirmed address as the end of your access comes near, and when it ends. "
+            "Receipts, payment confirmations and account mail always come.",
+            id="reminders-enabled-hint",
+            size="1",
+            color_scheme="gray",
+        ),
+        notice_callout(S.reminders_message, "reminders-result"),
+        error_callout(S.reminders_error, "reminders-error"),
+        spacing="2",
         width="100%",
     )
 
