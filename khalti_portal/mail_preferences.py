@@ -61,7 +61,7 @@ def _holder(token: str, now: datetime, engine: Engine | None) -> int | None:
     """Whose unsubscribe link this is, while it is valid (using it spends nothing: it may be opened again)."""
     with session_scope(engine) as session:
         found = account_tokens.find(session, token, Purpose.UNSUBSCRIBE, now=now)
-    return found.user_id if found.state in ("valid", "used") else None
+    return found.user_id if found.state == "valid" else None
 
 
 def unsubscribe(token: str, *, now: datetime | None = None, engine: Engine | None = None) -> Preference:

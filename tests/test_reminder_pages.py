@@ -391,7 +391,8 @@ async def test_the_dashboard_shows_the_banner_while_a_stage_is_open(app_db) -> N
     basic = add_plan("basic")
     soon = subscriber("soon@example.com", ends_in=timedelta(days=3) - timedelta(hours=1), plan=basic)
     state = await dashboard_of(soon)
-    assert state.reminder_stage == "d3" and "Basic access ends in 2 days" in state.reminder_text
+    # 2 days 23 hours left: "3 days", rounded up as the card's "days left" is
+    assert state.reminder_stage == "d3" and "Basic access ends in 3 days" in state.reminder_text
     assert state.renew_href == "/checkout/basic"  # where #renewal-reminder-renew goes, as #renew does
 
     ended = subscriber("ended@example.com", ends_in=-timedelta(days=1), plan=basic)

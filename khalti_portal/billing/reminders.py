@@ -28,6 +28,7 @@ from khalti_portal.account_tokens import Purpose
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.periods import counts_in
+from khalti_portal.billing.subscription import days_left_at
 from khalti_portal.clock import ensure_utc
 from khalti_portal.config import Settings
 from khalti_portal.db.models import LocalUser, OutboxMessage, Plan, SubscriptionPeriod, UserProfile
@@ -217,7 +218,7 @@ def banner_for(end: datetime | None, plan_name: str, now: datetime, settings: Se
         return None
     when = format_nepal(end)
     if now < end:
-        days = max(1, int((end - now).total_seconds() // 86_400))
+        days = days_left_at(end, now)  # rounded up, as the dashboard's "days left" is
         text = f"Your {plan_name} access ends in {days} day{'s' if days != 1 else ''}, on {when}. Renew to keep it."
     elif settings.grace_days > 0 and now < end + timedelta(days=settings.grace_days):
         grace = format_nepal(end + timedelta(days=settings.grace_days))
