@@ -59,6 +59,17 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class MerchantSettings:
+    """Who issues the invoices: name, address, PAN, and whether VAT is charged (prices include it)."""
+
+    name: str = "Subscriptions"
+    address: str = ""
+    pan: str = ""
+    vat_registered: bool = False
+    vat_rate_percent: int = 13
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting the portal reads, validated. `repr` hides the key."""
 
@@ -88,6 +99,7 @@ class Settings:
     # Renewal reminders this many days before access ends (plus one at the end and one when grace ends).
     reminder_days: tuple[int, ...] = (7, 3, 1)
     mail: MailSettings = field(default_factory=MailSettings)
+    merchant: MerchantSettings = field(default_factory=lambda: MerchantSettings())
 
     def __repr__(self) -> str:
         """Show everything but the secrets."""
@@ -215,6 +227,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         site_name=site_name,
         reminder_days=_reminder_days(env),
         mail=_mail(env, site_name=site_name, app_url=khalti.app_url),
+        merchant=_merchant(env, site_name=site_name),
     )
 
 
@@ -285,6 +298,23 @@ def _stores(env: Mapping[str, str]) -> tuple[str, str | None]:
     if workers > 1 and db_url.startswith("sqlite"):
         raise ConfigError(f"GRANIAN_WORKERS={workers} needs PostgreSQL (REFLEX_DB_URL): SQLite serves one process")
     return db_url, redis_url
+
+
+def _merchant(env: Mapping[str, str], *, site_name: str) -> MerchantSettings:
+    """MERCHANT_* and VAT_*: a VAT-registered merchant must have a PAN, or its tax invoices would be void."""
+    pan = env.get("MERCHANT_PAN", "").strip()
+    if pan and not (len(pan) == 9 and pan.isdigit()):
+        raise ConfigError(f"MERCHANT_PAN must be the 9 digits of a PAN, got {pan!r}")
+    vat = _flag(env, "VAT_REGISTERED", default=False)
+    if vat and not pan:
+        raise ConfigError("VAT_REGISTERED=1 needs the business's PAN: set MERCHANT_PAN to its 9 digits")
+    return MerchantSettings(
+        name=" ".join(env.get("MERCHANT_NAME", "").split())[:120] or site_name,
+        address=" ".join(env.get("MERCHANT_ADDRESS", "").split())[:200],
+        pan=pan,
+        vat_registered=vat,
+        vat_rate_percent=_int(env, "VAT_RATE_PERCENT", 13, minimum=1, maximum=50),
+    )
 
 
 def _reminder_days(env: Mapping[str, str]) -> tuple[int, ...]:

@@ -62,6 +62,9 @@ def test_sandbox_and_live_take_their_hosts() -> None:
         ({"GRANIAN_WORKERS": "2", "REFLEX_DB_URL": "postgresql+psycopg://db/x"}, "needs REFLEX_REDIS_URL"),
         ({"GRANIAN_WORKERS": "2", "REFLEX_REDIS_URL": "redis://r:6379/0"}, "needs PostgreSQL"),
         ({"SMTP_SECURITY": "ssl"}, "SMTP_SECURITY must be one of none, starttls, tls"),
+        ({"VAT_REGISTERED": "1"}, "VAT_REGISTERED=1 needs the business's PAN"),
+        ({"VAT_REGISTERED": "1", "MERCHANT_PAN": "12345"}, "MERCHANT_PAN must be the 9 digits of a PAN"),
+        ({"VAT_RATE_PERCENT": "0"}, "VAT_RATE_PERCENT must be between 1 and 50"),
         ({"REMINDER_DAYS": "7,three"}, "REMINDER_DAYS must be whole days separated by commas"),
         ({"REMINDER_DAYS": "0"}, "REMINDER_DAYS must list days from 1 to 365"),
         ({"REMINDER_DAYS": "400"}, "REMINDER_DAYS must list days from 1 to 365"),
@@ -125,6 +128,18 @@ def test_mail_defaults_need_nothing_and_take_the_port_of_the_security_chosen() -
     # A password in clear is fine on this machine only (a local relay).
     local = {**env, "SMTP_HOST": "127.0.0.1", "SMTP_SECURITY": "none", "SMTP_USERNAME": "u", "SMTP_PASSWORD": "p"}
     assert load_settings(local).mail.smtp_security == "none"
+
+
+def test_merchant_details_default_to_the_site_and_no_vat() -> None:
+    merchant = load_settings({"SITE_NAME": "Asha's Gym"}).merchant
+    assert (merchant.name, merchant.pan, merchant.vat_registered, merchant.vat_rate_percent) == (
+        "Asha's Gym",
+        "",
+        False,
+        13,
+    )
+    env = {"MERCHANT_NAME": "Asha Fitness Pvt. Ltd.", "MERCHANT_PAN": "301234567", "VAT_REGISTERED": "1"}
+    assert load_settings(env).merchant.vat_registered is True
 
 
 def test_reminder_days_default_to_a_week_three_days_and_one_largest_first() -> None:

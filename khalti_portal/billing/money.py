@@ -49,3 +49,14 @@ def parse_rupees(text: str) -> int:
     if paisa > MAX_PAISA:
         raise MoneyError(f"That amount is too large; the most we can handle is {format_rupees(MAX_PAISA)}.")
     return paisa
+
+
+def rupees_in_words(paisa: int) -> str:
+    """`Rupees One Lakh Twenty-Three Thousand and Fifty Paisa Only`: lakh and crore, as invoices here say it."""
+    from num2words import num2words
+
+    rupees, cents = divmod(abs(int(paisa)), PAISA_PER_RUPEE)
+    words = f"Rupees {num2words(rupees, lang=LOCALE).replace(',', '')}"
+    if cents:
+        words += f" and {num2words(cents, lang=LOCALE)} Paisa"
+    return f"{words} Only".title().replace(" And ", " and ")

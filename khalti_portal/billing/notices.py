@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal, format_nepal_day
 from khalti_portal.config import Settings
-from khalti_portal.db.models import LocalUser, Payment, UserProfile
+from khalti_portal.db.models import Invoice, LocalUser, Payment, UserProfile
 from khalti_portal.mail.outbox import looks_like_address, queue_message
 
 
@@ -32,6 +32,7 @@ def queue_payment_received(
     if payment is None or row is None or not looks_like_address(row[0] or ""):
         return False
     email, display_name, username = row
+    invoice = session.exec(select(Invoice).where(Invoice.payment_id == payment_id, Invoice.kind == "invoice")).first()
     return queue_message(
         session,
         key=f"payment-completed:{payment.id}",
@@ -46,6 +47,8 @@ def queue_payment_received(
             "ends_on": format_nepal_day(ends_at),
             "order": payment.purchase_order_id,
             "dashboard_url": f"{settings.app_url}/dashboard",
+            # The receipt travels with the mail as a PDF (documents/), drawn from the stored invoice.
+            "invoice_number": invoice.number if invoice is not None else "",
         },
         mail_from=settings.mail.mail_from,
         now=now,

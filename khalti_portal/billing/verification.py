@@ -11,6 +11,7 @@ from typing import Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
+from khalti_portal.billing import invoices
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
@@ -269,6 +270,10 @@ def _transition(
         event.detail = f"{event.detail}{_grant_paid_period(session, deps, snap, now)}"
     if verdict.revoke:
         event.detail = f"{event.detail}{_revoke_paid_period(session, deps, snap, verdict.reason or to_status, now)}"
+    if to_status is PaymentStatus.REFUNDED:
+        note = invoices.issue(session, deps.settings, snap.id, kind=invoices.CREDIT_NOTE, now=now)
+        if note is not None:
+            event.detail = f"{event.detail}; credit note {note.number} reverses {note.reverses_number}"
     return True
 
 
@@ -302,7 +307,8 @@ def _grant_paid_period(session: Session, deps: BillingDeps, snap: _Snapshot, now
         now=now,
         mode=deps.settings.khalti_env,
     )
-    # In the same transaction as the grant: the confirmation exists exactly when the period does.
+    # In the same transaction as the grant: the invoice and the confirmation exist exactly when the period does.
+    invoices.issue(session, deps.settings, snap.id, kind=invoices.INVOICE, now=now)
     queue_payment_received(session, deps.settings, snap.id, starts_at=period.starts_at, ends_at=period.ends_at, now=now)
     return f"; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}"
 

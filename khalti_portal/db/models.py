@@ -12,7 +12,7 @@ from typing import Any
 
 from reflex_local_auth.auth_session import LocalAuthSession
 from reflex_local_auth.user import LocalUser
-from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text, func
+from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text, UniqueConstraint, func
 from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
@@ -22,6 +22,8 @@ from khalti_portal.db.types import EnumText, UTCDateTime
 
 __all__ = [
     "AccountToken",
+    "Invoice",
+    "InvoiceCounter",
     "LocalAuthSession",
     "LocalUser",
     "MailStatus",
@@ -180,6 +182,8 @@ class UserProfile(SQLModel, table=True):
     # Renewal reminders (billing/reminders.py); off by the mail's one-click unsubscribe or the profile switch.
     reminders_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     phone: str = Field(default="", sa_column=Column(String(20), nullable=False, server_default=""))
+    # A business buying may put its PAN on its invoices (9 digits); empty for a person.
+    pan: str = Field(default="", sa_column=Column(String(9), nullable=False, server_default=""))
     created_at: datetime = _created_column()
 
 
@@ -266,3 +270,43 @@ class AccountToken(SQLModel, table=True):
     created_at: datetime = _created_column()
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     used_at: datetime | None = _utc_column(nullable=True)
+
+
+class InvoiceCounter(SQLModel, table=True):
+    """The last number given in one series and fiscal year; its row is locked while the next is taken.
+
+    Taking a number is an UPDATE in the transaction that completes the payment: a rolled-back payment
+    rolls its number back too, so numbers are consecutive with no gaps and no duplicates.
+    """
+
+    series: str = Field(sa_column=Column(String(16), primary_key=True))  # INV, CN, TEST-INV, TEST-CN
+    fiscal_year: str = Field(sa_column=Column(String(7), primary_key=True))  # 2083/84
+    last_number: int = Field(default=0)
+
+
+class Invoice(SQLModel, table=True):
+    """An issued invoice (or credit note): every figure and word it shows, stored once and never changed.
+
+    `number` is as printed (`2083/84-000123`, `CN-2083/84-000007`, `TEST-2083/84-000001`); `slug` is its
+    URL form (`2083-84-000123`). `details` holds the rest of what the document shows (merchant, buyer,
+    plan, period, Khalti transaction, order reference, BS and AD dates), so later edits change nothing.
+    """
+
+    __table_args__ = (UniqueConstraint("payment_id", "kind", name="uq_invoice_payment_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(String(40), unique=True, nullable=False))
+    slug: str = Field(sa_column=Column(String(40), unique=True, nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))  # invoice, credit_note
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    user_id: int = Field(foreign_key="localuser.id", index=True)
+    fiscal_year: str = Field(sa_column=Column(String(7), nullable=False))
+    sequence: int
+    is_test: bool = Field(default=False)  # emulator/sandbox payments: own series, not valid for tax
+    issued_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    total_paisa: int
+    taxable_paisa: int
+    vat_paisa: int
+    vat_rate_percent: int
+    reverses_number: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from khalti_portal.billing import invoices
 from khalti_portal.billing.admin.inputs import MAX_DAYS, MIN_DAYS, days_of, id_of, reason_problem
 from khalti_portal.billing.admin.refunds import RefundOutcome, refund_payment
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
@@ -137,6 +138,7 @@ def grant_flagged(
         period, granted = _keep_or_grant_period(session, payment, actor_user_id, why, now, mode)
         ends_at = period.ends_at
         event.detail = f"{event.detail}; {granted}; reason: {why}"
+        invoices.issue(session, deps.settings, ident, kind=invoices.INVOICE, now=now)
         queue_payment_received(
             session, deps.settings, ident, starts_at=period.starts_at, ends_at=period.ends_at, now=now
         )
