@@ -243,6 +243,7 @@ def username_of(user_id: int, *, engine: Engine | None = None) -> str:
 
 
 PHONE_RE = re.compile(r"^9[678]\d{8}$")  # Nepali mobile numbers, as Khalti IDs are
+PAN_RE = re.compile(r"^\d{9}$", re.ASCII)  # a Nepali PAN: nine digits
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,7 @@ class Profile:
     display_name: str = ""
     email: str = ""
     phone: str = ""
+    pan: str = ""  # a business's PAN for its invoices (not sent to Khalti)
 
 
 def profile_problems(profile: Profile) -> dict[str, str]:
@@ -263,6 +265,8 @@ def profile_problems(profile: Profile) -> dict[str, str]:
         problems["email"] = "Enter an email address like name@example.com, or leave it empty."
     if profile.phone and not PHONE_RE.fullmatch(profile.phone):
         problems["phone"] = "Enter a 10-digit mobile number such as 9800000001, or leave it empty."
+    if profile.pan and not PAN_RE.fullmatch(profile.pan):
+        problems["pan"] = "A PAN is 9 digits, such as 301234567; leave it empty when buying as a person."
     return problems
 
 
@@ -270,7 +274,7 @@ def get_profile(user_id: int, *, engine: Engine | None = None) -> Profile:
     """The user's profile (empty fields when none was saved)."""
     with session_scope(engine) as session:
         row = session.get(UserProfile, user_id)
-        return Profile(row.display_name, row.email, row.phone) if row else Profile()
+        return Profile(row.display_name, row.email, row.phone, row.pan) if row else Profile()
 
 
 def save_profile(user_id: int, profile: Profile, *, engine: Engine | None = None) -> dict[str, str]:
@@ -283,7 +287,7 @@ def save_profile(user_id: int, profile: Profile, *, engine: Engine | None = None
     try:
         with session_scope(engine) as session:
             row = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
-            row.display_name, row.phone = profile.display_name, profile.phone
+            row.display_name, row.phone, row.pan = profile.display_name, profile.phone, profile.pan
             session.add(row)
             session.flush()
             if problem := account_email.set_email(

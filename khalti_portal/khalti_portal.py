@@ -19,6 +19,7 @@ from khalti_portal.pages import (  # noqa: F401  (pages register themselves)
     dashboard,
     payment_return,
     profile,
+    receipt,
     recovery,
     unsubscribe,
 )

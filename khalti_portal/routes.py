@@ -16,9 +16,15 @@ VERIFY_EMAIL_ROUTE = "/verify-email"
 FORGOT_PASSWORD_ROUTE = "/forgot-password"
 RESET_PASSWORD_ROUTE = "/reset-password"
 UNSUBSCRIBE_ROUTE = "/unsubscribe"
+RECEIPT_ROUTE = "/receipts/[number]"
 UNSUBSCRIBE_API_ROUTE = "/api/unsubscribe"  # RFC 8058 one-click: mail clients POST here (a backend route)
 
 
 def checkout_path(slug: str) -> str:
     """The checkout page of one plan."""
     return f"/checkout/{slug}"
+
+
+def receipt_path(slug: str) -> str:
+    """The page of one invoice or credit note, by the URL form of its number (`2083-84-000123`)."""
+    return f"/receipts/{slug}"

@@ -76,6 +76,16 @@ FORBIDDEN = {
         "khalti_portal.khalti",
         "reflex",
     ),
+    # documents draw stored invoices; they read db and format money, and know nothing of pages or Khalti
+    "documents": (
+        "khalti_portal.states",
+        "khalti_portal.pages",
+        "khalti_portal.views",
+        "khalti_portal.components",
+        "khalti_portal.khalti",
+        "khalti_portal.mail",
+        "reflex",
+    ),
     "pages": ("khalti_portal.khalti", "khalti_portal.billing", "khalti_portal.db"),
     # page sections: the same rules as the pages that arrange them
     "views": ("khalti_portal.khalti", "khalti_portal.billing", "khalti_portal.db"),
@@ -116,6 +126,17 @@ def test_the_subscriber_core_never_imports_the_admin_side() -> None:
         for path in core
         for name in sorted(imports_of(path))
         if name == "khalti_portal.billing.admin" or name.startswith("khalti_portal.billing.admin.")
+    ]
+    assert offences == []
+
+
+def test_documents_use_only_money_from_billing() -> None:
+    # A document is drawn from the stored invoice: billing's rules (numbering, VAT) stay in billing/invoices.py.
+    offences = [
+        f"{path.relative_to(PACKAGE.parent)} imports {name}"
+        for path in layer_files("documents")
+        for name in sorted(imports_of(path))
+        if name.startswith("khalti_portal.billing") and not name.startswith("khalti_portal.billing.money")
     ]
     assert offences == []
 

@@ -25,10 +25,11 @@ from sqlalchemy import Select, Subquery
 from sqlmodel import Session, col, func, select
 
 from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.invoices import INVOICE
 from khalti_portal.billing.nepal_time import format_nepal, iso_utc
 from khalti_portal.billing.periods import counts_in, current_expiry, stacked_start
 from khalti_portal.clock import ensure_utc
-from khalti_portal.db.models import LocalUser, Payment, PaymentStatus, Plan, SubscriptionPeriod
+from khalti_portal.db.models import Invoice, LocalUser, Payment, PaymentStatus, Plan, SubscriptionPeriod
 
 EXPIRING_WITHIN = timedelta(days=7)
 DEFAULT_PLAN_LABEL = "Subscription"
@@ -65,6 +66,7 @@ class PaymentRecord:
     status: PaymentStatus
     transaction_id: str | None
     purchase_order_id: str
+    invoice_slug: str = ""  # the URL form of the payment's invoice number, "" when it has none
 
 
 @dataclass(frozen=True)
@@ -264,7 +266,9 @@ def history(user_id: int, *, limit: int = 50, deps: BillingDeps | None = None) -
     """The user's payments made in this Khalti mode, newest first (a switch to live starts a clean history)."""
     deps = resolve(deps)
     query = (
-        select(Payment)
+        select(Payment, Invoice.slug)
+        # One join for the whole page, not a query per row: a payment has at most one invoice (uq_invoice_payment_kind).
+        .outerjoin(Invoice, (col(Invoice.payment_id) == Payment.id) & (col(Invoice.kind) == INVOICE))
         .where(Payment.user_id == user_id, col(Payment.khalti_mode) == deps.settings.khalti_env)
         .order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
         .limit(limit)
@@ -278,8 +282,9 @@ def history(user_id: int, *, limit: int = 50, deps: BillingDeps | None = None) -
                 status=p.status,
                 transaction_id=p.transaction_id,
                 purchase_order_id=p.purchase_order_id,
+                invoice_slug=slug or "",
             )
-            for p in session.exec(query).all()
+            for p, slug in session.exec(query).all()
         ]
 
 

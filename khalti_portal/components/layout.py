@@ -16,6 +16,7 @@ def _test_mode_banner(text: str, banner_id: str) -> rx.Component:
     return rx.box(
         rx.text(text, weight="bold", size="2"),
         id=banner_id,
+        class_name="mode-banner",
         role="status",
         background_color=rx.color("amber", 4),
         color=rx.color("amber", 12),
@@ -93,7 +94,7 @@ def layout(content: rx.Component) -> rx.Component:
     """Wrap a page's content in the shared chrome."""
     return rx.box(
         mode_banner(),
-        rx.box(navbar(), border_bottom=f"1px solid {rx.color('gray', 5)}", width="100%"),
+        rx.box(navbar(), class_name="site-nav", border_bottom=f"1px solid {rx.color('gray', 5)}", width="100%"),
         rx.box(content, as_="main", padding="1.5rem 1rem", width="100%", max_width=MAX_WIDTH, margin="0 auto"),
         min_height="100vh",
     )

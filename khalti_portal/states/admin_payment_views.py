@@ -16,6 +16,7 @@ from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.transitions import can_check, can_refund
 from khalti_portal.billing.verification import VerifyOutcome
 from khalti_portal.db.models import PaymentStatus
+from khalti_portal.routes import receipt_path
 
 
 @dataclass
@@ -85,6 +86,10 @@ class DetailView:
     next_check: str = ""
     failure_reason: str = ""
     period: str = ""
+    invoice_number: str = ""
+    invoice_href: str = ""
+    credit_note_number: str = ""
+    credit_note_href: str = ""
     last_lookup_json: str = ""
     checkable: bool = False
     refundable: bool = False
@@ -123,6 +128,10 @@ class DetailView:
             next_check=when(detail.next_check_at),
             failure_reason=detail.failure_reason,
             period=detail.period,
+            invoice_number=detail.invoice[0],
+            invoice_href=receipt_path(detail.invoice[1]) if detail.invoice[1] else "",
+            credit_note_number=detail.credit_note[0],
+            credit_note_href=receipt_path(detail.credit_note[1]) if detail.credit_note[1] else "",
             last_lookup_json=detail.last_lookup_json,
             checkable=can_check(row),
             # A flagged payment is refunded from its own decision, not the plain Refund button.

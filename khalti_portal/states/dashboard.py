@@ -11,7 +11,7 @@ from khalti_portal.billing import reminders, subscription
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.page_limits import verify_from_page
-from khalti_portal.routes import CATALOG_ROUTE, checkout_path
+from khalti_portal.routes import CATALOG_ROUTE, checkout_path, receipt_path
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.views import PaymentRow, PeriodRow
@@ -58,6 +58,7 @@ def dashboard_view(user_id: int) -> DashboardView:
                 status=r.status,
                 transaction_id=r.transaction_id or "",
                 reference=r.purchase_order_id,
+                receipt_href=receipt_path(r.invoice_slug) if r.invoice_slug else "",
             )
             for r in subscription.history(user_id)
         ],

@@ -25,6 +25,7 @@ class ProfileState(AuthState):
     display_name: str = ""
     email: str = ""
     phone: str = ""
+    pan: str = ""
     errors: dict[str, str] = {}
     saved: bool = False
     # The address as stored (the form's `email` may hold an unsaved or refused edit) and whether it is confirmed.
@@ -50,6 +51,7 @@ class ProfileState(AuthState):
             return rx.redirect(login_url(self.router.url.path))
         profile = await asyncio.to_thread(accounts.get_profile, user_id)
         self.display_name, self.email, self.phone = profile.display_name, profile.email, profile.phone
+        self.pan = profile.pan
         self.errors, self.saved, self.resend_message = {}, False, ""
         await self._read_email_status(user_id)
         self.reminders_enabled = await asyncio.to_thread(mail_preferences.reminders_enabled, user_id)
@@ -81,8 +83,12 @@ class ProfileState(AuthState):
             display_name=form_text(form_data, "display_name", 121, strip=True),
             email=form_text(form_data, "email", 255, strip=True),
             phone=form_text(form_data, "phone", 21, strip=True).replace(" ", "").replace("-", ""),
+            pan=form_text(form_data, "pan", 20, strip=True).replace(
+                " ", ""
+            ),  # read past 9: a longer one is refused, not cut
         )
         self.display_name, self.email, self.phone = profile.display_name, profile.email, profile.phone
+        self.pan = profile.pan
         self.errors = await asyncio.to_thread(accounts.save_profile, user_id, profile)
         self.saved, self.resend_message = not self.errors, ""
         await self._read_email_status(user_id)  # a new address is unconfirmed until its link is opened

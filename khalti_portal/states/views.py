@@ -56,3 +56,4 @@ class PaymentRow:
     status: str = ""
     transaction_id: str = ""
     reference: str = ""
+    receipt_href: str = ""  # `/receipts/<slug>` when the payment has an invoice, "" otherwise

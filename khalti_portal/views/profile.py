@@ -73,6 +73,13 @@ def profile_form() -> rx.Component:
             contact_field(
                 "Mobile number", "phone", S.phone, type_="tel", autocomplete="tel", hint="10 digits, e.g. 9800000001"
             ),
+            contact_field(
+                "PAN (for a business)",
+                "pan",
+                S.pan,
+                input_mode="numeric",
+                hint="Optional: 9 digits, printed on your invoices. Leave empty when buying as a person.",
+            ),
             rx.cond(S.saved, rx.callout("Saved.", icon="check", color_scheme="green", id="profile-saved")),
             rx.button("Save", type="submit", id="profile-save", size="3", width="100%"),
             spacing="3",

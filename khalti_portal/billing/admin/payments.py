@@ -33,9 +33,10 @@ from sqlmodel import Session, col, func, select
 
 from khalti_portal.billing.admin.inputs import id_of
 from khalti_portal.billing.deps import BillingDeps, resolve
+from khalti_portal.billing.invoices import CREDIT_NOTE, INVOICE
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal, to_nepal
-from khalti_portal.db.models import LocalUser, Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
+from khalti_portal.db.models import Invoice, LocalUser, Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
 
 PAGE_SIZE = 50
 MAX_QUERY = 64
@@ -230,6 +231,9 @@ class PaymentDetail:
     last_lookup_json: str
     period: str  # the payment's subscription period in words, "" when it has none
     events: tuple[EventLine, ...]
+    # (number as printed, URL slug) of the payment's invoice and of the credit note reversing it; "" when none.
+    invoice: tuple[str, str] = ("", "")
+    credit_note: tuple[str, str] = ("", "")
 
 
 def pretty_json(value: Any, *, secret: str = "") -> str:
@@ -267,6 +271,12 @@ def payment_detail(payment_id: object, *, deps: BillingDeps | None = None) -> Pa
             .order_by(col(PaymentEvent.created_at), col(PaymentEvent.id))
             .limit(MAX_EVENTS)
         ).all()
+        documents = {
+            kind: (number, slug)
+            for kind, number, slug in session.exec(
+                select(Invoice.kind, Invoice.number, Invoice.slug).where(Invoice.payment_id == ident)
+            ).all()
+        }
         return PaymentDetail(
             row=AdminPaymentRow.of(payment, username),
             fee_paisa=payment.fee_paisa,
@@ -295,6 +305,8 @@ def payment_detail(payment_id: object, *, deps: BillingDeps | None = None) -> Pa
                 )
                 for event, actor_name in events
             ),
+            invoice=documents.get(INVOICE, ("", "")),
+            credit_note=documents.get(CREDIT_NOTE, ("", "")),
         )
 
 

@@ -52,8 +52,23 @@ def payment_facts() -> rx.Component:
         detail_field("Transaction", d.transaction_id, "payment-detail-transaction"),
         detail_field("Access", d.period, "payment-detail-period"),
         detail_field("Why", d.failure_reason, "payment-detail-reason"),
+        document_link("Invoice", d.invoice_number, d.invoice_href, "payment-detail-invoice"),
+        document_link("Credit note", d.credit_note_number, d.credit_note_href, "payment-detail-credit-note"),
         spacing="1",
         width="100%",
+    )
+
+
+def document_link(label: str, number: rx.Var, href: rx.Var, id_: str) -> rx.Component:
+    """A link to one of the payment's documents (invoice, credit note); nothing when it has none."""
+    return rx.cond(
+        href != "",
+        rx.hstack(
+            rx.text(label, size="2", color_scheme="gray", min_width="9rem"),
+            rx.link(number, href=href, id=id_, size="2"),
+            spacing="2",
+            width="100%",
+        ),
     )
 
 

@@ -27,6 +27,11 @@ def upcoming() -> rx.Component:
     )
 
 
+def receipt_link(p: PaymentRow) -> rx.Component:
+    """A link to the payment's invoice; nothing while it has none (pending, failed)."""
+    return rx.cond(p.receipt_href != "", rx.link("Receipt", href=p.receipt_href, class_name="receipt-link"))
+
+
 def payment_row(p: PaymentRow) -> rx.Component:
     """One payment as a table row."""
     return rx.table.row(
@@ -35,6 +40,7 @@ def payment_row(p: PaymentRow) -> rx.Component:
         rx.table.cell(p.amount),
         rx.table.cell(status_badge(p.status)),
         rx.table.cell(rx.code(p.transaction_id), rx.text(p.reference, size="1", color_scheme="gray")),
+        rx.table.cell(receipt_link(p)),
     )
 
 
@@ -52,6 +58,7 @@ def payment_card(p: PaymentRow) -> rx.Component:
             ),
             rx.cond(p.transaction_id != "", rx.text("Khalti: ", rx.code(p.transaction_id), size="1")),
             rx.text("Reference: ", p.reference, size="1", color_scheme="gray"),
+            receipt_link(p),
             spacing="1",
             width="100%",
         ),
@@ -67,7 +74,7 @@ def payment_history() -> rx.Component:
         rx.box(
             rx.tablet_and_desktop(
                 data_table(
-                    ("Date", "Plan", "Amount", "Status", "Khalti transaction"),
+                    ("Date", "Plan", "Amount", "Status", "Khalti transaction", "Receipt"),
                     S.payments,
                     payment_row,
                     id_="payment-history",
