@@ -232,3 +232,33 @@ async def test_the_confirmation_mail_names_its_invoice(world, khalti):
     [message] = world.rows(OutboxMessage, OutboxMessage.template == "payment_completed")
     [invoice] = invoices(world)
     assert message.context["invoice_number"] == invoice.number
+
+
+async def test_the_confirmation_mail_carries_the_receipt_as_a_pdf(world, khalti):
+    import io
+
+    from pypdf import PdfReader
+
+    from khalti_portal.mail.delivery import deliver_once
+    from khalti_portal.mail.smtp import SmtpTransport
+    from tests.smtp_support import TestSmtpServer
+
+    user_id = world.user("mina")
+    with Session(world.engine) as session:
+        session.add(UserProfile(user_id=user_id, email="mina@example.com", email_verified_at=world.now()))
+        session.commit()
+    payment = paid(world, user_id=user_id)
+    khalti.routes["lookup"].mock(side_effect=khalti_says(world, "Completed", 129_950))
+    await verify_payment(payment.pidx, source="return", deps=world.deps)
+    [invoice] = invoices(world)
+    server = TestSmtpServer()
+    port = await server.start()
+    try:
+        report = await deliver_once(world.engine, world.settings, SmtpTransport("127.0.0.1", port, "none"))
+    finally:
+        await server.stop()
+    assert report.sent == 1
+    [attachment] = list(server.received[0].iter_attachments())
+    assert attachment.get_filename() == f"{invoice.slug}.pdf" and attachment.get_content_type() == "application/pdf"
+    text = PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
+    assert invoice.number in text and "1,299.50" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -18,6 +19,7 @@ def compose(
     queued_at: datetime,
     mail_from: str,
     site_name: str,
+    pdfs: Sequence[tuple[str, bytes]] = (),
 ) -> EmailMessage:
     """The message with its fixed Message-ID and the time it was queued as its Date: a resend is the same message."""
     rendered = render(template, context, site_name=site_name)
@@ -35,4 +37,6 @@ def compose(
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    for filename, data in pdfs:  # e.g. the receipt of the payment a confirmation tells of
+        message.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
     return message

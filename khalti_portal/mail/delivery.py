@@ -36,7 +36,7 @@ from sqlmodel import Session, col, select, update
 
 from khalti_portal.clock import utcnow
 from khalti_portal.config import Settings
-from khalti_portal.db.models import MailStatus, OutboxMessage
+from khalti_portal.db.models import Invoice, MailStatus, OutboxMessage
 from khalti_portal.mail.compose import compose
 from khalti_portal.mail.smtp import SendFailure, SmtpConnection
 from khalti_portal.mail.templates import SECRET_FIELDS, TemplateError
@@ -123,7 +123,7 @@ async def deliver_once(
     try:
         for index, message in enumerate(claimed):
             try:
-                mime = _compose(message, settings)
+                mime = await asyncio.to_thread(_compose, engine, message, settings)
             except (TemplateError, ValueError, TypeError) as exc:
                 # A message that cannot be drawn fails alone and visibly; the rest of the batch goes on.
                 await asyncio.to_thread(_record_failure, engine, message, "permanent", f"cannot render: {exc}", clock())
@@ -152,7 +152,8 @@ async def deliver_once(
     return report
 
 
-def _compose(message: _Claimed, settings: Settings) -> EmailMessage:
+def _compose(engine: Engine, message: _Claimed, settings: Settings) -> EmailMessage:
+    """The MIME message (in a worker thread: a receipt's PDF is drawn here)."""
     return compose(
         template=message.template,
         context=message.context,
@@ -161,7 +162,23 @@ def _compose(message: _Claimed, settings: Settings) -> EmailMessage:
         queued_at=message.created_at,
         mail_from=settings.mail.mail_from,
         site_name=settings.site_name,
+        pdfs=_receipt_pdfs(engine, message.context),
     )
+
+
+def _receipt_pdfs(engine: Engine, context: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """The receipt a message names (`invoice_number`), drawn as a PDF from the stored invoice."""
+    number = context.get("invoice_number")
+    if not number:
+        return []
+    from khalti_portal.documents.pdf import receipt_pdf
+    from khalti_portal.documents.receipt import receipt_view
+
+    with Session(engine) as session:
+        invoice = session.exec(select(Invoice).where(Invoice.number == number)).first()
+    if invoice is None:
+        raise TemplateError(f"the message names invoice {number!r}, which does not exist")
+    return [(f"{invoice.slug}.pdf", receipt_pdf(receipt_view(invoice)))]
 
 
 class _Sender:
