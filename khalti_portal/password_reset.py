@@ -110,6 +110,9 @@ def reset_password(token: str, password: str, *, now: datetime | None = None, en
     now = now or utcnow()
     if problem := password_problem(password):
         raise AccountError(problem, "password")
+    # A link that does not work costs one indexed read, never a bcrypt hash: anyone may call this at will.
+    if problem := reset_link_problem(token, now=now, engine=engine):
+        raise AccountError(problem, "token")
     password_hash = LocalUser.hash_password(password)  # bcrypt, before the transaction holds any lock
     with session_scope(engine) as session:
         found = account_tokens.find(session, token, Purpose.RESET_PASSWORD, now=now)

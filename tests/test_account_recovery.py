@@ -335,3 +335,13 @@ def test_every_address_is_compared_without_case_in_the_database(engine):
             select(UserProfile.user_id).where(func.lower(UserProfile.email) == "mixed@example.com")
         ).all()
     assert len(found) == 1
+
+
+def test_a_link_that_does_not_work_costs_no_password_hash(engine, monkeypatch):
+    hashed = []
+    monkeypatch.setattr(password_reset.LocalUser, "hash_password", staticmethod(lambda pw: hashed.append(pw) or b"x"))
+    for token in ("forged-token", "", "A" * 43):
+        with pytest.raises(accounts.AccountError) as err:
+            password_reset.reset_password(token, NEW_PASSWORD, engine=engine)
+        assert err.value.field == "token"
+    assert hashed == []  # bcrypt is what a flood of forged links would have bought
