@@ -22,6 +22,7 @@ from khalti_portal.db.types import EnumText, UTCDateTime
 
 __all__ = [
     "AccountToken",
+    "ApiKey",
     "Invoice",
     "InvoiceCounter",
     "LocalAuthSession",
@@ -79,6 +80,9 @@ class Plan(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(120), nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     features: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # What the plan unlocks, as short slugs (`downloads`, `priority-support`): the members area and the
+    # entitlement API read these; `features` above is only the catalog card's lines.
+    feature_keys: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     price_paisa: int
     duration_days: int
     is_active: bool = Field(default=True)
@@ -310,3 +314,17 @@ class Invoice(SQLModel, table=True):
     vat_rate_percent: int
     reverses_number: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ApiKey(SQLModel, table=True):
+    """A key the merchant's own systems use on the entitlement API: shown once, stored only as its SHA-256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    label: str = Field(sa_column=Column(String(80), nullable=False))
+    prefix: str = Field(sa_column=Column(String(16), nullable=False))  # the first characters, to tell keys apart
+    key_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_at: datetime = _created_column()
+    created_by: int | None = Field(default=None, foreign_key="localuser.id")
+    last_used_at: datetime | None = _utc_column(nullable=True)
+    revoked_at: datetime | None = _utc_column(nullable=True)
+    revoked_by: int | None = Field(default=None, foreign_key="localuser.id")
