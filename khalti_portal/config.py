@@ -96,6 +96,8 @@ class Settings:
     # How often the reconciler looks a completed payment up again, for refunds made outside the portal.
     refund_check_interval_seconds: int = 86_400
     site_name: str = "Subscriptions"
+    # Requests one entitlement API key may make per minute (across every worker).
+    api_rate_per_minute: int = 600
     # Renewal reminders this many days before access ends (plus one at the end and one when grace ends).
     reminder_days: tuple[int, ...] = (7, 3, 1)
     mail: MailSettings = field(default_factory=MailSettings)
@@ -226,6 +228,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         refund_check_interval_seconds=_int(env, "REFUND_CHECK_INTERVAL_SECONDS", 86_400, minimum=1),
         site_name=site_name,
         reminder_days=_reminder_days(env),
+        api_rate_per_minute=_int(env, "API_RATE_PER_MINUTE", 600, minimum=1, maximum=1_000_000),
         mail=_mail(env, site_name=site_name, app_url=khalti.app_url),
         merchant=_merchant(env, site_name=site_name),
     )

@@ -66,6 +66,15 @@ FORBIDDEN = {
         "reflex",
         "sqlmodel",
     ),
+    # the HTTP API is thin: authenticate, ask billing, serialise (ARCHITECTURE.md)
+    "api": (
+        "khalti_portal.states",
+        "khalti_portal.pages",
+        "khalti_portal.views",
+        "khalti_portal.components",
+        "khalti_portal.khalti",
+        "reflex",
+    ),
     # mail renders and delivers; what to send is billing's business (ARCHITECTURE.md)
     "mail": (
         "khalti_portal.billing",

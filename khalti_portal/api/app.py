@@ -1,4 +1,5 @@
 """`build_api`: the Starlette app handed to `rx.App(api_transformer=...)`; Reflex mounts itself under it."""
+# Routes: /api/v1/entitlements (the merchant's systems), /api/unsubscribe (RFC 8058), /sandbox/* (emulator mode).
 
 from __future__ import annotations
 
