@@ -123,9 +123,7 @@ async def test_a_revoked_or_refunded_period_gives_nothing(world):
     add_key(world)
     user_id = subscribed(world, "dipa", days_left=20)
     with Session(world.engine) as session:
-        for period in session.exec(
-            __import__("sqlmodel").select(SubscriptionPeriod).where(SubscriptionPeriod.user_id == user_id)
-        ):
+        for period in session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.user_id == user_id)):
             period.revoked_at = world.now()
             session.add(period)
         session.commit()
