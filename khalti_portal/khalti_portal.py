@@ -17,6 +17,7 @@ from khalti_portal.pages import (  # noqa: F401  (pages register themselves)
     catalog,
     checkout,
     dashboard,
+    members,
     payment_return,
     profile,
     receipt,

@@ -17,6 +17,7 @@ FORGOT_PASSWORD_ROUTE = "/forgot-password"
 RESET_PASSWORD_ROUTE = "/reset-password"
 UNSUBSCRIBE_ROUTE = "/unsubscribe"
 RECEIPT_ROUTE = "/receipts/[number]"
+MEMBERS_ROUTE = "/members"
 UNSUBSCRIBE_API_ROUTE = "/api/unsubscribe"  # RFC 8058 one-click: mail clients POST here (a backend route)
 
 

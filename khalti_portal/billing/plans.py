@@ -22,6 +22,7 @@ class PlanSpec:
     price_paisa: int
     duration_days: int
     sort_order: int
+    feature_keys: tuple[str, ...] = ()  # what the plan unlocks in the members area (content/members/*.md)
 
 
 DEMO_PLANS: tuple[PlanSpec, ...] = (
@@ -33,6 +34,7 @@ DEMO_PLANS: tuple[PlanSpec, ...] = (
         price_paisa=49_900,
         duration_days=30,
         sort_order=10,
+        feature_keys=("members",),
     ),
     PlanSpec(
         slug="standard",
@@ -42,6 +44,7 @@ DEMO_PLANS: tuple[PlanSpec, ...] = (
         price_paisa=129_950,
         duration_days=90,
         sort_order=20,
+        feature_keys=("members", "downloads"),
     ),
     PlanSpec(
         slug="premium",
@@ -51,6 +54,7 @@ DEMO_PLANS: tuple[PlanSpec, ...] = (
         price_paisa=499_900,
         duration_days=365,
         sort_order=30,
+        feature_keys=("members", "downloads", "priority-support"),
     ),
 )
 
@@ -70,6 +74,7 @@ def seed_demo_plans(deps: BillingDeps | None = None) -> int:
                         name=spec.name,
                         description=spec.description,
                         features="\n".join(spec.features),
+                        feature_keys=list(spec.feature_keys),
                         price_paisa=spec.price_paisa,
                         duration_days=spec.duration_days,
                         sort_order=spec.sort_order,

@@ -61,6 +61,7 @@ def navbar() -> rx.Component:
                 AuthState.is_authenticated,
                 rx.hstack(
                     rx.link("Dashboard", href=routes.DASHBOARD_ROUTE, id="nav-dashboard"),
+                    rx.link("Members", href=routes.MEMBERS_ROUTE, id="nav-members"),
                     rx.link("Profile", href=routes.PROFILE_ROUTE, id="nav-profile"),
                     rx.cond(
                         AuthState.is_admin,

@@ -57,3 +57,12 @@ class PaymentRow:
     transaction_id: str = ""
     reference: str = ""
     receipt_href: str = ""  # `/receipts/<slug>` when the payment has an invoice, "" otherwise
+
+
+@dataclass
+class MemberBlock:
+    """One members' page as `/members` shows it: sent only to a subscriber whose features unlock it."""
+
+    title: str = ""
+    feature: str = ""
+    html: str = ""  # rendered on the server from the merchant's Markdown, raw HTML escaped

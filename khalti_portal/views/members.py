@@ -1,0 +1,92 @@
+"""The sections of `/members`: the pages the subscriber's plan unlocks, or why there are none and how to get them."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from khalti_portal.states.members import EXPIRED, NEVER, NO_PAGES
+from khalti_portal.states.members import MembersState as S
+from khalti_portal.states.views import MemberBlock
+
+
+def ended_at() -> rx.Component:
+    """When access ended (or, in grace, when the paid period ended), machine-readable too."""
+    return rx.el.time(
+        S.ended_display,
+        date_time=S.ended_iso,
+        id="members-ended-at",
+        custom_attrs={"data-ended-at": S.ended_iso},
+        font_weight="600",
+    )
+
+
+def locked() -> rx.Component:
+    """No access now: why, in words, and the way to get it."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("lock")),
+        rx.vstack(
+            rx.match(
+                S.access,
+                (NEVER, rx.text("The members' area is for subscribers. Choose a plan to unlock it.")),
+                (
+                    EXPIRED,
+                    rx.text("Your ", S.plan_name, " subscription expired on ", ended_at(), ". Renew to get back in."),
+                ),
+                (
+                    NO_PAGES,
+                    rx.text("Your ", S.plan_name, " plan includes no members' pages. Choose a plan that does."),
+                ),
+                rx.fragment(),
+            ),
+            rx.link(
+                rx.button(rx.cond(S.access == EXPIRED, "Renew to unlock", "Subscribe to unlock"), size="3"),
+                href=S.unlock_href,
+                id="subscribe-to-unlock",
+            ),
+            spacing="3",
+        ),
+        color_scheme="gray",
+        id="members-locked",
+        custom_attrs={"data-access": S.access},
+        width="100%",
+    )
+
+
+def grace_note() -> rx.Component:
+    """In grace access goes on for now; say so, with Renew."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("clock")),
+        rx.callout.text(
+            "Your subscription ended on ",
+            ended_at(),
+            ". Access continues for a few days: ",
+            rx.link("renew now", href=S.unlock_href, id="members-renew"),
+            " to keep it.",
+        ),
+        color_scheme="amber",
+        id="members-grace",
+        width="100%",
+    )
+
+
+def member_block(block: MemberBlock) -> rx.Component:
+    """One unlocked page: its heading and the HTML rendered on the server from the merchant's Markdown."""
+    return rx.el.section(
+        rx.heading(block.title, size="5", as_="h2"),
+        rx.html(block.html, class_name="member-content"),
+        custom_attrs={"data-feature": block.feature},
+        class_name="member-block",
+        width="100%",
+    )
+
+
+def unlocked() -> rx.Component:
+    """Every page the plan unlocks, in the merchant's order."""
+    return rx.vstack(
+        rx.cond(S.status == "grace", grace_note()),
+        rx.foreach(S.blocks, member_block),
+        id="members-content",
+        custom_attrs={"data-access": S.access},
+        spacing="5",
+        width="100%",
+    )
