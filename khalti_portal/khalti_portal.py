@@ -11,6 +11,7 @@ from khalti_portal.config import get_settings
 from khalti_portal.mail.service import send_mail_in_background
 from khalti_portal.pages import (  # noqa: F401  (pages register themselves)
     account,
+    admin_api_keys,
     admin_mail,
     admin_payments,
     admin_plans,

@@ -46,6 +46,8 @@ class AuditKind(StrEnum):
     REVOKE = "revoke"  # access an admin ended
     PLAN = "plan"  # an admin's change to a plan
     MAIL_RETRY = "mail_retry"  # an admin queued a failed outbox message again
+    API_KEY_CREATED = "api_key_created"  # an admin made an API key (only its prefix and label are recorded)
+    API_KEY_REVOKED = "api_key_revoked"  # an admin revoked an API key
 
 
 def record_event(

@@ -1,4 +1,4 @@
-"""`admin_nav`: the admin pages' own links (plans, payments, mail), shown at the top of each admin page."""
+"""`admin_nav`: the admin pages' own links (plans, payments, mail, API keys), shown at the top of each admin page."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ ADMIN_LINKS = (
     ("Plans", routes.ADMIN_PLANS_ROUTE, "admin-nav-plans"),
     ("Payments", routes.ADMIN_PAYMENTS_ROUTE, "admin-nav-payments"),
     ("Mail", routes.ADMIN_MAIL_ROUTE, "admin-nav-mail"),
+    ("API keys", routes.ADMIN_API_KEYS_ROUTE, "admin-nav-api-keys"),
 )
 
 

@@ -24,6 +24,7 @@ class AdminPlanView:
     subscribers: int = 0
     payments: int = 0
     deletable: bool = False
+    feature_keys: str = ""  # "downloads, priority-support", or "" for none
 
     @classmethod
     def of(cls, row: AdminPlanRow) -> AdminPlanView:
@@ -39,6 +40,7 @@ class AdminPlanView:
             subscribers=row.active_subscribers,
             payments=row.payments,
             deletable=row.deletable,
+            feature_keys=", ".join(row.feature_keys),
         )
 
 
@@ -51,6 +53,7 @@ class PlanDraft:
     price: str = ""
     duration: str = ""
     features: str = ""
+    feature_keys: str = ""
     description: str = ""
     sort_order: str = "0"
 

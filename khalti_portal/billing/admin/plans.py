@@ -30,6 +30,11 @@ from khalti_portal.db.models import MIN_PRICE_PAISA, Payment, Plan, Subscription
 from khalti_portal.db.session import session_scope
 
 SLUG_RE = re.compile(r"[a-z0-9-]{2,64}", re.ASCII)
+FEATURE_KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}", re.ASCII)
+FEATURE_KEY_SPLIT_RE = re.compile(r"[,\s]+")
+MAX_FEATURE_KEYS = 20
+MAX_FEATURE_KEYS_TEXT = 2000  # 20 keys of 40 characters and their separators, with room to spare
+_SHOWN_KEY = 40  # a bad key is quoted back this far, no further
 WHOLE_RE = re.compile(r"[+-]?\d{1,9}", re.ASCII)
 MAX_NAME = 120
 MAX_DESCRIPTION = 1000
@@ -38,7 +43,7 @@ MAX_FEATURE_CHARS = 200
 MAX_SORT_ORDER = 1_000_000
 MAX_PRICE_TEXT = 32
 
-FIELDS = ("slug", "name", "price", "duration", "features", "description", "sort_order")
+FIELDS = ("slug", "name", "price", "duration", "features", "feature_keys", "description", "sort_order")
 
 
 # -- the form -----------------------------------------------------------------------------------------
@@ -53,6 +58,7 @@ class PlanForm:
     price: str = ""
     duration: str = ""
     features: str = ""
+    feature_keys: str = ""  # slugs, separated by commas or spaces
     description: str = ""
     sort_order: str = ""
 
@@ -73,6 +79,7 @@ class PlanValues:
     features: tuple[str, ...]
     description: str
     sort_order: int
+    feature_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ def form_of(plan: Plan) -> PlanForm:
         price=rupees_text(plan.price_paisa),
         duration=str(plan.duration_days),
         features="\n".join(plan.feature_list()),
+        feature_keys=", ".join(plan.feature_keys or ()),
         description=plan.description,
         sort_order=str(plan.sort_order),
     )
@@ -161,6 +169,22 @@ def _features(text: str) -> tuple[str, ...] | str:
     return lines
 
 
+def feature_keys_of(text: str) -> tuple[str, ...] | str:
+    """Feature keys from text (commas or spaces between them), duplicates dropped in order; or what is wrong."""
+    if len(text) > MAX_FEATURE_KEYS_TEXT:
+        return f"That is too much text for feature keys: list at most {MAX_FEATURE_KEYS} short keys."
+    keys = tuple(dict.fromkeys(word for word in FEATURE_KEY_SPLIT_RE.split(text) if word))
+    for key in keys:
+        if not FEATURE_KEY_RE.fullmatch(key):
+            return (
+                f"{key[:_SHOWN_KEY]!r} is not a feature key: use 1 to 40 lowercase letters, digits and hyphens, "
+                "starting with a letter or digit (for example downloads or priority-support)."
+            )
+    if len(keys) > MAX_FEATURE_KEYS:
+        return f"List at most {MAX_FEATURE_KEYS} feature keys (you have {len(keys)})."
+    return keys
+
+
 def _sort_order(text: str) -> int | str:
     if not text.strip():
         return 0
@@ -184,7 +208,15 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
         _features(form.features),
         _sort_order(form.sort_order),
     )
-    for name_, value in (("price", price), ("duration", duration), ("features", features), ("sort_order", sort_order)):
+    feature_keys = feature_keys_of(form.feature_keys)
+    checked = (
+        ("price", price),
+        ("duration", duration),
+        ("features", features),
+        ("feature_keys", feature_keys),
+        ("sort_order", sort_order),
+    )
+    for name_, value in checked:
         if isinstance(value, str):
             errors[name_] = value
     if len(description) > MAX_DESCRIPTION:
@@ -192,7 +224,7 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
     if errors:
         return PlanErrors(fields=errors)
     assert isinstance(price, int) and isinstance(duration, int) and isinstance(sort_order, int)
-    assert isinstance(features, tuple)
+    assert isinstance(features, tuple) and isinstance(feature_keys, tuple)
     return PlanValues(
         slug=slug,
         name=name,
@@ -201,6 +233,7 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
         features=features,
         description=description,
         sort_order=sort_order,
+        feature_keys=feature_keys,
     )
 
 
@@ -247,7 +280,8 @@ def _status(active: bool) -> str:
 def _describe(values: PlanValues) -> str:
     return (
         f"slug={values.slug!r} name={values.name!r} price={format_rupees(values.price_paisa)} "
-        f"duration={values.duration_days}d sort_order={values.sort_order} features={len(values.features)}"
+        f"duration={values.duration_days}d sort_order={values.sort_order} features={len(values.features)} "
+        f"feature_keys={list(values.feature_keys)}"
     )
 
 
@@ -270,6 +304,8 @@ def _changes(plan: Plan, values: PlanValues) -> list[str]:
             changes.append(f"{name} {old} -> {new}")
     if plan.feature_list() != list(values.features):
         changes.append("features changed")
+    if list(plan.feature_keys or ()) != list(values.feature_keys):
+        changes.append(f"feature_keys {list(plan.feature_keys or ())} -> {list(values.feature_keys)}")
     if plan.description != values.description:
         changes.append("description changed")
     return changes
@@ -285,6 +321,7 @@ def _slug_exists(session: Session, slug: str, *, besides: int | None = None) -> 
 def _apply(plan: Plan, values: PlanValues, now: datetime) -> None:
     plan.slug, plan.name, plan.description = values.slug, values.name, values.description
     plan.features = "\n".join(values.features)
+    plan.feature_keys = list(values.feature_keys)  # a new list: the JSON column notices assignment, not mutation
     plan.price_paisa, plan.duration_days, plan.sort_order = values.price_paisa, values.duration_days, values.sort_order
     plan.updated_at = now
 
@@ -320,6 +357,7 @@ def create_plan(
                 name=values.name,
                 description=values.description,
                 features="\n".join(values.features),
+                feature_keys=list(values.feature_keys),
                 price_paisa=values.price_paisa,
                 duration_days=values.duration_days,
                 sort_order=values.sort_order,
@@ -488,6 +526,7 @@ class AdminPlanRow:
     sort_order: int
     active_subscribers: int
     payments: int
+    feature_keys: tuple[str, ...] = ()
 
     @property
     def deletable(self) -> bool:
@@ -529,6 +568,7 @@ def list_plans_for_admin(now: datetime | None = None, *, deps: BillingDeps | Non
                 sort_order=plan.sort_order,
                 active_subscribers=subscribers.get(int(plan.id or 0), 0),
                 payments=int(paid.get(plan.id, 0)),
+                feature_keys=tuple(plan.feature_keys or ()),
             )
             for plan in plans
         ]

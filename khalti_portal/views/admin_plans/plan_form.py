@@ -57,6 +57,14 @@ def plan_fields() -> rx.Component:
             spacing="4",
             width="100%",
         ),
+        plan_field(
+            "Feature keys",
+            "feature_keys",
+            hint="What the plan unlocks, for the members area and the API: short slugs separated by commas or "
+            "spaces, like downloads, priority-support; at most 20.",
+            auto_complete="off",
+            spell_check=False,
+        ),
         plan_field("Features", "features", hint="One per line; at most 20 lines of 200 characters.", multiline=True),
         plan_field("Description", "description", hint="At most 1000 characters.", multiline=True, max_length=1000),
     )

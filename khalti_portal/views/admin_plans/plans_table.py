@@ -10,7 +10,7 @@ from khalti_portal.components.status import status_badge
 from khalti_portal.states.admin_plan_views import AdminPlanView
 from khalti_portal.states.admin_plans import AdminPlansState as S
 
-HEADERS = ("Name", "Slug", "Price", "Duration", "Status", "Active subscribers", "Actions")
+HEADERS = ("Name", "Slug", "Price", "Duration", "Feature keys", "Status", "Active subscribers", "Actions")
 PLAN_STATUS_COLOURS = {"active": "green", "archived": "gray"}
 
 
@@ -66,6 +66,10 @@ def plan_row(row: AdminPlanView) -> rx.Component:
         rx.table.cell(rx.code(row.slug)),
         rx.table.cell(row.price, class_name="plan-price"),
         rx.table.cell(row.duration),
+        rx.table.cell(
+            rx.cond(row.feature_keys != "", rx.code(row.feature_keys), rx.text("none", color_scheme="gray")),
+            class_name="plan-feature-keys",
+        ),
         rx.table.cell(status_badge(row.status, PLAN_STATUS_COLOURS), class_name="plan-status"),
         rx.table.cell(row.subscribers, class_name="plan-subscribers"),
         rx.table.cell(
