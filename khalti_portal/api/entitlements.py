@@ -8,7 +8,6 @@ in the shared throttle store (Redis when configured), so the limit holds across 
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from khalti_portal import throttle
+from khalti_portal.billing.api_keys import hash_key
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.entitlements import entitlement_for, user_id_named, user_id_with_email
 from khalti_portal.db.models import ApiKey
@@ -47,7 +47,7 @@ def _key_of(request: Request) -> str:
 
 def _authenticate(presented: str, deps: BillingDeps) -> _Caller | None:
     """The key's caller, or None; the same hash and the same query whatever is wrong with it."""
-    digest = hashlib.sha256((presented or "\x00no key").encode("utf-8", "replace")).hexdigest()
+    digest = hash_key(presented or "\x00no key")
     now = deps.now()
     with Session(deps.engine) as session:
         row = session.exec(
