@@ -212,3 +212,18 @@ async def test_the_openapi_description_is_valid_and_served(world):
     async with client_for(world) as client:
         answer = await client.get("/api/v1/openapi.json")
     assert answer.status_code == 200 and answer.json()["paths"].keys() == OPENAPI["paths"].keys()
+
+
+@pytest.mark.parametrize("mode", ["emulator", "live"])
+def test_the_servers_routes_include_the_api_in_every_mode(mode, app_db):
+    # The routes above are tested bound to a test database; this checks the server really mounts them.
+    from starlette.testclient import TestClient
+
+    from khalti_portal.api import build_api
+    from khalti_portal.config import load_settings
+
+    env = {"KHALTI_ENV": mode, "KHALTI_SECRET_KEY": "k", "APP_URL": "https://shop.example"} if mode == "live" else {}
+    client = TestClient(build_api(load_settings(env)))
+    assert client.get("/api/v1/openapi.json").json()["openapi"].startswith("3.")
+    answer = client.get("/api/v1/entitlements/asha")
+    assert answer.status_code == 401 and answer.json() == UNAUTHORIZED

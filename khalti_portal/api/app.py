@@ -10,6 +10,8 @@ from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from khalti_portal import routes as app_routes
+from khalti_portal.api import entitlements
+from khalti_portal.api.openapi import openapi_json
 from khalti_portal.config import EMULATOR_MOUNT, MAILBOX_MOUNT, Settings
 
 
@@ -34,14 +36,18 @@ async def _one_click_unsubscribe(request: Request) -> PlainTextResponse | Redire
 
 
 def build_api(settings: Settings) -> Starlette:
-    """The backend's own routes: one-click unsubscribe, and in emulator mode the Khalti emulator and its mailbox.
+    """The backend's own routes: the entitlement API, one-click unsubscribe, and in emulator mode the emulator.
 
     The emulator is at `/sandbox/khalti`, the mailbox (what the mail sink received) at `/sandbox/mail`.
     In sandbox and live mode nothing is mounted there, so both are a 404 and no test-control route can
     exist next to real money.
     """
+    by_username, by_email = entitlements.routes_for()
     routes: list[BaseRoute] = [
-        Route(app_routes.UNSUBSCRIBE_API_ROUTE, _one_click_unsubscribe, methods=["GET", "HEAD", "POST"])
+        Route(app_routes.UNSUBSCRIBE_API_ROUTE, _one_click_unsubscribe, methods=["GET", "HEAD", "POST"]),
+        Route("/api/v1/openapi.json", openapi_json, methods=["GET"]),
+        Route("/api/v1/entitlements", by_email, methods=["GET"]),
+        Route("/api/v1/entitlements/{username}", by_username, methods=["GET"]),
     ]
     if settings.khalti_env == "emulator":
         # Imported here so sandbox/live deployments never even load the emulator.
