@@ -8,6 +8,16 @@ from khalti_portal.states.members import EXPIRED, NEVER, NO_PAGES
 from khalti_portal.states.members import MembersState as S
 from khalti_portal.states.views import MemberBlock
 
+# Radix resets lists and headings; the merchant's Markdown needs them back to read as written.
+MARKDOWN_STYLE = {
+    "& h1, & h2, & h3": {"font_weight": "600", "margin": "1em 0 0.4em"},
+    "& ul, & ol": {"padding_left": "1.5em", "margin": "0.5em 0"},
+    "& ul": {"list_style": "disc"},
+    "& ol": {"list_style": "decimal"},
+    "& p": {"margin": "0.5em 0"},
+    "& a": {"color": "var(--accent-11)", "text_decoration": "underline"},
+}
+
 
 def ended_at() -> rx.Component:
     """When access ended (or, in grace, when the paid period ended), machine-readable too."""
@@ -73,7 +83,7 @@ def member_block(block: MemberBlock) -> rx.Component:
     """One unlocked page: its heading and the HTML rendered on the server from the merchant's Markdown."""
     return rx.el.section(
         rx.heading(block.title, size="5", as_="h2"),
-        rx.html(block.html, class_name="member-content"),
+        rx.html(block.html, class_name="member-content", style=MARKDOWN_STYLE),
         custom_attrs={"data-feature": block.feature},
         class_name="member-block",
         width="100%",
