@@ -31,13 +31,16 @@ class BillingDeps:
 
 
 def khalti_factory_for(settings: Settings) -> Callable[[], KhaltiClient]:
-    """A factory making a fresh client for the configured Khalti (real, sandbox or emulator)."""
+    """A factory making a client for the configured Khalti (real, sandbox or emulator) on the loop's shared pool."""
 
     def factory() -> KhaltiClient:
         # Imported late so billing's pure parts (money, time, plans) load without the client.
         from khalti_portal.khalti import KhaltiClient
+        from khalti_portal.khalti.pool import shared_http
+        from khalti_portal.khalti.request_checks import check_base_url, check_secret_key
 
-        return KhaltiClient(secret_key=settings.khalti_secret_key, base_url=settings.khalti_base_url)
+        key, base_url = check_secret_key(settings.khalti_secret_key), check_base_url(settings.khalti_base_url)
+        return KhaltiClient(secret_key=key, base_url=base_url, shared_http=shared_http(key, base_url))
 
     return factory
 

@@ -92,10 +92,13 @@ class KhaltiClient:
         base_url: str,
         timeout: httpx.Timeout | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        shared_http: httpx.AsyncClient | None = None,
     ) -> None:
+        """`shared_http`: a pooled client made for this key and host (`khalti.pool`), which this one never closes."""
         self._secret = _Secret(check_secret_key(secret_key))
         self._base_url = check_base_url(base_url)
-        self._http = httpx.AsyncClient(
+        self._owns_http = shared_http is None
+        self._http = shared_http or httpx.AsyncClient(
             headers={"Authorization": f"Key {secret_key}", "Accept": "application/json"},
             timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
             transport=transport,
@@ -108,7 +111,8 @@ class KhaltiClient:
     __str__ = __repr__
 
     async def __aenter__(self) -> Self:
-        await self._http.__aenter__()
+        if self._owns_http:
+            await self._http.__aenter__()
         return self
 
     async def __aexit__(
@@ -117,7 +121,8 @@ class KhaltiClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._http.__aexit__(exc_type, exc, tb)
+        if self._owns_http:
+            await self._http.__aexit__(exc_type, exc, tb)
 
     @property
     def base_url(self) -> str:
@@ -130,8 +135,9 @@ class KhaltiClient:
         return self._http.timeout
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
+        """Close the connection pool, unless it is a shared one (the process closes those at shutdown)."""
+        if self._owns_http:
+            await self._http.aclose()
 
     # -- the three calls -------------------------------------------------------------------------
 
