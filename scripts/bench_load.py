@@ -145,6 +145,7 @@ class Run:
     frontend: Frontend
     server: TreeWatch
     me: SelfWatch
+    emulator: TreeWatch | None  # Khalti's process, when it is a process apart (its CPU is not the server's)
     timeout: float
     plans: list[str] = field(default_factory=list)  # slugs on sale, in catalog order
     rng: random.Random = field(default_factory=random.Random)
@@ -395,8 +396,10 @@ async def subscribers(run: Run, count: int, payments_each: int, prepare_at_once:
             run.server.reset_peak()
             with recording(run.server.pid, py_spy) if py_spy else contextlib.nullcontext():
                 before, my_before = run.server.read(), run.me.cpu()
+                khalti_before = run.emulator.read() if run.emulator else None
                 await asyncio.gather(*(walk(s) for s in subs))
                 after, my_cpu = run.server.read(), run.me.cpu() - my_before
+                khalti_after = run.emulator.read() if run.emulator else None
             async with control.get(f"{run.emulator_url}_control/stats") as response:
                 lookups = sum((await response.json())["lookups"].values())
     finally:
@@ -410,6 +413,9 @@ async def subscribers(run: Run, count: int, payments_each: int, prepare_at_once:
     print("\n".join(errors.lines()))
     print(f"  Khalti lookups          {lookups:7d}  (for {payments} payments)")
     print("\n".join(resources(run, before, after, my_cpu, verified, "verified payment")))
+    if khalti_before and khalti_after:
+        khalti_cpu = khalti_after.cpu - khalti_before.cpu
+        print(f"  emulator CPU            {khalti_cpu:7.1f} s  ({100 * khalti_cpu / wall:.0f} % of one core)")
     if py_spy:
         print(f"  profile of the timed part: {py_spy}")
         print("\n".join(account(py_spy)))
@@ -556,7 +562,12 @@ async def main(args: argparse.Namespace, url: str, emulator_url: str, pid: int) 
     """Discover the frontend, run the chosen scenarios, print their figures."""
     names, frontend = Names.of_app()
     server = TreeWatch(pid)
-    run = Run(url, emulator_url, names, frontend, server, SelfWatch(), timeout=args.timeout)
+    emulator_port = urlsplit(emulator_url).port
+    emulator = None
+    if emulator_port and emulator_port != urlsplit(url).port:  # not the one mounted in the server
+        with contextlib.suppress(RuntimeError):
+            emulator = TreeWatch(server_root_pid(emulator_port))
+    run = Run(url, emulator_url, names, frontend, server, SelfWatch(), emulator, timeout=args.timeout)
     print(f"bench_load: {url}; server processes: {server.describe()}")
     server.start()
     try:
