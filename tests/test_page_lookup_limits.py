@@ -12,8 +12,14 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from khalti_portal.billing.page_limits import checkout_allowed, claim_recheck_loop, verify_from_page
-from khalti_portal.billing.verification import verify_payment
+from khalti_portal.billing.page_limits import (
+    PAGE_LOOKUP_EVERY,
+    SETTLED_LOOKUP_EVERY,
+    checkout_allowed,
+    claim_recheck_loop,
+    verify_from_page,
+)
+from khalti_portal.billing.verification import stored_outcome, verify_claimed, verify_payment
 from khalti_portal.db.models import Payment, PaymentEvent
 
 pytest_plugins = ["tests.db_fixtures", "tests.throttle_fixtures"]
@@ -118,3 +124,35 @@ async def test_a_caller_that_goes_away_mid_lookup_does_not_take_the_others_with_
     outcome = await waiting
     assert first.cancelled()
     assert (outcome.status, outcome.kind) == ("pending", "not_asked")  # asked moments ago: the stored state
+
+
+async def test_pages_in_other_workers_racing_for_one_payment_make_one_lookup(limited, khalti) -> None:
+    """No coalescing across workers: the claim on the payment row alone keeps it to one lookup."""
+    world, payment = limited
+    answer(khalti, world, "Completed", delay=0.02)
+    outcomes = await asyncio.gather(
+        *(
+            verify_claimed(
+                payment.pidx,
+                source="return",
+                every=PAGE_LOOKUP_EVERY,
+                settled_every=SETTLED_LOOKUP_EVERY,
+                deps=world.deps,
+            )
+            for _ in range(12)
+        )
+    )
+    assert khalti.routes["lookup"].call_count == 1
+    assert sorted(o.kind for o in outcomes) == ["changed"] + ["not_asked"] * 11
+    # The one that asked reports the period it granted; the others read what was stored when they looked.
+    changed = next(o for o in outcomes if o.kind == "changed")
+    assert changed.status == "completed" and changed.period_ends_at is not None
+    assert (await stored_outcome(payment.pidx, deps=world.deps)).period_ends_at == changed.period_ends_at
+
+
+async def test_a_payment_from_another_khalti_mode_is_never_claimed(limited, khalti) -> None:
+    world, _ = limited
+    payment = world.payment(user_id=world.user(), plan=world.plan("live-only"), khalti_mode="live")
+    outcome = await verify_from_page(payment.pidx, source="return", deps=world.deps)
+    assert (outcome.kind, khalti.routes["lookup"].call_count) == ("not_found", 0)
+    assert world.get(Payment, payment.id).page_lookup_at is None

@@ -2,13 +2,13 @@
 
 - `verify_from_page`: one lookup in flight per pidx in this process (the others wait for its answer),
   and a payment is looked up from pages at most once per 10 s (a settled one: once a minute), across
-  workers; in between, the stored state is the answer. The reconciler and admins call
-  `verify_payment` directly and keep their own schedule.
+  workers (the payment's own `page_lookup_at`); in between, the stored state is the answer. The
+  reconciler and admins call `verify_payment` directly and keep their own schedule.
 - `claim_recheck_loop`: one return-page re-check loop per payment at a time, across workers; its
   bounded schedule (2 s doubling to 30 s, for 5 minutes) replaces the 10 s limit for its own lookups.
 - `checkout_allowed`: at most 5 checkouts per user in 10 minutes (each one is an initiate at Khalti).
 
-The cross-worker limits live in `khalti_portal.throttle` (Redis when configured, the database otherwise).
+The other cross-worker limits live in `khalti_portal.throttle` (Redis when configured, the database otherwise).
 """
 
 from __future__ import annotations
@@ -20,14 +20,12 @@ from datetime import timedelta
 
 from khalti_portal import throttle
 from khalti_portal.billing.deps import BillingDeps, resolve
-from khalti_portal.billing.verification import VerifyOutcome, VerifySource, stored_outcome, verify_payment
-from khalti_portal.db.models import PaymentStatus
+from khalti_portal.billing.verification import VerifyOutcome, VerifySource, verify_claimed, verify_payment
 
 PAGE_LOOKUP_EVERY = timedelta(seconds=10)
 SETTLED_LOOKUP_EVERY = timedelta(minutes=1)
 CHECKOUTS_PER_USER = 5
 CHECKOUT_WINDOW = timedelta(minutes=10)
-SETTLED = frozenset({PaymentStatus.COMPLETED, PaymentStatus.FLAGGED})
 
 # pidx → the lookup running for it in this process; later callers await the same answer.
 _in_flight: dict[str, asyncio.Future[VerifyOutcome]] = {}
@@ -68,17 +66,13 @@ async def verify_from_page(
 
 
 async def _verify_if_due(pidx: str, source: VerifySource, deps: BillingDeps, rate_limited: bool) -> VerifyOutcome:
-    stored = await stored_outcome(pidx, deps=deps)
-    if stored.kind != "not_asked":
-        return stored  # unknown pidx, or settled for good: Khalti is not asked at all
     if not rate_limited:
         return await verify_payment(pidx, source=source, deps=deps)
-    every = SETTLED_LOOKUP_EVERY if stored.status in SETTLED else PAGE_LOOKUP_EVERY
-    marks = throttle.store(deps.engine, settings=deps.settings)
-    slot = await asyncio.to_thread(throttle.take, f"lookup:{pidx}", 1, every, now=deps.now(), marks=marks)
-    if slot is None:
-        return stored  # asked moments ago (by this worker or another): the stored state is the answer
-    return await verify_payment(pidx, source=source, deps=deps)
+    # The limit is a column of the payment, claimed by the statement that reads it: one round trip.
+    # Not due (asked moments ago, by this worker or another), unknown or settled for good: the stored state.
+    return await verify_claimed(
+        pidx, source=source, every=PAGE_LOOKUP_EVERY, settled_every=SETTLED_LOOKUP_EVERY, deps=deps
+    )
 
 
 @contextlib.asynccontextmanager

@@ -68,6 +68,14 @@ class _Snapshot:
     purchase_order_id: str
     pidx: str
     last_lookup: dict[str, Any] | None = None
+    ends_at: datetime | None = None  # its (non-revoked) period's end, when `ends_at_read`
+    ends_at_read: bool = False
+
+
+# Statuses that never hold a period: nothing to read about one.
+_NO_PERIOD = frozenset(
+    {PaymentStatus.CREATED, PaymentStatus.PENDING, PaymentStatus.CANCELED, PaymentStatus.EXPIRED, PaymentStatus.FAILED}
+)
 
 
 async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps | None = None) -> VerifyOutcome:
@@ -75,50 +83,123 @@ async def verify_payment(pidx: str, *, source: VerifySource, deps: BillingDeps |
     if source not in VERIFY_SOURCES:
         raise ValueError(f"verify_payment source must be one of {sorted(VERIFY_SOURCES)}, got {source!r}")
     deps = resolve(deps)
-    audit_source = AuditSource(source)
     # Database work runs in a worker thread: a busy database must not stall the event loop.
     snap = await asyncio.to_thread(_load, deps, pidx) if pidx else None
+    return await _verify_loaded(snap, source, deps)
+
+
+async def verify_claimed(
+    pidx: str, *, source: VerifySource, every: timedelta, settled_every: timedelta, deps: BillingDeps | None = None
+) -> VerifyOutcome:
+    """`verify_payment` for pages: Khalti is asked only if no page asked within `every` (settled: `settled_every`).
+
+    The claim and the read are one statement; a payment not due is answered from what is stored (`not_asked`).
+    """
+    if source not in VERIFY_SOURCES:
+        raise ValueError(f"verify_claimed source must be one of {sorted(VERIFY_SOURCES)}, got {source!r}")
+    deps = resolve(deps)
+    claimed = await asyncio.to_thread(_claim_page_lookup, deps, pidx, every, settled_every) if pidx else None
+    if claimed is not None:
+        return await _verify_loaded(claimed, source, deps)
+    return await stored_outcome(pidx, deps=deps)
+
+
+async def _verify_loaded(snap: _Snapshot | None, source: VerifySource, deps: BillingDeps) -> VerifyOutcome:
     if snap is None:
         return VerifyOutcome(NOT_FOUND, False, None, None, None, "not_found")
     if snap.status not in LOOKUP_STATES:
-        ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
         return VerifyOutcome(
-            snap.status, False, snap.id, snap.user_id, ends_at, "final", purchase_order_id=snap.purchase_order_id
+            snap.status, False, snap.id, snap.user_id, snap.ends_at, "final", purchase_order_id=snap.purchase_order_id
         )
+    audit_source = AuditSource(source)
     try:
         # The lookup happens before, and outside, any transaction.
         async with deps.khalti_factory() as client:
-            result = await client.lookup(pidx)
+            result = await client.lookup(snap.pidx)
     except KhaltiError as exc:
         await asyncio.to_thread(_record_lookup_error, deps, snap, exc, audit_source)
         kind: VerifyKind = "unavailable" if isinstance(exc, KhaltiUnavailableError) else "error"
-        ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
+        ends_at = snap.ends_at
+        if not snap.ends_at_read and snap.status not in _NO_PERIOD:
+            ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
         return VerifyOutcome(
             snap.status, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
         )
     return await asyncio.to_thread(_apply, deps, snap, result, audit_source)
 
 
-def _load(deps: BillingDeps, pidx: str) -> _Snapshot | None:
+_SNAPSHOT_COLUMNS = (
+    Payment.id,
+    Payment.user_id,
+    Payment.plan_id,
+    Payment.status,
+    Payment.amount_paisa,
+    Payment.duration_days,
+    Payment.check_count,
+    Payment.purchase_order_id,
+    Payment.last_lookup,
+)
+
+
+def _snapshot(row: Any, pidx: str, ends_at: datetime | None = None, *, ends_at_read: bool = False) -> _Snapshot:
+    payment_id, user_id, plan_id, status, amount_paisa, duration_days, check_count, order_id, last_lookup = row
+    return _Snapshot(
+        id=payment_id,
+        user_id=user_id,
+        plan_id=plan_id,
+        status=PaymentStatus(status),
+        amount_paisa=amount_paisa,
+        duration_days=duration_days,
+        check_count=check_count,
+        purchase_order_id=order_id,
+        pidx=pidx,
+        last_lookup=last_lookup,
+        ends_at=ends_at,
+        ends_at_read=ends_at_read,
+    )
+
+
+def _ours(deps: BillingDeps, pidx: str) -> Any:
     # A payment made in another Khalti mode is not ours to look up: this key's Khalti never saw it, and a
     # test payment must never grant access in live mode (or the other way round). It counts as not found.
-    mode = deps.settings.khalti_env
+    return (col(Payment.pidx) == pidx) & (col(Payment.khalti_mode) == deps.settings.khalti_env)
+
+
+def _load(deps: BillingDeps, pidx: str) -> _Snapshot | None:
+    """The payment and its period's end, in one query."""
+    period = (col(SubscriptionPeriod.payment_id) == col(Payment.id)) & col(SubscriptionPeriod.revoked_at).is_(None)
+    query = (
+        select(*_SNAPSHOT_COLUMNS, SubscriptionPeriod.ends_at)
+        .select_from(Payment)
+        .outerjoin(SubscriptionPeriod, period)
+        .where(_ours(deps, pidx))
+    )
     with Session(deps.engine) as session:
-        payment = session.exec(select(Payment).where(Payment.pidx == pidx, Payment.khalti_mode == mode)).first()
-        if payment is None or payment.id is None:
-            return None
-        return _Snapshot(
-            id=payment.id,
-            user_id=payment.user_id,
-            plan_id=payment.plan_id,
-            status=payment.status,
-            amount_paisa=payment.amount_paisa,
-            duration_days=payment.duration_days,
-            check_count=payment.check_count,
-            purchase_order_id=payment.purchase_order_id,
-            pidx=pidx,
-            last_lookup=payment.last_lookup,
-        )
+        row = session.exec(query).first()
+    return None if row is None else _snapshot(row[:-1], pidx, row[-1], ends_at_read=True)
+
+
+def _claim_page_lookup(deps: BillingDeps, pidx: str, every: timedelta, settled_every: timedelta) -> _Snapshot | None:
+    """Mark the payment as asked about now and read it, if pages may ask about it now; else None."""
+    now = deps.now()
+    settled = (PaymentStatus.COMPLETED, PaymentStatus.FLAGGED)
+    last = col(Payment.page_lookup_at)
+    due = last.is_(None) | (
+        (col(Payment.status).in_(settled) & (last <= now - settled_every))
+        | (col(Payment.status).not_in(settled) & (last <= now - every))
+    )
+    claim = (
+        update(Payment)
+        .where(_ours(deps, pidx), col(Payment.status).in_(LOOKUP_STATES), due)
+        .values(page_lookup_at=now)
+        .returning(*_SNAPSHOT_COLUMNS)
+    )
+    # One statement: on PostgreSQL racing claimers queue on the row and the second finds it claimed;
+    # on SQLite the write lock does the same.
+    with Session(deps.engine) as session:
+        row = session.execute(claim, execution_options={"synchronize_session": False}).first()
+        session.commit()
+    return None if row is None else _snapshot(row, pidx)
 
 
 def _period_ends_at(session: Session, payment_id: int) -> datetime | None:
@@ -167,9 +248,9 @@ def _apply(deps: BillingDeps, snap: _Snapshot, result: LookupResult, source: Aud
         logger.warning("order %s pidx %s: %s", snap.purchase_order_id, snap.pidx, verdict.reason)
     try:
         with Session(deps.engine, expire_on_commit=False) as session:
-            changed = _apply_in(session, deps, snap, result, verdict, source, now)
-            status = session.exec(select(Payment.status).where(Payment.id == snap.id)).one()
-            ends_at = _period_ends_at(session, snap.id)
+            changed, status, ends_at = _apply_in(session, deps, snap, result, verdict, source, now)
+            if ends_at is None and status not in _NO_PERIOD:
+                ends_at = _period_ends_at(session, snap.id)
             session.commit()
     except IntegrityError:
         # The unique payment_id on periods caught a second grant: another verifier won, nothing to add.
@@ -197,7 +278,8 @@ def _apply_in(
     verdict: LookupVerdict,
     source: AuditSource,
     now: datetime,
-) -> bool:
+) -> tuple[bool, PaymentStatus, datetime | None]:
+    """(whether this call moved the payment, its status now, its period's end when this call granted one)."""
     # A lookup that repeats the previous answer and changes nothing adds no audit row (a hostile page
     # could otherwise fill the trail): it is counted on the payment instead.
     repeat = verdict.to_status is None and not verdict.anomaly and result.raw == snap.last_lookup
@@ -206,10 +288,14 @@ def _apply_in(
         counters["repeat_lookups"] = col(Payment.repeat_lookups) + 1
     # Write first: on SQLite this takes the write lock before anything is read; on PostgreSQL it locks
     # the row, so racing verifiers queue here and each then sees the winner's committed status.
-    session.exec(
-        update(Payment).where(col(Payment.id) == snap.id).values(last_lookup=result.raw, updated_at=now, **counters),
+    status_now = session.execute(
+        update(Payment)
+        .where(col(Payment.id) == snap.id)
+        .values(last_lookup=result.raw, updated_at=now, **counters)
+        .returning(Payment.status),
         execution_options={"synchronize_session": False},
-    )
+    ).scalar_one()
+    status_now = PaymentStatus(status_now)
     common: dict[str, Any] = {"payment_id": snap.id, "user_id": snap.user_id, "source": source, "at": now}
     if not repeat:
         record_event(
@@ -231,8 +317,9 @@ def _apply_in(
                 .values(next_check_at=next_check_after(now, snap.check_count, deps.settings)),
                 execution_options={"synchronize_session": False},
             )
-        return False
-    return _transition(session, deps, snap, result, verdict, verdict.to_status, source, now)
+        return False, status_now, None
+    moved, ends_at = _transition(session, deps, snap, result, verdict, verdict.to_status, source, now)
+    return moved, verdict.to_status if moved else status_now, ends_at
 
 
 def _transition(
@@ -244,8 +331,11 @@ def _transition(
     to_status: PaymentStatus,
     source: AuditSource,
     now: datetime,
-) -> bool:
-    """One conditional UPDATE; only the caller whose UPDATE matched goes on to grant or revoke."""
+) -> tuple[bool, datetime | None]:
+    """One conditional UPDATE; only the caller whose UPDATE matched goes on to grant or revoke.
+
+    (whether it matched, the end of the period it granted, if it granted one).
+    """
     event = move_payment(
         session,
         snap.id,
@@ -265,16 +355,18 @@ def _transition(
             snap.status,
             to_status,
         )
-        return False
+        return False, None
+    ends_at = None
     if verdict.grant:
-        event.detail = f"{event.detail}{_grant_paid_period(session, deps, snap, now)}"
+        note, ends_at = _grant_paid_period(session, deps, snap, now)
+        event.detail = f"{event.detail}{note}"
     if verdict.revoke:
         event.detail = f"{event.detail}{_revoke_paid_period(session, deps, snap, verdict.reason or to_status, now)}"
     if to_status is PaymentStatus.REFUNDED:
         note = invoices.issue(session, deps.settings, snap.id, kind=invoices.CREDIT_NOTE, now=now)
         if note is not None:
             event.detail = f"{event.detail}; credit note {note.number} reverses {note.reverses_number}"
-    return True
+    return True, ends_at
 
 
 def _moved_values(
@@ -296,8 +388,8 @@ def _moved_values(
     return values
 
 
-def _grant_paid_period(session: Session, deps: BillingDeps, snap: _Snapshot, now: datetime) -> str:
-    """Grant the period the payment bought; what the transition's audit row adds about it."""
+def _grant_paid_period(session: Session, deps: BillingDeps, snap: _Snapshot, now: datetime) -> tuple[str, datetime]:
+    """Grant the period the payment bought; what the transition's audit row adds about it, and its end."""
     period = grant_period(
         session,
         user_id=snap.user_id,
@@ -310,7 +402,7 @@ def _grant_paid_period(session: Session, deps: BillingDeps, snap: _Snapshot, now
     # In the same transaction as the grant: the invoice and the confirmation exist exactly when the period does.
     invoices.issue(session, deps.settings, snap.id, kind=invoices.INVOICE, now=now)
     queue_payment_received(session, deps.settings, snap.id, starts_at=period.starts_at, ends_at=period.ends_at, now=now)
-    return f"; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}"
+    return f"; period {period.starts_at.isoformat()} → {period.ends_at.isoformat()}", period.ends_at
 
 
 def _revoke_paid_period(session: Session, deps: BillingDeps, snap: _Snapshot, reason: str, now: datetime) -> str:
@@ -328,8 +420,7 @@ async def stored_outcome(pidx: str, *, deps: BillingDeps | None = None) -> Verif
     snap = await asyncio.to_thread(_load, deps, pidx) if pidx else None
     if snap is None:
         return VerifyOutcome(NOT_FOUND, False, None, None, None, "not_found")
-    ends_at = await asyncio.to_thread(_period_ends_at_of, deps, snap.id)
     kind: VerifyKind = "not_asked" if snap.status in LOOKUP_STATES else "final"
     return VerifyOutcome(
-        snap.status, False, snap.id, snap.user_id, ends_at, kind, purchase_order_id=snap.purchase_order_id
+        snap.status, False, snap.id, snap.user_id, snap.ends_at, kind, purchase_order_id=snap.purchase_order_id
     )

@@ -137,6 +137,9 @@ class Payment(SQLModel, table=True):
     repeat_lookups: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     claimed_until: datetime | None = _utc_column(nullable=True)
     claimed_by: str | None = Field(default=None, sa_column=Column(String(128), nullable=True))
+    # When a page last asked Khalti about it: pages may ask again only after a while (billing/page_limits),
+    # claimed with the same statement that reads the payment.
+    page_lookup_at: datetime | None = _utc_column(nullable=True)
 
 
 class SubscriptionPeriod(SQLModel, table=True):
