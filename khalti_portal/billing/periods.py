@@ -33,8 +33,15 @@ def lock_user(session: Session, user_id: int) -> None:
 
 def counts_in(mode: str) -> Any:
     """SQL condition on SubscriptionPeriod: granted by an admin (no payment), or paid in Khalti mode `mode`."""
-    paid_in_mode = select(Payment.id).where(col(Payment.khalti_mode) == mode)
-    return or_(col(SubscriptionPeriod.payment_id).is_(None), col(SubscriptionPeriod.payment_id).in_(paid_in_mode))
+    # Correlated on the period's own payment (a primary-key lookup), not `payment_id IN (every payment in
+    # the mode)`: that list is built from the whole payment table on each query, so it grew with the business.
+    paid_in_mode = (
+        select(Payment.id)
+        .where(col(Payment.id) == col(SubscriptionPeriod.payment_id), col(Payment.khalti_mode) == mode)
+        .correlate(SubscriptionPeriod)
+        .exists()
+    )
+    return or_(col(SubscriptionPeriod.payment_id).is_(None), paid_in_mode)
 
 
 def current_expiry(session: Session, user_id: int, mode: str) -> datetime | None:
