@@ -1,7 +1,8 @@
 """The portal's tables: plans, payments, subscription periods, the audit trail, user profiles, the mail outbox.
 
 Money is integer paisa. Every datetime is a UTC-aware `UTCDateTime`. reflex-local-auth's own
-tables (`localuser`, `localauthsession`) are imported so they share this metadata.
+tables (`localuser`, `localauthsession`) are imported so they share this metadata (through `local_auth`,
+which leaves that package's states out of the app).
 """
 
 from __future__ import annotations
@@ -10,14 +11,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from reflex_local_auth.auth_session import LocalAuthSession
-from reflex_local_auth.user import LocalUser
 from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text, UniqueConstraint, func
 from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from khalti_portal.clock import utcnow
 from khalti_portal.config import KHALTI_ENVS, get_settings
+from khalti_portal.db.local_auth import LocalAuthSession, LocalUser
 from khalti_portal.db.types import EnumText, UTCDateTime
 
 __all__ = [
