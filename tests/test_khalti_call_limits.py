@@ -108,7 +108,7 @@ async def test_a_thousand_verify_events_from_the_owner_make_a_handful_of_lookups
     pidx = await start_payment(owner)  # still Initiated at Khalti: the return page would keep re-checking
     loops_started, others_done = [], asyncio.Event()
 
-    async def recheck_until_every_other_event_is_answered(self, pidx: str, viewer: int | None) -> None:
+    async def recheck_until_every_other_event_is_answered(self, pidx: str, token: str, viewer: int | None) -> None:
         # Holds the loop open until every other verify event has returned, so a second loop would overlap it.
         loops_started.append(pidx)
         await asyncio.wait_for(others_done.wait(), timeout=60)

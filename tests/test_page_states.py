@@ -128,6 +128,23 @@ async def test_owner_sees_completed_with_expiry_and_reference(app_db, khalti_api
     assert len(transitions) == 1 and transitions[0].source == "return"
 
 
+async def test_a_tab_that_signs_out_while_khalti_answers_is_shown_nothing(app_db, khalti_api) -> None:
+    owner = new_user("leaver21")
+    plan = add_plan()
+    add_pending_payment(owner, plan, "pidxLeave00000000000021")
+    tab = StateDriver(user_id=owner)
+    state = tab.state(PaymentReturnState, "/payment/return?pidx=pidxLeave00000000000021")
+
+    def sign_out_while_answering(request: httpx.Request) -> httpx.Response:
+        state.session_token = ""  # what `sign_out` leaves in the tab, meanwhile
+        return httpx.Response(200, json=lookup_body("pidxLeave00000000000021", "Completed", plan.price_paisa, "t21"))
+
+    khalti_api.post("api/v2/epayment/lookup/").mock(side_effect=sign_out_while_answering)
+    await tab.run(state, "load")
+    assert (state.status, state.reference, state.expires_display) == ("verifying", "", "")
+    assert [p.user_id for p in rows(SubscriptionPeriod)] == [owner]  # the payment itself is applied all the same
+
+
 async def test_signed_out_return_still_applies_and_links_back_to_the_full_url(app_db, khalti_api) -> None:
     owner = new_user("owner5")
     plan = add_plan()

@@ -37,15 +37,11 @@ class PaymentReturnState(AuthState):
         return pidx if isinstance(pidx, str) and PIDX_RE.fullmatch(pidx) else ""
 
     @rx.event
-    async def load(self) -> rx.event.EventSpec | None:
-        """Start verifying whatever pidx came back, whoever opened the page."""
+    def load(self) -> rx.event.EventSpec:
+        """Start verifying whatever pidx came back, whoever opened the page (`verify` asks who that is)."""
         if not self.is_hydrated:
             return PaymentReturnState.load
         self.status, self.reference, self.khalti_unreachable, self.expires_display = "verifying", "", False, ""
-        self.signed_out = await self._user_id_async() is None
-        query = self.router.url.query
-        here = self.router.url.path + (f"?{query}" if query else "")
-        self.sign_in_href = login_url(here) if self.signed_out else ""
         return PaymentReturnState.verify
 
     @rx.event(background=True)
@@ -56,33 +52,39 @@ class PaymentReturnState(AuthState):
         10 s per payment) and only the payment's owner, in one tab at a time, gets the re-check loop.
         """
         async with self:
-            pidx, viewer = self._pidx(), await self._user_id_async()
-        if not pidx:
-            async with self:
+            pidx, token, viewer = self._pidx(), self.session_token, await self._user_id_async()
+            # Whether to offer sign-in is known before Khalti answers: shown at once.
+            self.signed_out = viewer is None
+            query = self.router.url.query
+            here = self.router.url.path + (f"?{query}" if query else "")
+            self.sign_in_href = login_url(here) if self.signed_out else ""
+            if not pidx:
                 self.status = "not_found"
-            return
+                return
         outcome = await verify_from_page(pidx, source="return")
-        if not await self._show(pidx, viewer, outcome) or outcome.status != "pending":
+        if not await self._show(pidx, token, viewer, outcome) or outcome.status != "pending":
             return
         async with claim_recheck_loop(pidx, timedelta(seconds=RECHECK_FOR_SECONDS + MAX_RECHECK_SECONDS)) as mine:
             if mine:
-                await self._recheck(pidx, viewer)
+                await self._recheck(pidx, token, viewer)
 
-    async def _recheck(self, pidx: str, viewer: int | None) -> None:
+    async def _recheck(self, pidx: str, token: str, viewer: int | None) -> None:
         delay, deadline = FIRST_RECHECK_SECONDS, time.monotonic() + RECHECK_FOR_SECONDS
         while time.monotonic() + delay <= deadline:
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_RECHECK_SECONDS)
             outcome = await verify_from_page(pidx, source="return", rate_limited=False)
-            if not await self._show(pidx, viewer, outcome) or outcome.status != "pending":
+            if not await self._show(pidx, token, viewer, outcome) or outcome.status != "pending":
                 return
 
-    async def _show(self, pidx: str, viewer: int | None, outcome: VerifyOutcome) -> bool:
+    async def _show(self, pidx: str, token: str, viewer: int | None, outcome: VerifyOutcome) -> bool:
         """Show the outcome to its owner (others see nothing of it); False when this tab should stop."""
         # Applied to the payment's owner even when the viewer is someone else or nobody.
         mine = viewer is not None and outcome.user_id == viewer
         async with self:
-            if self._pidx() != pidx or await self._user_id_async() != viewer:
+            # Signing in or out replaces the tab's token (`AuthState._login`, `sign_out`): the same token is
+            # the same viewer as a moment ago, with no second session look-up.
+            if self._pidx() != pidx or self.session_token != token:
                 return False  # the person has moved on to another payment, or signed in or out meanwhile
             self.status = outcome.status if mine else ("verifying" if viewer is None else "not_found")
             self.khalti_unreachable = mine and outcome.kind == "unavailable"
