@@ -85,6 +85,7 @@ class Names:
     catalog: str
     checkout: str
     payment_return: str
+    empty_event: str  # Reflex's own `State.set_is_hydrated`: one assignment, the nearest thing to no handler
 
     @classmethod
     def of_app(cls) -> tuple[Names, Frontend]:
@@ -119,6 +120,7 @@ class Names:
             catalog=state("CatalogState").get_full_name(),
             checkout=state("CheckoutState").get_full_name(),
             payment_return=state("PaymentReturnState").get_full_name(),
+            empty_event=format_event_handler(State.set_is_hydrated),  # type: ignore[arg-type]
         )
         storage = compile_client_storage(State).get("local_storage", {})
         frontend = Frontend(
@@ -468,6 +470,62 @@ async def catalog(run: Run, visitors: int) -> None:
     print("\n".join(resources(run, before, after, my_cpu, len(done), "visitor")))
 
 
+# -- the floor: Reflex's own cost per connection and per event ---------------------------------------------------
+
+FLOOR_PAGE = "/register"  # a page without on_load: its hydrate is Reflex's and the state tree's, nothing of ours
+
+
+async def floor(run: Run, tabs: int, events_each: int) -> None:
+    """What any visit costs before our code runs; prints the figures.
+
+    `tabs` sockets at once, each hydrating a page with no on_load, then sending `events_each` events to an
+    (all but) empty handler, one after another.
+    """
+    print(f"\nfloor: {tabs} tabs at once, a hydrate each (no on_load), then {events_each} empty events each")
+    errors = Errors()
+    connects: list[float] = []
+    events: list[float] = []
+    root, hydrated = run.frontend.is_hydrated
+    async with run.session(per_host=tabs + 10) as http:
+        open_tabs = [Tab(run.url, run.frontend, http, patience=run.timeout) for _ in range(tabs)]
+
+        async def connect(tab: Tab) -> None:
+            started = time.perf_counter()
+            await tab.load(Page(FLOOR_PAGE))
+            await tab.wait(lambda: tab.state.get(root, {}).get(hydrated) is True, what="the hydrate")
+            connects.append(time.perf_counter() - started)
+
+        async def send_events(tab: Tab) -> None:
+            for _ in range(events_each):
+                mark, started = tab.mark(), time.perf_counter()
+                await tab.send(run.names.empty_event, {"value": True})
+                await tab.wait(lambda mark=mark: len(tab.updates) > mark, what="the empty event's update")
+                events.append(time.perf_counter() - started)
+
+        async def timed(jobs: list[Awaitable[None]]) -> tuple[Reading, Reading, float]:
+            before, my_before = run.server.read(), run.me.cpu()
+            for result in await asyncio.gather(*jobs, return_exceptions=True):
+                if isinstance(result, BaseException):
+                    errors.add(result)
+            return before, run.server.read(), run.me.cpu() - my_before
+
+        try:
+            c_before, c_after, c_mine = await timed([connect(t) for t in open_tabs])
+            e_before, e_after, e_mine = await timed([send_events(t) for t in open_tabs if not t.closed_reason])
+        finally:
+            for tab in open_tabs:
+                await tab.close()
+    for label, values, before, after, mine, per in (
+        ("connect + hydrate", connects, c_before, c_after, c_mine, "connection"),
+        ("empty event", events, e_before, e_after, e_mine, "event"),
+    ):
+        wall = after.at - before.at
+        print(f"  {label} ({wall:.1f} s): {len(values)} done, {len(values) / wall if wall else 0:.1f}/s")
+        print(f"  latency ms              {ms(values)}")
+        print("\n".join(resources(run, before, after, mine, len(values), per)))
+    print("\n".join(errors.lines()))
+
+
 # -- idle tabs ----------------------------------------------------------------------------------------------------
 
 
@@ -580,6 +638,8 @@ async def main(args: argparse.Namespace, url: str, emulator_url: str, pid: int) 
                 await subscribers(run, args.subscribers, args.payments_each, args.prepare_at_once, args.py_spy)
             if args.scenario in ("catalog", "all"):
                 await catalog(run, args.visitors)
+            if args.scenario == "floor":
+                await floor(run, args.subscribers, args.events_each)
             if args.scenario in ("idle", "all"):
                 await idle(run, args.idle_tabs, args.idle_seconds, args.redis_url or args.redis)
     except TimeoutError:
@@ -611,7 +671,7 @@ def serve_emulator(argv: list[str]) -> int:
 def parse(argv: list[str]) -> argparse.Namespace:
     """The command line."""
     p = argparse.ArgumentParser(prog="bench_load.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("--scenario", choices=("subscribers", "catalog", "idle", "all"), default="subscribers")
+    p.add_argument("--scenario", choices=("subscribers", "catalog", "idle", "floor", "all"), default="subscribers")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--url", default="http://localhost:3000", help="a running production server")
     where.add_argument("--start", action="store_true", help="build and serve the portal and the emulator here")
@@ -630,6 +690,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--visitors", type=int, default=50, help="catalog visitors at once (default 50)")
     p.add_argument("--idle-tabs", type=int, default=1000, help="idle tabs (default 1000)")
     p.add_argument("--idle-seconds", type=float, default=30, help="how long the idle tabs stay open (default 30)")
+    p.add_argument("--events-each", type=int, default=10, help="empty events per tab in the floor scenario")
     p.add_argument("--py-spy", type=Path, help="record the server with py-spy while the return pages are timed")
     p.add_argument("--timeout", type=float, default=60, help="seconds any one wait may take (default 60)")
     p.add_argument("--deadline", type=float, default=1200, help="seconds the whole run may take (default 1200)")

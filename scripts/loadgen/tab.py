@@ -56,7 +56,8 @@ class Frontend:
     schema: str | None = None  # stateSchema of the served bundle
 
 
-INITIAL_HASHES_RE = re.compile(r"initialStateHashes\s*=\s*\[([^\]]*)\]")
+# A list literal as compiled, or, minified, one string of the hashes joined by dots and split again.
+INITIAL_HASHES_RE = re.compile(r"initialStateHashes\s*=\s*(?:\[([^\]]*)\]|`([0-9a-f.]+)`\.split\(`\.`\))")
 STATE_SCHEMA_RE = re.compile(r"stateSchema\s*=\s*[`\"']([0-9a-f]+)[`\"']")
 ASSET_RE = re.compile(r"""<(?:link|script)\b[^>]*?\b(?:href|src)="(/[^"]+\.(?:js|css|woff2?|ttf))"[^>]*>""")
 
@@ -71,7 +72,7 @@ def bundle_facts(sources: list[str]) -> tuple[list[str] | None, str | None]:
     hashes = schema = None
     for text in sources:
         if hashes is None and (m := INITIAL_HASHES_RE.search(text)):
-            hashes = re.findall(r"[0-9a-f]{16}", m.group(1))
+            hashes = re.findall(r"[0-9a-f]{16}", m.group(1) or m.group(2))
         if schema is None and (m := STATE_SCHEMA_RE.search(text)):
             schema = m.group(1)
     return hashes, schema

@@ -45,3 +45,24 @@ def test_bench_load_measures_every_scenario(e2e_server: Server) -> None:
     assert len(re.findall(r"^  load generator CPU ", out.stdout, re.M)) == 3, text
     assert out.stdout.count("errors                     none") == 3, text
     assert "never awaited" not in out.stderr
+
+
+def test_bench_load_measures_the_floor(e2e_server: Server) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KHALTI_", "REFLEX_"))}
+    args = ["--url", e2e_server.url, "--scenario", "floor", "--subscribers", "3", "--events-each", "4"]
+    out = subprocess.run(
+        [sys.executable, "-W", "error::RuntimeWarning", "scripts/bench_load.py", *args, "--timeout", "60"],
+        cwd=PROJECT,
+        env={**env, "KHALTI_PORTAL_DOTENV": "0"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    assert re.search(r"^  connect \+ hydrate \([\d.]+ s\): 3 done", out.stdout, re.M), text
+    assert re.search(r"^  empty event \([\d.]+ s\): 12 done", out.stdout, re.M), text
+    assert re.search(r"ms per connection\)$", out.stdout, re.M), text
+    assert re.search(r"ms per event\)$", out.stdout, re.M), text
+    assert "errors                     none" in out.stdout, text
