@@ -152,6 +152,7 @@ class Run:
     plans: list[str] = field(default_factory=list)  # slugs on sale, in catalog order
     rng: random.Random = field(default_factory=random.Random)
     used_addresses: set[str] = field(default_factory=set)
+    updates_per_visit: list[int] = field(default_factory=list)  # socket messages each return visit received
 
     def address(self) -> str:
         """A loopback address of its own for one simulated person (sign-up limits count per address)."""
@@ -357,6 +358,7 @@ async def visit_return_page(run: Run, sub: Subscriber, query: dict[str, str]) ->
 
     try:
         outcome = await tab.wait(final, what="final status")
+        run.updates_per_visit.append(tab.mark() - mark)
     finally:
         await tab.close()
     if tab.mismatch:
@@ -414,6 +416,9 @@ async def subscribers(run: Run, count: int, payments_each: int, prepare_at_once:
     print(f"  latency ms              {ms(latencies)}")
     print("\n".join(errors.lines()))
     print(f"  Khalti lookups          {lookups:7d}  (for {payments} payments)")
+    if run.updates_per_visit:
+        each = sum(run.updates_per_visit) / len(run.updates_per_visit)
+        print(f"  state updates per visit {each:7.1f}  (socket messages, hydrate to final status)")
     print("\n".join(resources(run, before, after, my_cpu, verified, "verified payment")))
     if khalti_before and khalti_after:
         khalti_cpu = khalti_after.cpu - khalti_before.cpu

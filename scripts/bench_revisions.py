@@ -31,6 +31,7 @@ FIGURES = {
     "server CPU": re.compile(r"server CPU\s+[\d.]+ s\s+\((\d+) % of one core"),
     "load generator CPU": re.compile(r"load generator CPU\s+[\d.]+ s\s+\((\d+) % of one core"),
     "emulator CPU": re.compile(r"emulator CPU\s+[\d.]+ s\s+\((\d+) % of one core"),
+    "updates / visit": re.compile(r"state updates per visit\s+([\d.]+)"),
 }
 UNITS = {"p50": " ms", "p95": " ms", "p99": " ms", "server CPU / payment": " ms"}
 PERCENT = ("server CPU", "load generator CPU", "emulator CPU")
