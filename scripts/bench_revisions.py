@@ -3,7 +3,8 @@
     .venv/bin/python scripts/bench_revisions.py [--rounds 2] REV [REV ...] -- BENCH_LOAD_ARGS
 
 Each REV is checked out into a worktree of its own under test-artifacts/bench/revs/ (sharing this
-checkout's .venv), and the same `bench_load.py BENCH_LOAD_ARGS` runs in each, REV after REV, for as many
+checkout's .venv, and given this checkout's bench_load.py and loadgen/, so the measuring is the same
+for all), and the same `bench_load.py BENCH_LOAD_ARGS` runs in each, REV after REV, for as many
 rounds as asked (A B C A B C: a machine that grows busier mid-run then hurts every revision alike). The
 return-page figures of every run, and the load average before each, come out as one Markdown table.
 Each run's full output is kept in test-artifacts/bench/revs/<rev>-<round>.txt.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +55,9 @@ def worktree(rev: str) -> tuple[Path, str, str]:
     venv = folder / ".venv"
     if not venv.exists():
         venv.symlink_to(ROOT / ".venv")
+    # The benchmark itself is this checkout's, so every revision is measured by the same command.
+    shutil.copy2(ROOT / "scripts" / "bench_load.py", folder / "scripts" / "bench_load.py")
+    shutil.copytree(ROOT / "scripts" / "loadgen", folder / "scripts" / "loadgen", dirs_exist_ok=True)
     return folder, sha, git("log", "-1", "--format=%s", sha)
 
 
