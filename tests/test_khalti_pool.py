@@ -139,3 +139,25 @@ def test_a_caller_closing_its_client_leaves_the_pool_open(khalti_server):
 
 def test_the_pool_holds_enough_connections_for_the_claimed_concurrency():
     assert MAX_CONNECTIONS >= 200  # docs/performance.md: 200 subscribers waiting on Khalti at once
+
+
+def test_httpcore_asks_for_its_async_library_without_searching_the_path(monkeypatch):
+    """httpcore calls `current_async_library` on every request; without sniffio each call is a failed import."""
+    import importlib.machinery
+
+    from httpcore._synchronization import current_async_library
+
+    searches = []
+    find_spec = importlib.machinery.PathFinder.find_spec
+
+    def counting_find_spec(name, *args, **kwargs):
+        searches.append(name)
+        return find_spec(name, *args, **kwargs)
+
+    async def ask() -> str:
+        return current_async_library()
+
+    assert asyncio.run(ask()) == "asyncio"  # sniffio imported once, if it is there at all
+    monkeypatch.setattr(importlib.machinery.PathFinder, "find_spec", counting_find_spec)
+    assert [asyncio.run(ask()) for _ in range(3)] == ["asyncio"] * 3
+    assert searches == []
