@@ -53,11 +53,13 @@ class PaymentReturnState(AuthState):
         """
         async with self:
             pidx, token, viewer = self._pidx(), self.session_token, await self._user_id_async()
-            # Whether to offer sign-in is known before Khalti answers: shown at once.
-            self.signed_out = viewer is None
+            # Whether to offer sign-in is known before Khalti answers: shown at once. Assigned only when it
+            # changes: an assignment is an update sent, and a signed-in return visit needs none.
             query = self.router.url.query
             here = self.router.url.path + (f"?{query}" if query else "")
-            self.sign_in_href = login_url(here) if self.signed_out else ""
+            offer = (True, login_url(here)) if viewer is None else (False, "")
+            if (self.signed_out, self.sign_in_href) != offer:
+                self.signed_out, self.sign_in_href = offer
             if not pidx:
                 self.status = "not_found"
                 return
