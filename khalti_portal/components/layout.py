@@ -1,4 +1,4 @@
-"""The one page wrapper: navigation, sign-in/out, admin links, the emulator and sandbox banners."""
+"""The one page wrapper: brand, navigation, sign-in/out, admin links, the emulator and sandbox banners, footer."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Callable
 import reflex as rx
 
 from khalti_portal import routes
-from khalti_portal.components.styles import ACCENT, MAX_WIDTH
+from khalti_portal.components.brand import page_meta, site_brand
+from khalti_portal.components.footer import site_footer
+from khalti_portal.components.styles import MAX_WIDTH
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.site import SiteState
 
@@ -49,11 +51,7 @@ def mode_banner() -> rx.Component:
 def navbar() -> rx.Component:
     """Brand, catalog, dashboard, admin (for admins) and the account links."""
     return rx.hstack(
-        rx.link(
-            rx.heading("khalti_portal", size="5", color=rx.color(ACCENT, 11)),
-            href=routes.CATALOG_ROUTE,
-            underline="none",
-        ),
+        site_brand(),
         rx.spacer(),
         rx.hstack(
             rx.link("Plans", href=routes.CATALOG_ROUTE, id="nav-plans"),
@@ -97,6 +95,7 @@ def layout(content: rx.Component) -> rx.Component:
         mode_banner(),
         rx.box(navbar(), class_name="site-nav", border_bottom=f"1px solid {rx.color('gray', 5)}", width="100%"),
         rx.box(content, as_="main", padding="1.5rem 1rem", width="100%", max_width=MAX_WIDTH, margin="0 auto"),
+        site_footer(),
         min_height="100vh",
     )
 
@@ -109,7 +108,7 @@ def page(route: str, title: str, on_load: object = None) -> Callable[[Callable[[
             return layout(content())
 
         wrapped.__name__ = content.__name__
-        kwargs = {"route": route, "title": f"{title} · khalti_portal"}
+        kwargs = {"route": route, **page_meta(title)}
         if on_load is not None:
             kwargs["on_load"] = on_load
         return rx.page(**kwargs)(wrapped)
