@@ -68,6 +68,7 @@ def navbar() -> rx.Component:
                     rx.button("Sign out", id="sign-out", on_click=AuthState.sign_out, variant="soft", size="2"),
                     spacing="4",
                     align="center",
+                    wrap="wrap",  # an admin's five links are wider than a phone
                 ),
                 rx.hstack(
                     rx.link("Sign in", href=routes.LOGIN_ROUTE, id="nav-sign-in"),

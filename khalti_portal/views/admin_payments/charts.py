@@ -128,7 +128,7 @@ def monthly_figures() -> rx.Component:
                 width="100%",
             ),
             data_table(
-                ("Month", "Paid", "Refunded", "Revenue", "Active subscribers at month end"),
+                ("Month", "Paid", "Refunded", "Revenue", "Active at month end"),
                 S.months,
                 month_row,
                 id_="revenue-table",
