@@ -116,3 +116,13 @@ async def test_the_legal_state_loads_each_page_and_says_when_one_is_missing(monk
     monkeypatch.setattr(content, "legal_page", lambda name, directory=None: None)
     await tab.run(state, "load_terms")
     assert (state.loaded, state.found, state.title, state.html) == (True, False, "", "")
+
+
+def test_each_page_keeps_its_own_module_so_its_components_are_not_in_every_pages_download() -> None:
+    # Reflex files a page's memoized components by the page function's module: were they all filed under the
+    # layout's, every page would download the admin's charts (the catalog's weight test would fail).
+    from khalti_portal.pages import admin_payments, catalog, legal
+
+    for module, function in ((admin_payments, admin_payments.admin_payments), (catalog, catalog.catalog)):
+        assert function.__module__ == module.__name__
+    assert legal.terms.__module__ == legal.privacy.__module__ == legal.__name__

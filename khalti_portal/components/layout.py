@@ -109,6 +109,9 @@ def page(route: str, title: str, on_load: object = None) -> Callable[[Callable[[
             return layout(content())
 
         wrapped.__name__ = content.__name__
+        # Reflex files a page's memoized components under the page function's module: each page's own file,
+        # so what one page imports (the admin's charts) is not downloaded with every other page.
+        wrapped.__module__ = content.__module__
         kwargs = {"route": route, **page_meta(title)}
         if on_load is not None:
             kwargs["on_load"] = on_load
