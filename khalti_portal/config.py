@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
@@ -29,7 +30,41 @@ DEFAULT_BASE_URLS = {
 EMULATOR_MOUNT = "/sandbox/khalti/"
 MAILBOX_MOUNT = "/sandbox/mail/"  # the emulator's mailbox: every message sent in emulator mode
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = PROJECT_ROOT / "assets"  # served by Reflex at the site's root: assets/logo.svg is /logo.svg
 DEFAULT_DB_URL = f"sqlite:///{PROJECT_ROOT / 'khalti_portal.db'}"
+
+
+# Radix Themes' accent colours (reflex_components_radix.themes.base.LiteralAccentColor): ACCENT_COLOR is one of these.
+RADIX_COLOURS: tuple[str, ...] = (
+    "tomato",
+    "red",
+    "ruby",
+    "crimson",
+    "pink",
+    "plum",
+    "purple",
+    "violet",
+    "iris",
+    "indigo",
+    "blue",
+    "cyan",
+    "teal",
+    "jade",
+    "green",
+    "grass",
+    "brown",
+    "orange",
+    "sky",
+    "mint",
+    "lime",
+    "yellow",
+    "amber",
+    "gold",
+    "bronze",
+    "gray",
+)
+IMAGE_FILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.(svg|png|ico|webp|jpg|jpeg|gif)", re.IGNORECASE)
+PHONE_RE = re.compile(r"\+?[0-9][0-9 ()-]{4,23}")
 
 
 class ConfigError(ValueError):
@@ -60,13 +95,28 @@ class MailSettings:
 
 @dataclass(frozen=True)
 class MerchantSettings:
-    """Who issues the invoices: name, address, PAN, and whether VAT is charged (prices include it)."""
+    """Who issues the invoices and how to reach them: name, address, PAN, VAT (prices include it), email, phone."""
 
     name: str = "Subscriptions"
     address: str = ""
     pan: str = ""
     vat_registered: bool = False
     vat_rate_percent: int = 13
+    email: str = ""  # shown in every page's footer; "" shows none
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class BrandSettings:
+    """How the site looks as the merchant's own: a tagline, a Radix accent colour, and image files in `assets/`.
+
+    Read when the frontend is built (page functions are compiled): a change needs a rebuild.
+    """
+
+    tagline: str = ""
+    accent_color: str = "purple"
+    logo: str = "logo.svg"  # a file name in assets/
+    favicon: str = "favicon.svg"
 
 
 @dataclass(frozen=True)
@@ -96,6 +146,7 @@ class Settings:
     # How often the reconciler looks a completed payment up again, for refunds made outside the portal.
     refund_check_interval_seconds: int = 86_400
     site_name: str = "Subscriptions"
+    brand: BrandSettings = field(default_factory=BrandSettings)
     # Requests one entitlement API key may make per minute (across every worker).
     api_rate_per_minute: int = 600
     # Renewal reminders this many days before access ends (plus one at the end and one when grace ends).
@@ -227,6 +278,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         signups_per_address_per_hour=_int(env, "SIGNUPS_PER_ADDRESS_PER_HOUR", 10, minimum=1, maximum=100_000),
         refund_check_interval_seconds=_int(env, "REFUND_CHECK_INTERVAL_SECONDS", 86_400, minimum=1),
         site_name=site_name,
+        brand=_brand(env),
         reminder_days=_reminder_days(env),
         api_rate_per_minute=_int(env, "API_RATE_PER_MINUTE", 600, minimum=1, maximum=1_000_000),
         mail=_mail(env, site_name=site_name, app_url=khalti.app_url),
@@ -317,7 +369,53 @@ def _merchant(env: Mapping[str, str], *, site_name: str) -> MerchantSettings:
         pan=pan,
         vat_registered=vat,
         vat_rate_percent=_int(env, "VAT_RATE_PERCENT", 13, minimum=1, maximum=50),
+        email=_contact_email(env),
+        phone=_contact_phone(env),
     )
+
+
+def _contact_email(env: Mapping[str, str]) -> str:
+    """MERCHANT_EMAIL: one plain address (the footer links to it), or nothing."""
+    raw = env.get("MERCHANT_EMAIL", "").strip()
+    if not raw:
+        return ""
+    name, address = parseaddr(raw)
+    if name or address != raw or "@" not in address or len(address) > 254 or any(c.isspace() for c in address):
+        raise ConfigError(f"MERCHANT_EMAIL must be one address such as help@shop.com.np, got {raw!r}")
+    return address
+
+
+def _contact_phone(env: Mapping[str, str]) -> str:
+    """MERCHANT_PHONE: digits with spaces, dashes or brackets and an optional leading +, or nothing."""
+    raw = " ".join(env.get("MERCHANT_PHONE", "").split())
+    if raw and not PHONE_RE.fullmatch(raw):
+        raise ConfigError(f"MERCHANT_PHONE must be a phone number such as +977 1-4412345, got {raw!r}")
+    return raw
+
+
+def _brand(env: Mapping[str, str]) -> BrandSettings:
+    """SITE_TAGLINE, ACCENT_COLOR (a Radix colour name) and SITE_LOGO / SITE_FAVICON (files in assets/)."""
+    accent = env.get("ACCENT_COLOR", "").strip().lower() or "purple"
+    if accent not in RADIX_COLOURS:
+        raise ConfigError(
+            f"ACCENT_COLOR must be one of Radix's colour names ({', '.join(RADIX_COLOURS)}), got {accent!r}"
+        )
+    return BrandSettings(
+        tagline=" ".join(env.get("SITE_TAGLINE", "").split())[:120],
+        accent_color=accent,
+        logo=_asset_file(env, "SITE_LOGO", "logo.svg"),
+        favicon=_asset_file(env, "SITE_FAVICON", "favicon.svg"),
+    )
+
+
+def _asset_file(env: Mapping[str, str], name: str, default: str) -> str:
+    """The file name of an image in assets/ (no folders), refused when it is not there."""
+    value = env.get(name, "").strip() or default
+    if not IMAGE_FILE_RE.fullmatch(value):
+        raise ConfigError(f"{name} must be the file name of an image in assets/ such as {default}, got {value!r}")
+    if not (ASSETS_DIR / value).is_file():
+        raise ConfigError(f"{name}={value} but there is no assets/{value}: put the file there or fix the name")
+    return value
 
 
 def _reminder_days(env: Mapping[str, str]) -> tuple[int, ...]:

@@ -19,6 +19,8 @@ RESET_PASSWORD_ROUTE = "/reset-password"
 UNSUBSCRIBE_ROUTE = "/unsubscribe"
 RECEIPT_ROUTE = "/receipts/[number]"
 MEMBERS_ROUTE = "/members"
+TERMS_ROUTE = "/terms"
+PRIVACY_ROUTE = "/privacy"
 UNSUBSCRIBE_API_ROUTE = "/api/unsubscribe"  # RFC 8058 one-click: mail clients POST here (a backend route)
 
 

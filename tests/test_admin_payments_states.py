@@ -17,6 +17,7 @@ import respx
 from sqlmodel import Session, delete, select
 
 from khalti_portal.billing.admin import payments as ap
+from khalti_portal.billing.admin import reports
 from khalti_portal.billing.periods import grant_period
 from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
@@ -31,7 +32,13 @@ from khalti_portal.db.models import (
 from khalti_portal.db.session import get_engine
 from khalti_portal.states.admin_access import AdminAccessState
 from khalti_portal.states.admin_base import AdminState
-from khalti_portal.states.admin_payment_views import DetailView, FiguresView, PaymentRowView
+from khalti_portal.states.admin_payment_views import (
+    DetailView,
+    FiguresView,
+    MonthView,
+    PaymentRowView,
+    whole_rupees,
+)
 from khalti_portal.states.admin_payments import AdminPaymentsState
 from tests.state_support import (
     StateDriver,
@@ -191,6 +198,7 @@ HANDLERS: dict[str, tuple[Any, ...]] = {
     "clear_search": (),
     "go_to_page": (2,),
     "download_csv": (),
+    "download_monthly_csv": (),
     "open_detail": ("PAYMENT",),
     "close_detail": (),
     "check_now": ("PAYMENT",),
@@ -353,6 +361,29 @@ async def test_the_csv_download_is_the_current_filter_built_on_the_server(app_db
     rows = list(csv.reader(io.StringIO(text)))
     assert [r[1] for r in rows[1:]] == [p.purchase_order_id for p in mine]
     assert unquote(var_value(download, "filename")).startswith("payments-completed-search-")
+
+
+async def test_admin_sees_the_last_twelve_months_and_downloads_them_as_csv(app_db):
+    plan = add_plan(price=129_950)
+    add_payment(new_user("mina_month"), plan, "completed", with_period=True)
+    tab, state = await admin_page(make_admin())
+
+    assert len(state.months) == 12
+    this_month = state.months[-1]
+    assert (this_month.revenue, this_month.revenue_rupees, this_month.active) == ("Rs 1,299.50", 1300, 1)
+    assert this_month.revenue == state.figures.revenue and this_month.active == state.figures.active
+    assert all(m.revenue == "Rs 0" and m.active == 0 for m in state.months[:-1])
+
+    [download] = await tab.run(state, "download_monthly_csv")
+    text = base64.b64decode(var_value(download, "url").split(",", 1)[1]).decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == list(reports.MONTHLY_CSV_COLUMNS) and len(rows) == 13
+    assert rows[-1] == [this_month.month, "129950", "0", "129950", "1299.50", "1"]
+    assert unquote(var_value(download, "filename")).startswith("monthly-figures-")
+
+
+def test_a_bar_is_whole_rupees_rounded_half_away_from_zero():
+    assert [whole_rupees(p) for p in (129_950, 129_949, -129_950, 0)] == [1300, 1299, -1300, 0]
 
 
 async def test_detail_opens_with_the_audit_trail_and_closes(app_db):
@@ -611,7 +642,7 @@ async def test_no_table_row_reaches_the_browser(app_db):
     payment = add_payment(new_user(), plan, "completed", with_period=True)
     tab, state = await admin_page(make_admin())
     await tab.run(state, "open_detail", payment.id)
-    allowed = (PaymentRowView, DetailView, FiguresView, str, int, bool)
+    allowed = (PaymentRowView, DetailView, FiguresView, MonthView, str, int, bool)
     shown = {**public_vars(state), **access_vars(tab.state(AdminAccessState, URL))}
     for value in shown.values():
         for item in value if isinstance(value, list) else [value]:
@@ -633,6 +664,11 @@ def test_the_page_and_the_admin_nav_build():
         "payment-status-filter",
         "payments-csv",
         "manual-access",
+        "monthly-figures",
+        "revenue-chart",
+        "subscribers-chart",
+        "revenue-table",
+        "download-monthly-csv",
         "admin-nav-payments",
         "admin-nav-plans",
     ):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from khalti_portal.billing.nepal_time import NEPAL, format_nepal, iso_utc, nepal_month_bounds, to_nepal
+from khalti_portal.billing.nepal_time import NEPAL, format_nepal, iso_utc, nepal_month_bounds, nepal_months, to_nepal
 from khalti_portal.clock import ensure_utc, utcnow
 from tests.clocks import FrozenClock
 
@@ -68,3 +68,12 @@ def test_frozen_clock_stands_still_until_moved():
 
 def test_utcnow_is_aware_utc():
     assert utcnow().tzinfo is UTC
+
+
+def test_the_last_months_run_back_across_the_year_end_and_join_without_gaps():
+    # 1 Feb 00:10 NPT is still 31 January in UTC: the running month is February.
+    months = nepal_months(datetime(2026, 1, 31, 18, 25, tzinfo=UTC), 3)
+    assert [first.isoformat() for first, _, _ in months] == ["2025-12-01", "2026-01-01", "2026-02-01"]
+    assert months[0][1] == datetime(2025, 11, 30, 18, 15, tzinfo=UTC)
+    assert all(months[i][2] == months[i + 1][1] for i in range(2))
+    assert (months[-1][1], months[-1][2]) == nepal_month_bounds(datetime(2026, 2, 10, tzinfo=UTC))

@@ -72,6 +72,16 @@ def test_sandbox_and_live_take_their_hosts() -> None:
         ({"SMTP_HOST": "smtp.example.com", "MAIL_FROM": "billing"}, "MAIL_FROM must be an address"),
         ({"SMTP_USERNAME": "shop"}, "SMTP_USERNAME and SMTP_PASSWORD go together"),
         ({"SMTP_PORT": "70000"}, "SMTP_PORT must be between 1 and 65535"),
+        ({"ACCENT_COLOR": "khalti"}, "ACCENT_COLOR must be one of Radix's colour names (tomato, red,"),
+        ({"ACCENT_COLOR": "#5c2d91"}, "ACCENT_COLOR must be one of Radix's colour names"),
+        ({"SITE_LOGO": "../rxconfig.py"}, "SITE_LOGO must be the file name of an image in assets/"),
+        ({"SITE_LOGO": "fonts/logo.svg"}, "SITE_LOGO must be the file name of an image in assets/"),
+        ({"SITE_FAVICON": "missing.png"}, "SITE_FAVICON=missing.png but there is no assets/missing.png"),
+        ({"MERCHANT_EMAIL": "help"}, "MERCHANT_EMAIL must be one address"),
+        ({"MERCHANT_EMAIL": "Help <help@shop.example>"}, "MERCHANT_EMAIL must be one address"),
+        ({"MERCHANT_EMAIL": "a@x.example, b@x.example"}, "MERCHANT_EMAIL must be one address"),
+        ({"MERCHANT_PHONE": "call us"}, "MERCHANT_PHONE must be a phone number"),
+        ({"MERCHANT_PHONE": "98"}, "MERCHANT_PHONE must be a phone number"),
         (
             {
                 "SMTP_HOST": "smtp.example.com",
@@ -140,6 +150,33 @@ def test_merchant_details_default_to_the_site_and_no_vat() -> None:
     )
     env = {"MERCHANT_NAME": "Asha Fitness Pvt. Ltd.", "MERCHANT_PAN": "301234567", "VAT_REGISTERED": "1"}
     assert load_settings(env).merchant.vat_registered is True
+
+
+def test_the_brand_defaults_to_purple_and_the_shipped_images_and_reads_what_is_set() -> None:
+    brand, merchant = load_settings({}).brand, load_settings({}).merchant
+    assert (brand.tagline, brand.accent_color, brand.logo, brand.favicon) == ("", "purple", "logo.svg", "favicon.svg")
+    assert (merchant.email, merchant.phone) == ("", "")
+    env = {
+        "SITE_TAGLINE": "  News   first  ",
+        "ACCENT_COLOR": " Jade ",
+        "SITE_LOGO": "favicon.svg",
+        "MERCHANT_EMAIL": " help@shop.example ",
+        "MERCHANT_PHONE": "+977  1-4412345",
+    }
+    settings = load_settings(env)
+    assert (settings.brand.tagline, settings.brand.accent_color, settings.brand.logo) == (
+        "News first",
+        "jade",
+        "favicon.svg",
+    )
+    assert (settings.merchant.email, settings.merchant.phone) == ("help@shop.example", "+977 1-4412345")
+
+
+def test_rxconfig_gives_the_theme_the_accent_colour() -> None:
+    env = {**os.environ, "KHALTI_PORTAL_DOTENV": "0", "ACCENT_COLOR": "jade"}
+    code = "import rxconfig; print(rxconfig.config.plugins[0].theme.accent_color)"
+    got = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert "jade" in got.stdout
 
 
 def test_reminder_days_default_to_a_week_three_days_and_one_largest_first() -> None:

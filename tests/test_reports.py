@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from khalti_portal.billing.admin import reports
-from khalti_portal.billing.nepal_time import nepal_month_bounds
+from khalti_portal.billing.nepal_time import nepal_month_bounds, to_nepal
 from khalti_portal.db.models import Payment, SubscriptionPeriod
 
 pytest_plugins = ["tests.db_fixtures"]
@@ -183,3 +183,120 @@ def test_no_data_means_zeros(world):
         figures.pending,
         figures.flagged,
     ) == (0, 0, 0, 0, 0)
+
+
+# -- the last twelve months (the admin payments page's charts, table and CSV) ---------------------------------
+
+
+def test_twelve_nepal_months_end_with_the_running_one_and_empty_months_are_zeros(ledger):
+    months = reports.monthly(MAR_05, deps=ledger.deps)
+    assert [m.label for m in months] == [
+        "Apr 2025",
+        "May 2025",
+        "Jun 2025",
+        "Jul 2025",
+        "Aug 2025",
+        "Sep 2025",
+        "Oct 2025",
+        "Nov 2025",
+        "Dec 2025",
+        "Jan 2026",
+        "Feb 2026",
+        "Mar 2026",
+    ]
+    revenue = {m.month: (m.gross_paisa, m.refunds_paisa, m.revenue_paisa) for m in months}
+    assert revenue["2026-01"] == (129_950 + 49_900, 0, 179_850)  # B D: A is February in Kathmandu
+    assert revenue["2026-02"] == (170_800, 169_800, 1_000)  # paid: A C F G; refunded: C D F
+    assert revenue["2026-03"] == (7_700, 0, 7_700)  # H: 1 Mar 00:00 NPT
+    assert all(revenue[m.month] == (0, 0, 0) for m in months[:9])
+
+
+def test_each_month_is_what_the_headline_figure_said_in_that_month(ledger):
+    months = {m.month: m for m in reports.monthly(MAR_05, deps=ledger.deps)}
+    for at in (JAN_25, FEB_10, MAR_05):
+        headline = reports.figures(at, deps=ledger.deps)
+        month = months[to_nepal(at).strftime("%Y-%m")]
+        assert (month.gross_paisa, month.refunds_paisa) == (headline.gross_paisa, headline.refunds_paisa)
+
+
+def test_a_month_whose_refunds_outweigh_its_sales_is_negative(world):
+    plan = world.plan()
+    add_payment(
+        world, plan, amount=99_900, status="refunded", completed="2026-01-30T04:00Z", refunded="2026-02-02T04:00Z"
+    )
+    months = {m.month: m.revenue_paisa for m in reports.monthly(FEB_10, months=2, deps=world.deps)}
+    assert months == {"2026-01": 99_900, "2026-02": -99_900}
+
+
+def test_other_khalti_modes_are_not_revenue(world):
+    plan = world.plan()
+    add_payment(world, plan, amount=49_900, status="completed", completed="2026-02-05T04:00Z")
+    with Session(world.engine) as session:
+        session.add(
+            Payment(
+                purchase_order_id="KP-emulated",
+                user_id=world.user(),
+                plan_id=plan.id,
+                amount_paisa=99_900,
+                plan_name=plan.name,
+                duration_days=30,
+                khalti_mode="emulator",
+                status="completed",
+                completed_at=utc("2026-02-06T04:00Z"),
+            )
+        )
+        session.commit()
+    [february] = reports.monthly(FEB_10, months=1, deps=world.deps)
+    assert (february.label, february.gross_paisa) == ("Feb 2026", 49_900)
+
+
+FEB_END = utc("2026-02-28T18:15Z")  # 1 Mar 00:00 NPT: February's last instant is just before
+JAN_END = utc("2026-01-31T18:15Z")
+
+
+def test_active_subscribers_are_counted_at_each_months_end_with_grace_and_revocations(world):
+    now = utc("2026-03-10T06:00Z")  # GRACE_DAYS is 3
+    whole, grace_edge, lapsed, revoked, stacked, later, lapsed_in_january = (world.user() for _ in range(7))
+    add_period(world, whole, JAN_END - 40 * DAY, now + 30 * DAY)  # end of Dec, Jan, Feb, and now
+    add_period(world, grace_edge, JAN_END - 10 * DAY, FEB_END - 2 * DAY)  # ended 2 days before February's end: grace
+    add_period(world, lapsed, JAN_END - 10 * DAY, FEB_END - 4 * DAY)  # 4 days: past grace at February's end
+    with Session(world.engine) as session:  # revoked in mid-February: counted at January's end only
+        session.add(
+            SubscriptionPeriod(
+                user_id=revoked, starts_at=JAN_END - DAY, ends_at=now + 60 * DAY, revoked_at=FEB_END - 10 * DAY
+            )
+        )
+        session.commit()
+    add_period(world, stacked, FEB_END - 20 * DAY, FEB_END - DAY)  # two periods around February's end,
+    add_period(world, stacked, FEB_END - DAY, now + 20 * DAY)  # both within reach: counted once
+    add_period(world, later, now + DAY, now + 31 * DAY)  # paid, but starts after now
+    add_period(world, lapsed_in_january, JAN_END - 20 * DAY, JAN_END - 5 * DAY)  # past grace by January's end
+
+    months = {m.month: m.active_subscribers for m in reports.monthly(now, months=4, deps=world.deps)}
+
+    assert months == {
+        "2025-12": 1,  # whole
+        "2026-01": 4,  # whole, grace_edge, lapsed, revoked
+        "2026-02": 3,  # whole, grace_edge, stacked (once)
+        "2026-03": 2,  # whole, stacked: now, not the month's end
+    }
+
+
+def test_the_running_months_count_is_the_headline_figure(world):
+    now = FEB_10
+    for days_left in (-5, -2, 1, 10, 40):  # expired, grace, expiring, active, active
+        add_period(world, world.user(), now - 40 * DAY, now + days_left * DAY)
+    add_period(world, world.user(), now - 5 * DAY, now + 5 * DAY, revoked=True)
+    [running] = reports.monthly(now, months=1, deps=world.deps)
+    assert running.active_subscribers == reports.figures(now, deps=world.deps).active_subscribers == 4
+
+
+def test_the_monthly_csv_holds_the_same_figures_as_numbers(ledger):
+    text = reports.monthly_csv(reports.monthly(MAR_05, deps=ledger.deps))
+    lines = text.split("\r\n")
+    assert lines[0] == ",".join(reports.MONTHLY_CSV_COLUMNS)
+    assert lines[10] == "2026-01,179850,0,179850,1798.50,0"
+    assert lines[11] == "2026-02,170800,169800,1000,10.00,0"
+    assert lines[12] == "2026-03,7700,0,7700,77.00,0"
+    assert len(lines) == 14 and lines[13] == ""
+    assert reports.rupees_number(-99_900) == "-999.00"

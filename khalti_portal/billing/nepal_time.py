@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -34,10 +34,24 @@ def iso_utc(dt: datetime) -> str:
 
 def nepal_month_bounds(now: datetime) -> tuple[datetime, datetime]:
     """[start, end) in UTC of the (Gregorian) month that `now` falls in on Nepal's wall clock."""
-    local = to_nepal(now)
-    start = datetime.combine(local.date().replace(day=1), time(0), tzinfo=NEPAL)
+    return _month_bounds(to_nepal(now).date().replace(day=1))
+
+
+def _month_bounds(first: date) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of the Nepal month beginning on `first`."""
+    start = datetime.combine(first, time(0), tzinfo=NEPAL)
     if start.month == 12:
         end = start.replace(year=start.year + 1, month=1)
     else:
         end = start.replace(month=start.month + 1)
     return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def nepal_months(now: datetime, count: int) -> list[tuple[date, datetime, datetime]]:
+    """The `count` Nepal months up to and including `now`'s, oldest first: (first day, start, end) in UTC."""
+    first = to_nepal(now).date().replace(day=1)
+    firsts = []
+    for _ in range(count):
+        firsts.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return [(day, *_month_bounds(day)) for day in reversed(firsts)]

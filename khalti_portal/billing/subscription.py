@@ -78,6 +78,9 @@ class SubscriptionSummary:
     expires_at: datetime | None
     days_left: int
     upcoming: tuple[PeriodView, ...]
+    # The period running now; in grace or after, the one that ended last; None without any.
+    current: PeriodView | None = None
+    at: datetime | None = None  # the instant all of the above is true at
 
     @property
     def expires_at_iso(self) -> str | None:
@@ -307,6 +310,8 @@ def summary(user_id: int, now: datetime | None = None, *, deps: BillingDeps | No
         expires_at=expires,
         days_left=days_left_at(expires, now),
         upcoming=tuple(upcoming),
+        current=current,
+        at=now,
     )
 
 

@@ -1,4 +1,4 @@
-"""The one page wrapper: navigation, sign-in/out, admin links, the emulator and sandbox banners."""
+"""The one page wrapper: brand, navigation, sign-in/out, admin links, the emulator and sandbox banners, footer."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Callable
 import reflex as rx
 
 from khalti_portal import routes
-from khalti_portal.components.styles import ACCENT, MAX_WIDTH
+from khalti_portal.components.brand import page_meta, site_brand
+from khalti_portal.components.footer import site_footer
+from khalti_portal.components.styles import MAX_WIDTH
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.site import SiteState
 
@@ -49,11 +51,7 @@ def mode_banner() -> rx.Component:
 def navbar() -> rx.Component:
     """Brand, catalog, dashboard, admin (for admins) and the account links."""
     return rx.hstack(
-        rx.link(
-            rx.heading("khalti_portal", size="5", color=rx.color(ACCENT, 11)),
-            href=routes.CATALOG_ROUTE,
-            underline="none",
-        ),
+        site_brand(),
         rx.spacer(),
         rx.hstack(
             rx.link("Plans", href=routes.CATALOG_ROUTE, id="nav-plans"),
@@ -70,6 +68,7 @@ def navbar() -> rx.Component:
                     rx.button("Sign out", id="sign-out", on_click=AuthState.sign_out, variant="soft", size="2"),
                     spacing="4",
                     align="center",
+                    wrap="wrap",  # an admin's five links are wider than a phone
                 ),
                 rx.hstack(
                     rx.link("Sign in", href=routes.LOGIN_ROUTE, id="nav-sign-in"),
@@ -97,6 +96,7 @@ def layout(content: rx.Component) -> rx.Component:
         mode_banner(),
         rx.box(navbar(), class_name="site-nav", border_bottom=f"1px solid {rx.color('gray', 5)}", width="100%"),
         rx.box(content, as_="main", padding="1.5rem 1rem", width="100%", max_width=MAX_WIDTH, margin="0 auto"),
+        site_footer(),
         min_height="100vh",
     )
 
@@ -109,7 +109,10 @@ def page(route: str, title: str, on_load: object = None) -> Callable[[Callable[[
             return layout(content())
 
         wrapped.__name__ = content.__name__
-        kwargs = {"route": route, "title": f"{title} · khalti_portal"}
+        # Reflex files a page's memoized components under the page function's module: each page's own file,
+        # so what one page imports (the admin's charts) is not downloaded with every other page.
+        wrapped.__module__ = content.__module__
+        kwargs = {"route": route, **page_meta(title)}
         if on_load is not None:
             kwargs["on_load"] = on_load
         return rx.page(**kwargs)(wrapped)

@@ -2,5 +2,6 @@
 
 from __future__ import annotations
 
-ACCENT = "purple"  # Khalti's own colour family
+# The theme's accent (ACCENT_COLOR, a Radix colour name, default purple): rx.color(ACCENT, 11) follows it.
+ACCENT = "accent"
 MAX_WIDTH = "72rem"

@@ -1,7 +1,8 @@
-"""`/admin/payments`: figures, the payments list and one payment's detail, decisions, access by hand; admins only.
+"""`/admin/payments`: figures, the payments list and one payment's detail, the last 12 months, access by hand.
 
 The list has a status filter, a search box, pages and a CSV download; the detail panel has Check now,
 Refund (completed payments) or the flagged decisions, each confirmed in a dialog that asks for a reason.
+Under the list, revenue and active subscribers of the last 12 months as charts and as a table. Admins only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.layout import page
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
 from khalti_portal.views.admin_payments.access import manual_access
+from khalti_portal.views.admin_payments.charts import monthly_figures
 from khalti_portal.views.admin_payments.detail import detail_panel
 from khalti_portal.views.admin_payments.figures import figures
 from khalti_portal.views.admin_payments.filters import filter_bar
@@ -35,6 +37,7 @@ def admin_payments() -> rx.Component:
                 filter_bar(),
                 payments_table(),
                 pager(),
+                monthly_figures(),
                 manual_access(),
                 spacing="4",
                 width="100%",

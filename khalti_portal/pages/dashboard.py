@@ -1,4 +1,4 @@
-"""`/dashboard`: a renewal reminder near the end, when access ends, what is already paid, and the payment history."""
+"""`/dashboard`: a reminder near the end, when access ends, the paid time as a timeline, later periods, payments."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from khalti_portal.states.dashboard import DashboardState as S
 from khalti_portal.views.dashboard.history import payment_history, upcoming
 from khalti_portal.views.dashboard.reminder import renewal_reminder
 from khalti_portal.views.dashboard.summary import summary
+from khalti_portal.views.dashboard.timeline import access_timeline
 
 
 @page(routes.DASHBOARD_ROUTE, "Dashboard", on_load=S.load)
@@ -18,6 +19,7 @@ def dashboard() -> rx.Component:
         rx.heading("Your subscription", size="7"),
         renewal_reminder(),
         rx.cond(S.loaded, summary(), rx.spinner()),
+        access_timeline(),
         upcoming(),
         rx.heading("Payments", size="4"),
         payment_history(),

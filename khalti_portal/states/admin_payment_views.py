@@ -7,11 +7,12 @@ reach the browser. `check_message` says in words what Check now found.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from khalti_portal.billing.admin import reports
 from khalti_portal.billing.admin.payments import AdminPaymentRow, PaymentDetail
-from khalti_portal.billing.money import format_rupees
+from khalti_portal.billing.money import PAISA_PER_RUPEE, format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.transitions import can_check, can_refund
 from khalti_portal.billing.verification import VerifyOutcome
@@ -179,6 +180,38 @@ class FiguresView:
             pending=figures.pending,
             flagged=figures.flagged,
         )
+
+
+@dataclass
+class MonthView:
+    """One of the last twelve months, for the charts (numbers) and the table beside them (text)."""
+
+    month: str = ""  # 2026-02
+    label: str = ""  # Feb 2026
+    paid: str = ""
+    refunded: str = ""
+    revenue: str = ""
+    # Whole rupees, only for the height of the month's bar: the table and the CSV have the exact figure.
+    revenue_rupees: int = 0
+    active: int = 0
+
+    @classmethod
+    def of(cls, month: reports.MonthFigures) -> MonthView:
+        """Shape one month's figures for the page."""
+        return cls(
+            month=month.month,
+            label=month.label,
+            paid=format_rupees(month.gross_paisa),
+            refunded=format_rupees(month.refunds_paisa),
+            revenue=format_rupees(month.revenue_paisa),
+            revenue_rupees=whole_rupees(month.revenue_paisa),
+            active=month.active_subscribers,
+        )
+
+
+def whole_rupees(paisa: int) -> int:
+    """Paisa rounded to whole rupees, half away from zero (a bar's height, not an amount anyone is charged)."""
+    return int((Decimal(paisa) / PAISA_PER_RUPEE).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def check_message(outcome: VerifyOutcome) -> str:

@@ -1,4 +1,4 @@
-"""`/admin/payments`: figures, payments (filter, search, pages, CSV, detail), refunds, decisions.
+"""`/admin/payments`: figures, the last 12 months, payments (filter, search, pages, CSV, detail), refunds, decisions.
 
 Thin, like the plans page: every public handler is `admin_only` (who is calling is re-read from the
 database; anyone but an admin changes nothing and is refused). Ids arrive from the browser
@@ -19,10 +19,17 @@ from khalti_portal.billing.admin import payments as admin_payments
 from khalti_portal.billing.admin.inputs import id_of, reason_problem
 from khalti_portal.billing.admin.payments import PaymentFilter
 from khalti_portal.billing.admin.refunds import RefundOutcome, refund_payment
+from khalti_portal.billing.nepal_time import to_nepal
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.clock import utcnow
 from khalti_portal.states.admin_base import AdminState, admin_only
-from khalti_portal.states.admin_payment_views import DetailView, FiguresView, PaymentRowView, check_message
+from khalti_portal.states.admin_payment_views import (
+    DetailView,
+    FiguresView,
+    MonthView,
+    PaymentRowView,
+    check_message,
+)
 from khalti_portal.states.form_data import form_text
 
 T = TypeVar("T")
@@ -37,6 +44,7 @@ class AdminPaymentsState(AdminState):
 
     loaded: bool = False
     figures: FiguresView = FiguresView()
+    months: list[MonthView] = []  # the last twelve Nepal months, oldest first: the charts and their table
     rows: list[PaymentRowView] = []
     total: int = 0
     page: int = 1
@@ -67,6 +75,7 @@ class AdminPaymentsState(AdminState):
     def _refresh(self, page: int | None = None) -> None:
         """Figures and the list, read again (on the same page unless told otherwise)."""
         self.figures = FiguresView.of(reports.figures())
+        self.months = [MonthView.of(month) for month in reports.monthly()]
         found = admin_payments.list_payments(self._filter(), page if page is not None else self.page)
         self.rows = [PaymentRowView.of(row) for row in found.rows]
         self.total, self.page, self.pages = found.total, found.page, found.pages
@@ -228,6 +237,14 @@ class AdminPaymentsState(AdminState):
             )
         filename = admin_payments.csv_filename(flt, utcnow())
         return rx.download(data=export.text, filename=filename, mime_type="text/csv")
+
+    @rx.event
+    @admin_only
+    def download_monthly_csv(self) -> rx.event.EventSpec:
+        """Download the last twelve months' revenue and active subscribers (what the charts draw) as CSV."""
+        self._clear_messages()
+        filename = f"monthly-figures-{to_nepal(utcnow()).date().isoformat()}.csv"
+        return rx.download(data=reports.monthly_csv(reports.monthly()), filename=filename, mime_type="text/csv")
 
     # -- one payment ----------------------------------------------------------------------------------
 

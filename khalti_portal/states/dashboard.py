@@ -1,4 +1,4 @@
-"""`/dashboard`: the subscriber's expiry, a renewal reminder near the end, later periods, payment history, renew."""
+"""`/dashboard`: the subscriber's expiry, a reminder near the end, a timeline, later periods, payments, renew."""
 
 from __future__ import annotations
 
@@ -11,10 +11,15 @@ from khalti_portal.billing import reminders, subscription
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.page_limits import verify_from_page
+from khalti_portal.billing.subscription import SubscriptionStatus
 from khalti_portal.routes import CATALOG_ROUTE, checkout_path, receipt_path
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
+from khalti_portal.states.timeline_views import TimelineView, access_timeline
 from khalti_portal.states.views import PaymentRow, PeriodRow
+
+# The timeline shows paid time a subscriber still has (or, in grace, has just had): none once access is over.
+WITH_TIMELINE = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.GRACE})
 
 
 @dataclass(frozen=True)
@@ -32,11 +37,13 @@ class DashboardView:
     has_pending: bool
     reminder_stage: str  # the renewal reminder's stage (`d7` ... `grace_ended`), "" while none is open
     reminder_text: str
+    timeline: TimelineView
 
 
 def dashboard_view(user_id: int) -> DashboardView:
     """Read the user's subscription, later periods and payment history."""
     now_summary = subscription.summary(user_id)
+    with_timeline = now_summary.status in WITH_TIMELINE
     slug = subscription.current_plan_slug(user_id)
     banner = reminders.reminder_banner(user_id)
     return DashboardView(
@@ -65,6 +72,11 @@ def dashboard_view(user_id: int) -> DashboardView:
         has_pending=bool(subscription.pending_pidxs(user_id)),
         reminder_stage=banner.stage if banner else "",
         reminder_text=banner.text if banner else "",
+        timeline=(
+            access_timeline(now_summary.current, now_summary.upcoming, now_summary.at)
+            if with_timeline and now_summary.at is not None
+            else TimelineView()
+        ),
     )
 
 
@@ -83,12 +95,14 @@ class DashboardState(AuthState):
     rechecking: bool = False
     reminder_stage: str = ""
     reminder_text: str = ""
+    timeline: TimelineView = TimelineView()
 
     def _show(self, view: DashboardView) -> None:
         self.status, self.plan_name = view.status, view.plan_name
         self.expires_iso, self.expires_display, self.days_left = view.expires_iso, view.expires_display, view.days_left
         self.renew_href, self.upcoming, self.payments = view.renew_href, view.upcoming, view.payments
         self.reminder_stage, self.reminder_text = view.reminder_stage, view.reminder_text
+        self.timeline = view.timeline
         self.loaded = True
 
     @rx.event

@@ -29,6 +29,14 @@ ARTIFACTS = PROJECT / "test-artifacts" / "e2e"
 EMULATOR_KEY = "e2e_emulator_secret_9f8e7d6c5b4a"
 ADMIN_USERNAME = "e2e_admin"
 ADMIN_PASSWORD = "e2e admin password"
+# The whole session runs as a merchant's own site (the brand is compiled in: one build, one brand).
+BRAND = {
+    "SITE_NAME": "Pahilo Patrika",
+    "SITE_TAGLINE": "The week's news, first",
+    "ACCENT_COLOR": "crimson",
+    "MERCHANT_EMAIL": "sahayog@pahilo.example",
+    "MERCHANT_PHONE": "+977 1-4412345",
+}
 
 START_TIMEOUT_SECONDS = 8 * 60  # the production build takes 1–3 minutes
 COMMAND_TIMEOUT_SECONDS = 180
@@ -67,6 +75,7 @@ def server_env(port: int, tmp: Path, extra: dict[str, str] | None = None) -> dic
         # Every journey's browser signs up from 127.0.0.1: the suite would reach the 10-an-hour limit.
         SIGNUPS_PER_ADDRESS_PER_HOUR="1000",
         PYTHONUNBUFFERED="1",
+        **BRAND,
     )
     env.update(extra or {})
     return env

@@ -18,25 +18,54 @@ Definitions (all at one instant `now`; months are Gregorian months on Nepal's wa
 - expiring soon: users whose access ends within the next 7 days (`subscription` status `expiring`).
 - pending / flagged: payments in that status now.
 
+The last twelve months (`monthly`, the admin payments page's charts, its table and its CSV), one row per
+Nepal month, oldest first, the month running now last (months with nothing in them are rows of zeros):
+
+- revenue of a month: exactly the headline's gross - refunds above, for that month.
+- active subscribers at a month's end: users who had access at the month's last instant (for the month
+  running now: at `now`, so it equals the headline figure), grace included, read from the periods as they
+  are recorded now: a period gives access from `starts_at` until `GRACE_DAYS` after `ends_at`, and a revoked
+  period only until it was revoked. (A revocation moves the user's later periods earlier, so it can change
+  past months' counts too: the periods hold what was paid, not a log of who had access when.)
+
+Each is one query with a column per month (`SUM(CASE WHEN <in month i> ...)`), the same on SQLite and
+PostgreSQL: no date functions of either dialect, month bounds computed here in Asia/Kathmandu.
+
 Every figure is about the Khalti mode the portal runs in (`mode`): payments made on the emulator or the
 sandbox are no revenue in live mode, and periods they paid for give no access there.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
-from sqlalchemy import Select, case
+from sqlalchemy import ColumnElement, Select, and_, case, or_
 from sqlmodel import Session, col, func, select
 
 from khalti_portal.billing.deps import BillingDeps, resolve
-from khalti_portal.billing.nepal_time import nepal_month_bounds, to_nepal
+from khalti_portal.billing.money import PAISA_PER_RUPEE
+from khalti_portal.billing.nepal_time import nepal_month_bounds, nepal_months, to_nepal
+from khalti_portal.billing.periods import counts_in
 from khalti_portal.billing.subscription import SubscriptionStatus, active_query, status_query
 from khalti_portal.clock import ensure_utc
-from khalti_portal.db.models import Payment, PaymentStatus
+from khalti_portal.db.models import Payment, PaymentStatus, SubscriptionPeriod
+
+MONTHS_SHOWN = 12
+MONTHLY_CSV_COLUMNS = (
+    "month",
+    "paid_paisa",
+    "refunded_paisa",
+    "revenue_paisa",
+    "revenue_rupees",
+    "active_subscribers_at_month_end",
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +87,27 @@ class Figures:
         return self.gross_paisa - self.refunds_paisa
 
 
+@dataclass(frozen=True)
+class MonthFigures:
+    """One Nepal month of the last twelve: its money and how many subscribers had access at its end."""
+
+    first_day: date  # the month's first day, Nepal calendar month
+    label: str  # e.g. "Feb 2026"
+    gross_paisa: int
+    refunds_paisa: int
+    active_subscribers: int  # at the month's last instant; for the month running now, at `now`
+
+    @property
+    def revenue_paisa(self) -> int:
+        """The month's gross minus the month's refunds (negative when refunds outweigh sales)."""
+        return self.gross_paisa - self.refunds_paisa
+
+    @property
+    def month(self) -> str:
+        """`2026-02`: the month as a sortable key (the CSV's first column)."""
+        return self.first_day.strftime("%Y-%m")
+
+
 # -- queries -------------------------------------------------------------------------------------------------
 
 
@@ -77,12 +127,65 @@ def gross_revenue_query(start: datetime, end: datetime, mode: str) -> Select[Any
 
 def refunds_query(start: datetime, end: datetime, mode: str) -> Select[Any]:
     """SELECT the paisa given back in [start, end) on payments that had been completed."""
-    given_back = case((col(Payment.refunded_paisa) > 0, col(Payment.refunded_paisa)), else_=col(Payment.amount_paisa))
-    return select(func.coalesce(func.sum(given_back), 0)).where(
+    return select(func.coalesce(func.sum(_given_back()), 0)).where(
         col(Payment.refunded_at) >= ensure_utc(start),
         col(Payment.refunded_at) < ensure_utc(end),
         col(Payment.completed_at).is_not(None),
         col(Payment.khalti_mode) == mode,
+    )
+
+
+def _given_back() -> Any:
+    """The paisa a refunded payment gave back: `refunded_paisa`, or the amount for a full refund recorded as 0."""
+    return case((col(Payment.refunded_paisa) > 0, col(Payment.refunded_paisa)), else_=col(Payment.amount_paisa))
+
+
+def _per_month(when: Any, value: Any, bounds: Sequence[tuple[datetime, datetime]]) -> list[Any]:
+    """One SUM column per [start, end): `value` of the rows whose `when` falls in it."""
+    return [
+        func.coalesce(func.sum(case((and_(when >= ensure_utc(s), when < ensure_utc(e)), value), else_=0)), 0)
+        for s, e in bounds
+    ]
+
+
+def monthly_gross_query(bounds: Sequence[tuple[datetime, datetime]], mode: str) -> Select[Any]:
+    """SELECT one column per [start, end) in `bounds`: the paisa of payments completed in it."""
+    completed = col(Payment.completed_at)
+    return select(*_per_month(completed, col(Payment.amount_paisa), bounds)).where(
+        completed >= ensure_utc(bounds[0][0]),
+        completed < ensure_utc(bounds[-1][1]),
+        col(Payment.khalti_mode) == mode,
+    )
+
+
+def monthly_refunds_query(bounds: Sequence[tuple[datetime, datetime]], mode: str) -> Select[Any]:
+    """SELECT one column per [start, end) in `bounds`: the paisa given back in it on payments that had completed."""
+    refunded = col(Payment.refunded_at)
+    return select(*_per_month(refunded, _given_back(), bounds)).where(
+        refunded >= ensure_utc(bounds[0][0]),
+        refunded < ensure_utc(bounds[-1][1]),
+        col(Payment.completed_at).is_not(None),
+        col(Payment.khalti_mode) == mode,
+    )
+
+
+def _gives_access_at(at: datetime, grace_days: int) -> ColumnElement[bool]:
+    """SQL condition on SubscriptionPeriod: it gave access at `at` (grace included, and not yet revoked then)."""
+    return and_(
+        col(SubscriptionPeriod.starts_at) <= at,
+        col(SubscriptionPeriod.ends_at) >= at - timedelta(days=grace_days),
+        or_(col(SubscriptionPeriod.revoked_at).is_(None), col(SubscriptionPeriod.revoked_at) > at),
+    )
+
+
+def active_at_query(instants: Sequence[datetime], grace_days: int, mode: str) -> Select[Any]:
+    """SELECT one column per instant: the number of users with access at it (grace included) in Khalti mode `mode`."""
+    instants = [ensure_utc(at) for at in instants]
+    user = col(SubscriptionPeriod.user_id)
+    return select(*(func.count(case((_gives_access_at(at, grace_days), user)).distinct()) for at in instants)).where(
+        counts_in(mode),
+        col(SubscriptionPeriod.starts_at) <= max(instants),
+        col(SubscriptionPeriod.ends_at) >= min(instants) - timedelta(days=grace_days),
     )
 
 
@@ -148,3 +251,66 @@ def figures(now: datetime | None = None, *, deps: BillingDeps | None = None) -> 
             pending=status_count(session, PaymentStatus.PENDING, mode),
             flagged=status_count(session, PaymentStatus.FLAGGED, mode),
         )
+
+
+# -- the last twelve months ------------------------------------------------------------------------------
+
+
+def _row(session: Session, query: Select[Any]) -> list[int]:
+    """The one row of a query with a column per month, as ints (a Row even for a single column)."""
+    return [int(value) for value in session.connection().execute(query).one()]
+
+
+def monthly(
+    now: datetime | None = None, *, months: int = MONTHS_SHOWN, deps: BillingDeps | None = None
+) -> tuple[MonthFigures, ...]:
+    """Revenue and active subscribers of the last `months` Nepal months (the running one last), read in one session."""
+    deps = resolve(deps)
+    now = ensure_utc(now) if now is not None else deps.now()
+    grace, mode = deps.settings.grace_days, deps.settings.khalti_env
+    spans = nepal_months(now, max(1, min(months, 120)))
+    bounds = [(start, end) for _, start, end in spans]
+    # A month's last instant (its end is exclusive); the month running now is counted at `now`.
+    instants = [min(end - timedelta(microseconds=1), now) for _, end in bounds]
+    with Session(deps.engine) as session:
+        gross = _row(session, monthly_gross_query(bounds, mode))
+        refunded = _row(session, monthly_refunds_query(bounds, mode))
+        active = _row(session, active_at_query(instants, grace, mode))
+    return tuple(
+        MonthFigures(
+            first_day=first,
+            label=format_date(first, "MMM y", locale="en"),
+            gross_paisa=gross[i],
+            refunds_paisa=refunded[i],
+            active_subscribers=active[i],
+        )
+        for i, (first, _, _) in enumerate(spans)
+    )
+
+
+def rupees_number(paisa: int) -> str:
+    """`1299.50`, `-1000.00`: paisa as a plain decimal number of rupees, for a spreadsheet to read as a number."""
+    return str((Decimal(paisa) / PAISA_PER_RUPEE).quantize(Decimal("0.01")))
+
+
+def monthly_csv(months: Sequence[MonthFigures]) -> str:
+    """The months as CSV (MONTHLY_CSV_COLUMNS), oldest first.
+
+    Every cell is a number or a month written here, never text a person typed: none needs defusing against
+    spreadsheet formulas (a negative revenue stays a number).
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(MONTHLY_CSV_COLUMNS)
+    for m in months:
+        writer.writerow(
+            [
+                m.month,
+                m.gross_paisa,
+                m.refunds_paisa,
+                m.revenue_paisa,
+                rupees_number(m.revenue_paisa),
+                m.active_subscribers,
+            ]
+        )
+    return out.getvalue()
