@@ -71,6 +71,7 @@ def navbar() -> rx.Component:
                     rx.button("Sign out", id="sign-out", on_click=AuthState.sign_out, variant="soft", size="2"),
                     spacing="4",
                     align="center",
+                    wrap="wrap",  # five links do not fit 375 px in a row: the page must not scroll sideways
                 ),
                 rx.hstack(
                     rx.link("Sign in", href=routes.LOGIN_ROUTE, id="nav-sign-in"),
