@@ -9,9 +9,19 @@ import reflex as rx
 
 
 def data_table(
-    headers: Sequence[str], items: rx.Var[list[Any]], row: Callable[[Any], rx.Component], *, id_: str, **props: Any
+    headers: Sequence[str],
+    items: rx.Var[list[Any]],
+    row: Callable[[Any], rx.Component],
+    *,
+    id_: str,
+    label: str,
+    **props: Any,
 ) -> rx.Component:
-    """A surface table with `id_`, one `row(item)` per item; `props` (e.g. `size`) go to the table itself."""
+    """A surface table with `id_`, one `row(item)` per item; `props` (e.g. `size`) go to the table itself.
+
+    The box around it is the one that scrolls sideways, a region named `label` that the keyboard can reach
+    (a table of text only would otherwise leave its hidden columns out of reach).
+    """
     return rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(header) for header in headers])),
@@ -21,7 +31,9 @@ def data_table(
             width="100%",
             **props,
         ),
-        overflow_x="auto",  # the page stays still; only the table scrolls on a phone
+        class_name="scroll-region",  # the page stays still; only the table scrolls on a phone
+        tab_index=0,
+        custom_attrs={"role": "region", "aria-label": label},
         width="100%",
     )
 

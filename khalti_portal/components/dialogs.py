@@ -27,7 +27,9 @@ def confirm_dialog(
     """
     asks_for_input = on_submit is not None
     buttons = rx.hstack(
-        rx.dialog.close(rx.button(cancel, type="button", variant="soft", color_scheme="gray")),
+        rx.dialog.close(
+            rx.button(cancel, type="button", variant="soft", color_scheme="gray", class_name="dialog-cancel")
+        ),
         confirm if asks_for_input else rx.dialog.close(confirm),
         spacing="3",
         justify="end",

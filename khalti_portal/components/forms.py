@@ -23,6 +23,17 @@ def labelled(
     )
 
 
+def described_by(hint_id: str = "", error_id: str = "", invalid: rx.Var[bool] | None = None) -> dict[str, rx.Var | str]:
+    """The attributes that tie an input to its hint and its error (read out with it) and say when it is wrong."""
+    attrs: dict[str, rx.Var | str] = {}
+    ids = " ".join(i for i in (hint_id, error_id) if i)
+    if ids:
+        attrs["aria-describedby"] = ids  # an id not on the page (no error now) is skipped by screen readers
+    if invalid is not None:
+        attrs["aria-invalid"] = rx.cond(invalid, "true", "false")
+    return attrs
+
+
 def field(
     label: str,
     name: str,
@@ -31,11 +42,27 @@ def field(
     autocomplete: str = "",
     hint: str = "",
     error: rx.Component | None = None,
+    error_id: str = "",
+    invalid: rx.Var[bool] | None = None,
     **props: Any,
 ) -> rx.Component:
-    """A labelled text input whose id is its form name."""
+    """A labelled text input whose id is its form name, described by its hint and its error.
+
+    `error` shows under it with the id `error_id` (`<name>-error` unless given; a form-wide message elsewhere can
+    be named instead); while `invalid` holds the input says so (`aria-invalid`).
+    """
+    if error is not None or error_id:
+        error_id = error_id or f"{name}-error"
+    attrs = described_by(f"{name}-hint" if hint else "", error_id, invalid)
     control = rx.input(
-        id=name, name=name, type=type_, auto_complete=autocomplete or None, size="3", width="100%", **props
+        id=name,
+        name=name,
+        type=type_,
+        auto_complete=autocomplete or None,
+        size="3",
+        width="100%",
+        custom_attrs=attrs,
+        **props,
     )
     return labelled(label, control, for_id=name, hint=hint, error=error)
 
@@ -64,11 +91,11 @@ def notice_callout(message: rx.Var[str], id_: str) -> rx.Component:
     )
 
 
-def form_card(title: str, *children: rx.Component) -> rx.Component:
-    """A narrow centred card for account forms."""
+def form_card(title: str, *children: rx.Component, level: int = 1) -> rx.Component:
+    """A narrow centred card for account forms; its title a heading of `level` (the page's own title: 1)."""
     return rx.center(
         rx.card(
-            rx.vstack(rx.heading(title, size="6"), *children, spacing="4", width="100%"),
+            rx.vstack(rx.heading(title, size="6", as_=f"h{level}"), *children, spacing="4", width="100%"),
             width="100%",
             max_width="26rem",
             size="3",

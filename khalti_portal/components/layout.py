@@ -7,9 +7,10 @@ from collections.abc import Callable
 import reflex as rx
 
 from khalti_portal import routes
+from khalti_portal.components.actions import link_button
 from khalti_portal.components.brand import page_meta, site_brand
 from khalti_portal.components.footer import site_footer
-from khalti_portal.components.styles import MAX_WIDTH
+from khalti_portal.components.styles import GLOBAL_CSS, MAX_WIDTH
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.site import SiteState
 
@@ -68,11 +69,11 @@ def navbar() -> rx.Component:
                     rx.button("Sign out", id="sign-out", on_click=AuthState.sign_out, variant="soft", size="2"),
                     spacing="4",
                     align="center",
-                    wrap="wrap",  # an admin's five links are wider than a phone
+                    wrap="wrap",  # five links do not fit 375 px in a row: the page must not scroll sideways
                 ),
                 rx.hstack(
                     rx.link("Sign in", href=routes.LOGIN_ROUTE, id="nav-sign-in"),
-                    rx.link(rx.button("Register", size="2"), href=routes.REGISTER_ROUTE, id="nav-register"),
+                    link_button("Register", routes.REGISTER_ROUTE, id="nav-register", size="2"),
                     spacing="4",
                     align="center",
                 ),
@@ -90,12 +91,35 @@ def navbar() -> rx.Component:
     )
 
 
+MAIN_ID = "main-content"
+
+
+def skip_link() -> rx.Component:
+    """The first thing the keyboard reaches: straight to the page's own content, past the navigation."""
+    return rx.el.a(
+        "Skip to main content",
+        href=f"#{MAIN_ID}",
+        class_name="skip-link",
+        id="skip-link",
+        # Focus moves in the browser; following the #fragment would be a route change for the router.
+        on_click=[rx.prevent_default, rx.call_script(f"document.getElementById('{MAIN_ID}').focus()")],
+    )
+
+
 def layout(content: rx.Component) -> rx.Component:
     """Wrap a page's content in the shared chrome."""
     return rx.box(
-        mode_banner(),
-        rx.box(navbar(), class_name="site-nav", border_bottom=f"1px solid {rx.color('gray', 5)}", width="100%"),
-        rx.box(content, as_="main", padding="1.5rem 1rem", width="100%", max_width=MAX_WIDTH, margin="0 auto"),
+        rx.el.style(GLOBAL_CSS),
+        skip_link(),
+        rx.el.header(
+            mode_banner(),
+            rx.el.nav(
+                navbar(), class_name="site-nav", aria_label="Site", border_bottom=f"1px solid {rx.color('gray', 5)}"
+            ),
+        ),
+        rx.el.main(
+            content, id=MAIN_ID, tab_index=-1, padding="1.5rem 1rem", width="100%", max_width=MAX_WIDTH, margin="0 auto"
+        ),
         site_footer(),
         min_height="100vh",
     )

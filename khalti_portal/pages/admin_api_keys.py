@@ -8,6 +8,7 @@ from khalti_portal import routes
 from khalti_portal.components.admin_nav import admin_nav
 from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.layout import page
+from khalti_portal.components.placeholders import loading
 from khalti_portal.states.admin_api_keys import AdminApiKeysState as S
 from khalti_portal.views.admin_api_keys import create_form, keys_table, new_key_box
 
@@ -28,7 +29,7 @@ def admin_api_keys() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            rx.spinner(),
+            loading("Loading API keys…"),
         ),
         spacing="4",
         width="100%",

@@ -11,6 +11,7 @@ from khalti_portal import routes
 from khalti_portal.components.admin_nav import admin_nav
 from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.layout import page
+from khalti_portal.components.placeholders import loading
 from khalti_portal.states.admin_mail import AdminMailState as S
 from khalti_portal.views.admin_mail import filter_bar, no_smtp_callout, outbox_table, pager
 
@@ -32,7 +33,7 @@ def admin_mail() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            rx.spinner(),
+            loading("Loading the outbox…"),
         ),
         spacing="4",
         width="100%",

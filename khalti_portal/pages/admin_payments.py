@@ -13,6 +13,7 @@ from khalti_portal import routes
 from khalti_portal.components.admin_nav import admin_nav
 from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.layout import page
+from khalti_portal.components.placeholders import loading
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
 from khalti_portal.views.admin_payments.access import manual_access
 from khalti_portal.views.admin_payments.charts import monthly_figures
@@ -42,7 +43,7 @@ def admin_payments() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            rx.spinner(),
+            loading("Loading payments…"),
         ),
         spacing="4",
         width="100%",

@@ -1,11 +1,13 @@
-"""`/`: the plan catalog."""
+"""`/`: the plan catalog; and what an address that is not ours shows (the way back to the catalog)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from khalti_portal import routes
+from khalti_portal.components.actions import link_button
 from khalti_portal.components.layout import page
+from khalti_portal.components.placeholders import empty_state
 from khalti_portal.states.catalog import CatalogState as S
 from khalti_portal.views.catalog import plan_card
 
@@ -20,7 +22,7 @@ def catalog() -> rx.Component:
         ),
         rx.cond(
             S.loaded & (S.cards.length() == 0),
-            rx.callout("No plans are on sale right now. Please check back soon.", icon="info", id="catalog-empty"),
+            empty_state("No plans are on sale right now. Please check back soon.", id_="catalog-empty"),
         ),
         rx.grid(
             rx.foreach(S.cards, plan_card),
@@ -29,6 +31,21 @@ def catalog() -> rx.Component:
             width="100%",
         ),
         id="catalog",
+        spacing="4",
+        width="100%",
+    )
+
+
+@page("404", "Page not found")  # Reflex's route for any address no page has
+def page_not_found() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Page not found", size="7"),
+        empty_state(
+            "There is no page at this address.",
+            link_button("See the plans", routes.CATALOG_ROUTE, id="not-found-to-catalog", size="3"),
+            id_="page-not-found",
+            icon="map",
+        ),
         spacing="4",
         width="100%",
     )

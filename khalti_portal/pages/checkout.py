@@ -6,6 +6,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.layout import page
+from khalti_portal.components.placeholders import loading
 from khalti_portal.states.checkout import CheckoutState as S
 from khalti_portal.views.checkout import not_found, order
 
@@ -14,7 +15,7 @@ from khalti_portal.views.checkout import not_found, order
 def checkout() -> rx.Component:
     return rx.vstack(
         rx.heading("Checkout", size="7"),
-        rx.cond(S.loaded, rx.cond(S.found, order(), not_found()), rx.spinner()),
+        rx.cond(S.loaded, rx.cond(S.found, order(), not_found()), loading("Loading the plan…")),
         spacing="4",
         width="100%",
     )

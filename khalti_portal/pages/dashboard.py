@@ -6,6 +6,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.layout import page
+from khalti_portal.components.placeholders import loading
 from khalti_portal.states.dashboard import DashboardState as S
 from khalti_portal.views.dashboard.history import payment_history, upcoming
 from khalti_portal.views.dashboard.reminder import renewal_reminder
@@ -18,10 +19,10 @@ def dashboard() -> rx.Component:
     return rx.vstack(
         rx.heading("Your subscription", size="7"),
         renewal_reminder(),
-        rx.cond(S.loaded, summary(), rx.spinner()),
+        rx.cond(S.loaded, summary(), loading("Loading your subscription…")),
         access_timeline(),
         upcoming(),
-        rx.heading("Payments", size="4"),
+        rx.heading("Payments", size="4", as_="h2"),
         payment_history(),
         spacing="4",
         width="100%",

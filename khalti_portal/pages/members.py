@@ -6,6 +6,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.layout import page
+from khalti_portal.components.placeholders import loading
 from khalti_portal.states.members import OPEN
 from khalti_portal.states.members import MembersState as S
 from khalti_portal.views.members import locked, unlocked
@@ -15,7 +16,7 @@ from khalti_portal.views.members import locked, unlocked
 def members() -> rx.Component:
     return rx.vstack(
         rx.heading("Members", size="7"),
-        rx.cond(S.loaded, rx.cond(S.access == OPEN, unlocked(), locked()), rx.spinner()),
+        rx.cond(S.loaded, rx.cond(S.access == OPEN, unlocked(), locked()), loading("Loading the members' pages…")),
         spacing="4",
         width="100%",
     )

@@ -23,11 +23,12 @@ def profile() -> rx.Component:
             ),
             profile_form(),
         ),
-        form_card("Renewal reminders", reminders_switch()),
+        form_card("Renewal reminders", reminders_switch(), level=2),
         form_card(
             "Change password",
             rx.text("Every other device signed in to your account is signed out.", size="2", color_scheme="gray"),
             change_password_form(),
+            level=2,
         ),
         spacing="0",
         width="100%",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.layout import page
+from khalti_portal.components.placeholders import loading
 from khalti_portal.states.receipt import ReceiptState as S
 from khalti_portal.views.receipt import document, not_found, print_stylesheet
 
@@ -14,7 +15,7 @@ from khalti_portal.views.receipt import document, not_found, print_stylesheet
 def receipt() -> rx.Component:
     return rx.vstack(
         print_stylesheet(),
-        rx.cond(S.loaded, rx.cond(S.found, document(), not_found()), rx.spinner()),
+        rx.cond(S.loaded, rx.cond(S.found, document(), not_found()), loading("Loading the receipt…")),
         spacing="4",
         width="100%",
         max_width="48rem",

@@ -12,12 +12,15 @@ PASSWORD_HINT = f"At least {accounts.MIN_PASSWORD_CHARS} characters, at most {ac
 
 
 def login_form() -> rx.Component:
-    """Username and password, then Sign in."""
+    """Username and password, then Sign in; a refusal is about both, so both inputs are described by it."""
+    login_error = {"error_id": "form-error", "invalid": LoginState.error_message != ""}
     return rx.form(
         rx.vstack(
             error_callout(LoginState.error_message),
-            field("Username", "username", autocomplete="username", required=True),
-            field("Password", "password", type_="password", autocomplete="current-password", required=True),
+            field("Username", "username", autocomplete="username", required=True, **login_error),
+            field(
+                "Password", "password", type_="password", autocomplete="current-password", required=True, **login_error
+            ),
             rx.button("Sign in", type="submit", id="sign-in", size="3", width="100%"),
             spacing="3",
             width="100%",
@@ -62,6 +65,7 @@ def register_form() -> rx.Component:
                 required=True,
                 hint="3–32 letters, digits, dots, dashes or underscores.",
                 error=register_error("username"),
+                invalid=RegisterState.error_field == "username",
             ),
             field(
                 "Email",
@@ -71,6 +75,7 @@ def register_form() -> rx.Component:
                 required=True,
                 hint="For receipts and reminders, and to get back in if you forget your password.",
                 error=register_error("email"),
+                invalid=RegisterState.error_field == "email",
             ),
             field(
                 "Password",
@@ -80,6 +85,7 @@ def register_form() -> rx.Component:
                 required=True,
                 hint=PASSWORD_HINT,
                 error=register_error("password"),
+                invalid=RegisterState.error_field == "password",
             ),
             field(
                 "Confirm password",
@@ -88,6 +94,7 @@ def register_form() -> rx.Component:
                 autocomplete="new-password",
                 required=True,
                 error=register_error("confirm_password"),
+                invalid=RegisterState.error_field == "confirm_password",
             ),
             rx.button("Create account", type="submit", id="register", size="3", width="100%"),
             spacing="3",

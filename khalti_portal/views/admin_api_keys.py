@@ -6,12 +6,13 @@ import reflex as rx
 
 from khalti_portal.components.data_table import data_table
 from khalti_portal.components.dialogs import confirm_dialog
-from khalti_portal.components.forms import labelled
+from khalti_portal.components.forms import described_by, labelled
+from khalti_portal.components.placeholders import empty_state
 from khalti_portal.states.admin_api_key_views import ApiKeyRowView
 from khalti_portal.states.admin_api_keys import MAX_LABEL
 from khalti_portal.states.admin_api_keys import AdminApiKeysState as S
 
-HEADERS = ("Label", "Prefix", "Created", "Last used", "Revoked", "")
+HEADERS = ("Label", "Prefix", "Created", "Last used", "Revoked", "Actions")
 
 
 def create_form() -> rx.Component:
@@ -23,14 +24,18 @@ def create_form() -> rx.Component:
         placeholder="Warehouse sync",
         auto_complete="off",
         width="100%",
-        custom_attrs={
-            "aria-invalid": rx.cond(S.label_error != "", "true", "false"),
-            "aria-describedby": "new-key-label-error new-key-label-hint",
-        },
+        custom_attrs=described_by("new-key-label-hint", "new-key-label-error", S.label_error != ""),
     )
     error = rx.cond(
         S.label_error != "",
-        rx.text(S.label_error, id="new-key-label-error", class_name="field-error", size="2", color_scheme="red"),
+        rx.text(
+            S.label_error,
+            id="new-key-label-error",
+            class_name="field-error",
+            size="2",
+            color_scheme="red",
+            role="alert",
+        ),
     )
     return rx.form(
         rx.hstack(
@@ -122,6 +127,6 @@ def keys_table() -> rx.Component:
     """Every key, newest first, or a line saying there are none."""
     return rx.cond(
         S.rows.length() == 0,
-        rx.callout("No API keys yet: create the first one above.", icon="info", id="admin-keys-empty"),
-        data_table(HEADERS, S.rows, key_row, id_="admin-keys", size="1"),
+        empty_state("No API keys yet: create the first one with the form above.", id_="admin-keys-empty", icon="key"),
+        data_table(HEADERS, S.rows, key_row, id_="admin-keys", label="API keys", size="1"),
     )

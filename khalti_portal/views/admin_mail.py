@@ -8,12 +8,13 @@ from khalti_portal.components.data_table import data_table
 from khalti_portal.components.data_table import pager as data_pager
 from khalti_portal.components.dialogs import confirm_dialog
 from khalti_portal.components.forms import labelled
+from khalti_portal.components.placeholders import empty_state
 from khalti_portal.components.status import MAIL_COLOURS, status_badge
 from khalti_portal.states.admin_mail import STATUS_CHOICES
 from khalti_portal.states.admin_mail import AdminMailState as S
 from khalti_portal.states.admin_mail_views import MailRowView
 
-HEADERS = ("Queued at", "To", "Subject", "Status", "Tries", "Last error", "Sent at", "")
+HEADERS = ("Queued at", "To", "Subject", "Status", "Tries", "Last error", "Sent at", "Actions")
 
 
 def no_smtp_callout() -> rx.Component:
@@ -110,8 +111,8 @@ def outbox_table() -> rx.Component:
     """The messages on the current page, or a line saying there are none."""
     return rx.cond(
         S.rows.length() == 0,
-        rx.callout(S.empty_text, icon="info", id="admin-mail-empty"),
-        data_table(HEADERS, S.rows, mail_row, id_="admin-mail", size="1"),
+        empty_state(S.empty_text, id_="admin-mail-empty", icon="mail"),
+        data_table(HEADERS, S.rows, mail_row, id_="admin-mail", label="Outbox", size="1"),
     )
 
 

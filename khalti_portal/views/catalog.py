@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal import routes
+from khalti_portal.components.actions import link_button
 from khalti_portal.states.catalog import CatalogState
 from khalti_portal.states.views import PlanCard
 
@@ -15,7 +16,7 @@ def plan_card(card: PlanCard) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(card.name, size="5"),
+                rx.heading(card.name, size="5", as_="h2"),
                 rx.cond(mine, rx.badge("Your plan", color_scheme="green", class_name="your-plan")),
                 justify="between",
                 width="100%",
@@ -36,10 +37,12 @@ def plan_card(card: PlanCard) -> rx.Component:
                 list_style_type="disc",
             ),
             rx.spacer(),
-            rx.link(
-                rx.button(rx.cond(mine, "Renew", "Subscribe"), size="3", width="100%", class_name="subscribe"),
-                href=routes.checkout_path(card.slug),  # a Var formats into the same path, built in the browser
+            link_button(
+                rx.cond(mine, "Renew", "Subscribe"),
+                routes.checkout_path(card.slug),  # a Var formats into the same path, built in the browser
+                size="3",
                 width="100%",
+                class_name="subscribe",
             ),
             spacing="3",
             height="100%",

@@ -34,7 +34,7 @@ def order() -> rx.Component:
     """The order card and the button that sends the buyer to Khalti."""
     return rx.card(
         rx.vstack(
-            rx.heading(rx.cond(S.renewing, "Renew: ", ""), S.card.name, size="6"),
+            rx.heading(rx.cond(S.renewing, "Renew: ", ""), S.card.name, size="6", as_="h2"),
             order_facts(),
             rx.cond(
                 S.renewing,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khalti_portal.components.actions import link_button
 from khalti_portal.states.members import EXPIRED, NEVER, NO_PAGES
 from khalti_portal.states.members import MembersState as S
 from khalti_portal.states.views import MemberBlock
@@ -48,10 +49,11 @@ def locked() -> rx.Component:
                 ),
                 rx.fragment(),
             ),
-            rx.link(
-                rx.button(rx.cond(S.access == EXPIRED, "Renew to unlock", "Subscribe to unlock"), size="3"),
-                href=S.unlock_href,
+            link_button(
+                rx.cond(S.access == EXPIRED, "Renew to unlock", "Subscribe to unlock"),
+                S.unlock_href,
                 id="subscribe-to-unlock",
+                size="3",
             ),
             spacing="3",
         ),

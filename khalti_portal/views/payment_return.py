@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal import routes
+from khalti_portal.components.actions import link_button
 from khalti_portal.components.status import status_badge
 from khalti_portal.states.payment_return import PaymentReturnState as S
 
@@ -30,9 +31,7 @@ MESSAGES = {
 
 def to_dashboard(variant: str | None = None) -> rx.Component:
     """The way on once the payment is paid or in our hands."""
-    return rx.link(
-        rx.button("Go to your dashboard", variant=variant, size="3"), href=routes.DASHBOARD_ROUTE, id="to-dashboard"
-    )
+    return link_button("Go to your dashboard", routes.DASHBOARD_ROUTE, id="to-dashboard", variant=variant, size="3")
 
 
 def next_step() -> rx.Component:
@@ -42,7 +41,7 @@ def next_step() -> rx.Component:
         ("completed", to_dashboard()),
         ("pending", "flagged", to_dashboard("soft")),
         ("verifying", rx.spinner(size="3")),
-        rx.link(rx.button("Choose a plan", size="3"), href=routes.CATALOG_ROUTE, id="try-again"),
+        link_button("Choose a plan", routes.CATALOG_ROUTE, id="try-again", size="3"),
     )
 
 
@@ -52,7 +51,9 @@ def outcome() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading(
-                    rx.match(S.status, *[(k, v[0]) for k, v in MESSAGES.items()], "Checking your payment…"), size="5"
+                    rx.match(S.status, *[(k, v[0]) for k, v in MESSAGES.items()], "Checking your payment…"),
+                    size="5",
+                    as_="h2",
                 ),
                 status_badge(S.status),
                 justify="between",
@@ -80,7 +81,8 @@ def outcome() -> rx.Component:
             width="100%",
         ),
         id="payment-status",
-        custom_attrs={"data-status": S.status},
+        # The outcome replaces "Checking…" while the page is open: screen readers hear it when it comes.
+        custom_attrs={"data-status": S.status, "aria-live": "polite"},
         width="100%",
         max_width="36rem",
         size="3",
@@ -91,9 +93,9 @@ def signed_out() -> rx.Component:
     """Someone came back from Khalti signed out: the payment is applied anyway; sign in to see it."""
     return rx.card(
         rx.vstack(
-            rx.heading("Sign in to see your payment", size="5"),
+            rx.heading("Sign in to see your payment", size="5", as_="h2"),
             rx.text("We are applying it to your account either way; sign in to see the result.", color_scheme="gray"),
-            rx.link(rx.button("Sign in", size="3"), href=S.sign_in_href, id="return-sign-in"),
+            link_button("Sign in", S.sign_in_href, id="return-sign-in", size="3"),
             spacing="3",
         ),
         max_width="36rem",

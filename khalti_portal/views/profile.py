@@ -13,7 +13,7 @@ from khalti_portal.views.account import PASSWORD_HINT
 def contact_field(label: str, name: str, value: rx.Var[str], **props: object) -> rx.Component:
     """One labelled input filled from the saved profile (remounted when the saved value changes)."""
     error = field_error(S.errors, name, f"{name}-error")
-    return field(label, name, default_value=value, key=value, error=error, **props)
+    return field(label, name, default_value=value, key=value, error=error, invalid=S.errors.contains(name), **props)
 
 
 def email_status() -> rx.Component:
@@ -130,6 +130,7 @@ def password_field(label: str, name: str, autocomplete: str, hint: str = "") -> 
         required=True,
         hint=hint,
         error=field_error(C.errors, name, f"{name}-error"),
+        invalid=C.errors.contains(name),
     )
 
 

@@ -26,14 +26,19 @@ def print_stylesheet() -> rx.Component:
 
 def not_found() -> rx.Component:
     """No such document, or not the caller's: the same words, so numbers cannot be probed."""
-    return rx.callout.root(
-        rx.callout.icon(rx.icon("circle_alert")),
-        rx.callout.text(
-            "We cannot find that receipt in your account. ",
-            rx.link("See your payments", href=routes.DASHBOARD_ROUTE),
+    return rx.vstack(
+        rx.heading("Receipt not found", size="7", as_="h1"),
+        rx.callout.root(
+            rx.callout.icon(rx.icon("circle_alert")),
+            rx.callout.text(
+                "We cannot find that receipt in your account. ",
+                rx.link("See your payments", href=routes.DASHBOARD_ROUTE),
+            ),
+            color_scheme="orange",
+            id="not-found",
         ),
-        color_scheme="orange",
-        id="not-found",
+        spacing="4",
+        width="100%",
     )
 
 
@@ -58,7 +63,7 @@ def header() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.heading(r.title, size="7", id="receipt-title"),
+        rx.heading(r.title, size="7", as_="h1", id="receipt-title"),
         rx.text(r.merchant_name, weight="bold", size="4", id="receipt-merchant"),
         rx.cond(r.merchant_address != "", rx.text(r.merchant_address, size="2")),
         rx.cond(r.merchant_pan != "", rx.text("PAN: ", r.merchant_pan, size="2", id="receipt-merchant-pan")),

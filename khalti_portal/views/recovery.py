@@ -32,7 +32,15 @@ def forgot_password_form() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            field("Email", "email", type_="email", autocomplete="email", required=True, error=email_error),
+            field(
+                "Email",
+                "email",
+                type_="email",
+                autocomplete="email",
+                required=True,
+                error=email_error,
+                invalid=ForgotPasswordState.email_error != "",
+            ),
             rx.cond(
                 ForgotPasswordState.answer != "",
                 rx.callout(
@@ -79,6 +87,7 @@ def reset_password_form() -> rx.Component:
                 required=True,
                 hint=PASSWORD_HINT,
                 error=field_error(errors, "password", "password-error"),
+                invalid=errors.contains("password"),
             ),
             field(
                 "Confirm new password",
@@ -87,6 +96,7 @@ def reset_password_form() -> rx.Component:
                 autocomplete="new-password",
                 required=True,
                 error=field_error(errors, "confirm_password", "confirm_password-error"),
+                invalid=errors.contains("confirm_password"),
             ),
             rx.button("Set password and sign in", type="submit", id="set-password", size="3", width="100%"),
             spacing="3",

@@ -37,7 +37,7 @@ def manual_access() -> rx.Component:
     """The card: what each action does, the outcome of the last one, and the form."""
     return rx.card(
         rx.vstack(
-            rx.heading("Access by hand", size="4"),
+            rx.heading("Access by hand", size="4", as_="h2"),
             rx.text(ACTIONS_EXPLAINED, size="2", color_scheme="gray"),
             notice_callout(S.manual_notice, "manual-notice"),
             error_callout(S.manual_error, "manual-error"),

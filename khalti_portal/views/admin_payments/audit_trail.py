@@ -26,7 +26,13 @@ def event_item(event: EventView) -> rx.Component:
             event.khalti_json != "",
             rx.el.details(
                 rx.el.summary("Khalti's answer", font_size="0.85rem", cursor="pointer"),
-                rx.el.pre(event.khalti_json, font_size="0.8rem", overflow_x="auto", class_name="khalti-json"),
+                rx.el.pre(
+                    event.khalti_json,
+                    font_size="0.8rem",
+                    class_name="khalti-json scroll-region",
+                    tab_index=0,  # it scrolls sideways on a phone: the keyboard must reach it
+                    custom_attrs={"role": "region", "aria-label": "Khalti's answer"},
+                ),
             ),
         ),
         class_name="payment-event",
@@ -40,6 +46,6 @@ def event_item(event: EventView) -> rx.Component:
 def audit_trail() -> rx.Component:
     """The heading and every event of the open payment."""
     return rx.fragment(
-        rx.heading("Audit trail", size="3"),
+        rx.heading("Audit trail", size="3", as_="h3"),
         rx.box(rx.foreach(S.detail.events, event_item), id="payment-events", width="100%"),
     )

@@ -28,7 +28,7 @@ def detail_header() -> rx.Component:
     """The order id, its status, and Close."""
     d = S.detail
     return rx.hstack(
-        rx.heading("Payment ", rx.code(d.purchase_order_id), size="4"),
+        rx.heading("Payment ", rx.code(d.purchase_order_id), size="4", as_="h2"),
         status_badge(d.status),
         rx.spacer(),
         rx.button(
@@ -94,9 +94,15 @@ def last_lookup() -> rx.Component:
     return rx.cond(
         d.last_lookup_json != "",
         rx.vstack(
-            rx.heading("Last lookup", size="3"),
+            rx.heading("Last lookup", size="3", as_="h3"),
             rx.el.pre(
-                d.last_lookup_json, id="payment-last-lookup", font_size="0.8rem", overflow_x="auto", width="100%"
+                d.last_lookup_json,
+                id="payment-last-lookup",
+                class_name="scroll-region",
+                tab_index=0,  # it scrolls sideways on a phone: the keyboard must reach it
+                custom_attrs={"role": "region", "aria-label": "Last lookup"},
+                font_size="0.8rem",
+                width="100%",
             ),
             width="100%",
         ),

@@ -6,11 +6,12 @@ import reflex as rx
 
 from khalti_portal.components.data_table import data_table
 from khalti_portal.components.data_table import pager as data_pager
+from khalti_portal.components.placeholders import empty_state
 from khalti_portal.components.status import status_badge
 from khalti_portal.states.admin_payment_views import PaymentRowView
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
 
-HEADERS = ("Created", "Order", "User", "Plan", "Amount", "Status", "")
+HEADERS = ("Created", "Order", "User", "Plan", "Amount", "Status", "Actions")
 
 
 def payment_row(row: PaymentRowView) -> rx.Component:
@@ -34,8 +35,15 @@ def payments_table() -> rx.Component:
     """The payments on the current page, or a line saying none match."""
     return rx.cond(
         S.rows.length() == 0,
-        rx.callout("No payments match.", icon="info", id="admin-payments-empty"),
-        data_table(HEADERS, S.rows, payment_row, id_="admin-payments", size="1"),
+        empty_state(
+            rx.cond(S.search_text != "", "No payments match the search.", "No payments to show yet."),
+            rx.cond(
+                S.search_text != "",
+                rx.button("Clear the search", variant="soft", on_click=S.clear_search, id="payments-empty-clear"),
+            ),
+            id_="admin-payments-empty",
+        ),
+        data_table(HEADERS, S.rows, payment_row, id_="admin-payments", label="Payments", size="1"),
     )
 
 

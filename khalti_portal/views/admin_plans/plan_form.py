@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khalti_portal.components.forms import error_callout, field_error, labelled
+from khalti_portal.components.forms import described_by, error_callout, field_error, labelled
 from khalti_portal.states.admin_plans import AdminPlansState as S
 
 
 def plan_field(label: str, key: str, *, hint: str = "", multiline: bool = False, **props: object) -> rx.Component:
     """An input named after the billing form field `key`, with id `plan-<field>`, filled from the draft."""
     input_id = f"plan-{key.replace('_', '-')}"
-    attrs = {
-        "aria-invalid": rx.cond(S.form_errors.contains(key), "true", "false"),
-        "aria-describedby": f"{input_id}-error {input_id}-hint",
-    }
+    attrs = described_by(f"{input_id}-hint" if hint else "", f"{input_id}-error", S.form_errors.contains(key))
     common = {"id": input_id, "name": key, "default_value": getattr(S.draft, key), "width": "100%", **props}
     control = (
         rx.text_area(rows="5", resize="vertical", custom_attrs=attrs, **common)
@@ -95,7 +92,9 @@ def plan_form() -> rx.Component:
     editing = S.editing_id != 0
     return rx.card(
         rx.vstack(
-            rx.heading(rx.cond(editing, "Edit " + S.editing_name, "New plan"), size="5", id="plan-form-title"),
+            rx.heading(
+                rx.cond(editing, "Edit " + S.editing_name, "New plan"), size="5", as_="h2", id="plan-form-title"
+            ),
             rx.form(
                 rx.vstack(
                     plan_fields(),

@@ -6,6 +6,7 @@ import reflex as rx
 
 from khalti_portal.components.data_table import data_table
 from khalti_portal.components.dialogs import confirm_dialog
+from khalti_portal.components.placeholders import empty_state, loading
 from khalti_portal.components.status import status_badge
 from khalti_portal.states.admin_plan_views import AdminPlanView
 from khalti_portal.states.admin_plans import AdminPlansState as S
@@ -103,8 +104,8 @@ def plans_table() -> rx.Component:
         S.loaded,
         rx.cond(
             S.rows.length() == 0,
-            rx.callout("No plans yet: create the first one below.", icon="info", id="admin-plans-empty"),
-            data_table(HEADERS, S.rows, plan_row, id_="admin-plans"),
+            empty_state("No plans yet: create the first one with the form below.", id_="admin-plans-empty"),
+            data_table(HEADERS, S.rows, plan_row, id_="admin-plans", label="Plans"),
         ),
-        rx.spinner(),
+        loading("Loading plans…"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal.components.data_table import data_table
+from khalti_portal.components.placeholders import empty_state
 from khalti_portal.components.status import status_badge
 from khalti_portal.states.dashboard import DashboardState as S
 from khalti_portal.states.views import PaymentRow, PeriodRow
@@ -20,8 +21,15 @@ def upcoming() -> rx.Component:
     return rx.cond(
         S.upcoming.length() > 0,
         rx.vstack(
-            rx.heading("Already paid, starting later", size="4"),
-            data_table(("Plan", "Starts", "Ends"), S.upcoming, upcoming_row, id_="upcoming-periods", size="2"),
+            rx.heading("Already paid, starting later", size="4", as_="h2"),
+            data_table(
+                ("Plan", "Starts", "Ends"),
+                S.upcoming,
+                upcoming_row,
+                id_="upcoming-periods",
+                label="Already paid",
+                size="2",
+            ),
             width="100%",
         ),
     )
@@ -78,11 +86,16 @@ def payment_history() -> rx.Component:
                     S.payments,
                     payment_row,
                     id_="payment-history",
+                    label="Your payments",
                     size="2",
                 ),
             ),
             rx.mobile_only(rx.vstack(rx.foreach(S.payments, payment_card), spacing="2", width="100%")),
             width="100%",
         ),
-        rx.text("No payments yet.", color_scheme="gray"),
+        empty_state(
+            "No payments yet. Once you pay for a plan, each payment shows here with its receipt.",
+            id_="payment-history-empty",
+            icon="receipt",
+        ),
     )

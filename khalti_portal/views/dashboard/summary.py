@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khalti_portal.components.actions import link_button
 from khalti_portal.components.status import SUBSCRIPTION_COLOURS, status_badge
 from khalti_portal.states.dashboard import DashboardState as S
 
@@ -52,7 +53,7 @@ def summary() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(rx.match(S.status, *HEADLINES.items(), ""), size="5"),
+                rx.heading(rx.match(S.status, *HEADLINES.items(), ""), size="5", as_="h2"),
                 status_badge(S.status, SUBSCRIPTION_COLOURS),
                 justify="between",
                 width="100%",
@@ -60,12 +61,11 @@ def summary() -> rx.Component:
                 gap="2",
             ),
             access_until(),
-            rx.cond(S.rechecking, rx.text("Checking a pending payment with Khalti…", size="2", color_scheme="amber")),
-            rx.link(
-                rx.button(rx.cond(S.status == "none", "Choose a plan", "Renew"), size="3"),
-                href=S.renew_href,
-                id="renew",
+            rx.cond(
+                S.rechecking,
+                rx.text("Checking a pending payment with Khalti…", size="2", color_scheme="amber", role="status"),
             ),
+            link_button(rx.cond(S.status == "none", "Choose a plan", "Renew"), S.renew_href, id="renew", size="3"),
             spacing="3",
             width="100%",
         ),
