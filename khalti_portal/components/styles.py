@@ -29,13 +29,10 @@ GLOBAL_CSS = """
 .rt-Badge.rt-Badge:where(.rt-variant-soft, .rt-variant-surface, .rt-variant-outline),
 .rt-BaseButton.rt-BaseButton:where(.rt-variant-soft, .rt-variant-surface, .rt-variant-outline, .rt-variant-ghost),
 .rt-CalloutRoot.rt-CalloutRoot { --accent-a11: var(--accent-12); }
-/* White on step 9 is under 4.5:1 for red (3.9), green (3.2), orange and gray (3.3): a solid button of those
-   (its own colour, or the one of the callout it sits in) is drawn in step 11, which white text passes on. */
-:where([data-accent-color="red"], [data-accent-color="green"], [data-accent-color="orange"],
-  [data-accent-color="gray"]) .rt-BaseButton.rt-variant-solid:where(:not([data-accent-color]), [data-accent-color=""]),
-.rt-BaseButton.rt-variant-solid:where([data-accent-color="red"], [data-accent-color="green"],
-  [data-accent-color="orange"], [data-accent-color="gray"]) {
-  --accent-9: var(--accent-11); --accent-10: var(--accent-12); }
+/* White on step 9 is under 4.5:1 for many colours (red 3.9, crimson 3.6, green 3.2, orange and gray 3.3), and
+   the merchant picks the accent (ACCENT_COLOR): every solid button is drawn in step 11, which Radix makes
+   readable as text on white, so white text on it passes whatever the colour. */
+.rt-BaseButton.rt-variant-solid { --accent-9: var(--accent-11); --accent-10: var(--accent-12); --accent-contrast: white; }
 
 /* A scrolling region the keyboard can reach (a wide table or a block of JSON on a phone). */
 .scroll-region { overflow-x: auto; }
