@@ -32,7 +32,8 @@ GLOBAL_CSS = """
 /* White on step 9 is under 4.5:1 for many colours (red 3.9, crimson 3.6, green 3.2, orange and gray 3.3), and
    the merchant picks the accent (ACCENT_COLOR): every solid button is drawn in step 11, which Radix makes
    readable as text on white, so white text on it passes whatever the colour. */
-.rt-BaseButton.rt-variant-solid { --accent-9: var(--accent-11); --accent-10: var(--accent-12); --accent-contrast: white; }
+.rt-BaseButton.rt-variant-solid {
+  --accent-9: var(--accent-11); --accent-10: var(--accent-12); --accent-contrast: white; }
 
 /* A scrolling region the keyboard can reach (a wide table or a block of JSON on a phone). */
 .scroll-region { overflow-x: auto; }
