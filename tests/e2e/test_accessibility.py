@@ -198,6 +198,8 @@ STOPS: tuple[Stop, ...] = (
     Stop("verify-email-bad-link", None, shows(f"/verify-email?token={BAD}", "#verify-result")),
     Stop("unsubscribe-bad-link", None, shows(f"/unsubscribe?token={BAD}", "#unsubscribe-result")),
     Stop("page-not-found", None, shows("/no-such-page", "#page-not-found")),
+    Stop("terms", None, shows("/terms", "#legal-document")),
+    Stop("privacy", None, shows("/privacy", "#legal-document")),
     Stop("checkout", "newcomer", shows("/checkout/basic", "#pay-with-khalti")),
     Stop("checkout-renewal", "subscriber", shows("/checkout/basic", "#pay-with-khalti")),
     Stop("checkout-not-found", "subscriber", shows("/checkout/no-such-plan", "#not-found")),
@@ -242,6 +244,7 @@ STOPS: tuple[Stop, ...] = (
         ),
     ),
     Stop("admin-payments", "admin", shows("/admin/payments", "#admin-payments")),
+    Stop("admin-payments-charts", "admin", shows("/admin/payments", "#revenue-chart")),
     Stop(
         "admin-payment-refund-dialog",
         "admin",
