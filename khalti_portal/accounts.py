@@ -229,6 +229,30 @@ def session_user(token: str, *, now: datetime | None = None, engine: Engine | No
         return session.exec(query).first()
 
 
+@dataclass(frozen=True)
+class Identity:
+    """Who a live session token belongs to, as the navigation bar shows it."""
+
+    user_id: int
+    username: str
+    is_admin: bool
+
+
+def session_identity(token: str, *, now: datetime | None = None, engine: Engine | None = None) -> Identity | None:
+    """`session_user`, the username and the admin role in one query (None for no live session)."""
+    if not token or len(token) > 255:
+        return None
+    query = (
+        select(LocalUser.id, LocalUser.username, UserProfile.is_admin)
+        .join(LocalAuthSession, col(LocalAuthSession.user_id) == LocalUser.id)
+        .outerjoin(UserProfile, col(UserProfile.user_id) == LocalUser.id)
+        .where(LocalAuthSession.session_id == token, LocalAuthSession.expiration > (now or utcnow()), LocalUser.enabled)
+    )
+    with session_scope(engine) as session:
+        row = session.exec(query).first()
+    return None if row is None else Identity(row[0], row[1], bool(row[2]))
+
+
 def end_session(token: str, *, engine: Engine | None = None) -> None:
     """Sign out: the token stops working everywhere at once."""
     if token:

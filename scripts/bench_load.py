@@ -152,6 +152,7 @@ class Run:
     plans: list[str] = field(default_factory=list)  # slugs on sale, in catalog order
     rng: random.Random = field(default_factory=random.Random)
     used_addresses: set[str] = field(default_factory=set)
+    gil: bool = False  # --py-spy-gil: profile only the thread holding the GIL
     updates_per_visit: list[int] = field(default_factory=list)  # socket messages each return visit received
 
     def address(self) -> str:
@@ -398,7 +399,7 @@ async def subscribers(run: Run, count: int, payments_each: int, prepare_at_once:
             async with control.post(f"{run.emulator_url}_control/reset-stats", json={}) as response:
                 response.raise_for_status()
             run.server.reset_peak()
-            with recording(run.server.pid, py_spy) if py_spy else contextlib.nullcontext():
+            with recording(run.server.pid, py_spy, gil=run.gil) if py_spy else contextlib.nullcontext():
                 before, my_before = run.server.read(), run.me.cpu()
                 khalti_before = run.emulator.read() if run.emulator else None
                 await asyncio.gather(*(walk(s) for s in subs))
@@ -425,7 +426,7 @@ async def subscribers(run: Run, count: int, payments_each: int, prepare_at_once:
         print(f"  emulator CPU            {khalti_cpu:7.1f} s  ({100 * khalti_cpu / wall:.0f} % of one core)")
     if py_spy:
         print(f"  profile of the timed part: {py_spy}")
-        print("\n".join(account(py_spy)))
+        print("\n".join(account(py_spy, gil=run.gil)))
 
 
 # -- catalog: anonymous first visits --------------------------------------------------------------------------
@@ -630,7 +631,9 @@ async def main(args: argparse.Namespace, url: str, emulator_url: str, pid: int) 
     if emulator_port and emulator_port != urlsplit(url).port:  # not the one mounted in the server
         with contextlib.suppress(RuntimeError):
             emulator = TreeWatch(server_root_pid(emulator_port))
-    run = Run(url, emulator_url, names, frontend, server, SelfWatch(), emulator, timeout=args.timeout)
+    run = Run(
+        url, emulator_url, names, frontend, server, SelfWatch(), emulator, timeout=args.timeout, gil=args.py_spy_gil
+    )
     print(f"bench_load: {url}; server processes: {server.describe()}")
     server.start()
     try:
@@ -697,6 +700,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--idle-seconds", type=float, default=30, help="how long the idle tabs stay open (default 30)")
     p.add_argument("--events-each", type=int, default=10, help="empty events per tab in the floor scenario")
     p.add_argument("--py-spy", type=Path, help="record the server with py-spy while the return pages are timed")
+    p.add_argument("--py-spy-gil", action="store_true", help="with --py-spy: sample only the thread holding the GIL")
     p.add_argument("--timeout", type=float, default=60, help="seconds any one wait may take (default 60)")
     p.add_argument("--deadline", type=float, default=1200, help="seconds the whole run may take (default 1200)")
     args = p.parse_args(argv)

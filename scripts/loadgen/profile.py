@@ -44,13 +44,15 @@ WHERE: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 @contextlib.contextmanager
-def recording(pid: int, output: Path, *, rate: int = 100) -> Iterator[None]:
+def recording(pid: int, output: Path, *, rate: int = 100, gil: bool = False) -> Iterator[None]:
     """Record the process tree of `pid` into `output` (raw collapsed stacks) while the block runs."""
     py_spy = str(PY_SPY) if PY_SPY.exists() else shutil.which("py-spy")
     if py_spy is None:
         raise SystemExit("bench_load: --py-spy needs py-spy (.venv/bin/pip install py-spy)")
     output.parent.mkdir(parents=True, exist_ok=True)
     args = [py_spy, "record", "--pid", str(pid), "--subprocesses", "--format", "raw", "--rate", str(rate)]
+    if gil:  # only the thread holding the GIL: Python's CPU, without threads that wait (on a lock, a socket)
+        args.append("--gil")
     args += ["--nonblocking", "--output", str(output)]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603 - fixed args
     try:
@@ -73,7 +75,7 @@ def _other(frames: list[str]) -> str:
     return "elsewhere"
 
 
-def account(raw: Path, *, top: int = 12) -> list[str]:
+def account(raw: Path, *, top: int = 12, gil: bool = False) -> list[str]:
     """Where the samples went: by the WHERE labels, then the frames most samples were in (self time)."""
     by_label: Counter[str] = Counter()
     by_leaf: Counter[str] = Counter()
@@ -92,7 +94,8 @@ def account(raw: Path, *, top: int = 12) -> list[str]:
         by_label[label] += count
     if not total:
         return ["  (py-spy recorded no samples)"]
-    lines = [f"  py-spy: {total} samples of busy threads, by what each was doing:"]
+    sampled = "of the thread holding the GIL" if gil else "of busy threads"
+    lines = [f"  py-spy: {total} samples {sampled}, by what each was doing:"]
     lines += [f"    {100 * n / total:5.1f} %  {label}" for label, n in by_label.most_common()]
     lines.append(f"  the {top} frames most samples were in:")
     lines += [f"    {100 * n / total:5.1f} %  {frame[:150]}" for frame, n in by_leaf.most_common(top)]
