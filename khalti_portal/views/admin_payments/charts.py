@@ -132,6 +132,7 @@ def monthly_figures() -> rx.Component:
                 S.months,
                 month_row,
                 id_="revenue-table",
+                label="Revenue and subscribers by month",
                 size="1",
             ),
             spacing="3",
