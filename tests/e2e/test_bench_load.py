@@ -20,12 +20,11 @@ from tests.e2e.server import PROJECT, Server
 pytestmark = pytest.mark.e2e
 
 
-def test_bench_load_measures_every_scenario(e2e_server: Server) -> None:
+def run_bench(server: Server, *args: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """`bench_load.py --url <server> args…` as a person would run it; (the process, all it printed)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KHALTI_", "REFLEX_"))}
-    args = ["--url", e2e_server.url, "--scenario", "all", "--subscribers", "2", "--payments-each", "2"]
-    args += ["--visitors", "2", "--idle-tabs", "3", "--idle-seconds", "0", "--timeout", "60", "--deadline", "240"]
     out = subprocess.run(
-        [sys.executable, "-W", "error::RuntimeWarning", "scripts/bench_load.py", *args],
+        [sys.executable, "-W", "error::RuntimeWarning", "scripts/bench_load.py", "--url", server.url, *args],
         cwd=PROJECT,
         env={**env, "KHALTI_PORTAL_DOTENV": "0"},
         capture_output=True,
@@ -33,7 +32,13 @@ def test_bench_load_measures_every_scenario(e2e_server: Server) -> None:
         timeout=300,
         check=False,
     )
-    text = out.stdout + out.stderr
+    return out, out.stdout + out.stderr
+
+
+def test_bench_load_measures_every_scenario(e2e_server: Server) -> None:
+    args = ["--scenario", "all", "--subscribers", "2", "--payments-each", "2"]
+    args += ["--visitors", "2", "--idle-tabs", "3", "--idle-seconds", "0", "--timeout", "60", "--deadline", "240"]
+    out, text = run_bench(e2e_server, *args)
     assert out.returncode == 0, text
     assert re.search(r"^  prepared +4 paid payments", out.stdout, re.M), text
     assert re.search(r"^  verified payments +4 +\(\d+\.\d/s\)", out.stdout, re.M), text
@@ -48,18 +53,9 @@ def test_bench_load_measures_every_scenario(e2e_server: Server) -> None:
 
 
 def test_bench_load_measures_the_floor(e2e_server: Server) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KHALTI_", "REFLEX_"))}
-    args = ["--url", e2e_server.url, "--scenario", "floor", "--subscribers", "3", "--events-each", "4"]
-    out = subprocess.run(
-        [sys.executable, "-W", "error::RuntimeWarning", "scripts/bench_load.py", *args, "--timeout", "60"],
-        cwd=PROJECT,
-        env={**env, "KHALTI_PORTAL_DOTENV": "0"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    out, text = run_bench(
+        e2e_server, "--scenario", "floor", "--subscribers", "3", "--events-each", "4", "--timeout", "60"
     )
-    text = out.stdout + out.stderr
     assert out.returncode == 0, text
     assert re.search(r"^  connect \+ hydrate \([\d.]+ s\): 3 done", out.stdout, re.M), text
     assert re.search(r"^  empty event \([\d.]+ s\): 12 done", out.stdout, re.M), text
