@@ -21,6 +21,7 @@ from khalti_portal import accounts, routes
 
 SESSION_STORAGE_KEY = "khalti_portal_session"
 RECHECK = timedelta(minutes=1)  # how often the navigation bar re-reads an open tab's session
+NAV_SHARED_FOR = timedelta(seconds=2)  # one page load's three navigation vars share one look-up
 
 
 def _replace_session(old_token: str, user_id: int) -> str:
@@ -57,16 +58,17 @@ class AuthState(rx.State):
         for state_class in tab_state_classes():
             (await self.get_state(state_class)).reset()
 
-    # The navigation bar's one session look-up, shared by its three vars below (for one token, a minute).
+    # The navigation bar's one session look-up, shared by its three vars below (one token, one moment).
     _nav_token: str = ""
     _nav_read_at: float = 0.0
     _nav_identity: accounts.Identity | None = None
 
     def _navigation_identity(self) -> accounts.Identity | None:
         # Every hydrate re-applies the token from localStorage, which recomputes all three vars: without
-        # this, each page load cost five queries for what one answers.
+        # this, each page load cost five queries for what one answers. Shared only for a moment, so that
+        # the next page load shows a session ended elsewhere (a reset, signing out on another device).
         now = time.time()
-        if self._nav_token != self.session_token or not 0 <= now - self._nav_read_at < RECHECK.total_seconds():
+        if self._nav_token != self.session_token or not 0 <= now - self._nav_read_at < NAV_SHARED_FOR.total_seconds():
             self._nav_identity = accounts.session_identity(self.session_token)
             self._nav_token, self._nav_read_at = self.session_token, now
         return self._nav_identity
