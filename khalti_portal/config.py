@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
+from khalti_portal.i18n.dates import Calendar
+
 KhaltiEnv = Literal["emulator", "sandbox", "live"]
 SmtpSecurity = Literal["none", "starttls", "tls"]
 SMTP_SECURITIES: tuple[str, ...] = ("none", "starttls", "tls")
@@ -153,6 +155,8 @@ class Settings:
     reminder_days: tuple[int, ...] = (7, 3, 1)
     mail: MailSettings = field(default_factory=MailSettings)
     merchant: MerchantSettings = field(default_factory=lambda: MerchantSettings())
+    # The calendar dates are shown in to everyone who has not chosen one (AD, Bikram Sambat or both).
+    default_calendar: Calendar = Calendar.BOTH
 
     def __repr__(self) -> str:
         """Show everything but the secrets."""
@@ -283,6 +287,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         api_rate_per_minute=_int(env, "API_RATE_PER_MINUTE", 600, minimum=1, maximum=1_000_000),
         mail=_mail(env, site_name=site_name, app_url=khalti.app_url),
         merchant=_merchant(env, site_name=site_name),
+        default_calendar=_calendar(env),
     )
 
 
@@ -416,6 +421,14 @@ def _asset_file(env: Mapping[str, str], name: str, default: str) -> str:
     if not (ASSETS_DIR / value).is_file():
         raise ConfigError(f"{name}={value} but there is no assets/{value}: put the file there or fix the name")
     return value
+
+
+def _calendar(env: Mapping[str, str]) -> Calendar:
+    raw = env.get("DEFAULT_CALENDAR", "").strip().lower() or Calendar.BOTH.value
+    try:
+        return Calendar(raw)
+    except ValueError:
+        raise ConfigError(f"DEFAULT_CALENDAR must be one of ad, bs, both; got {raw!r}") from None
 
 
 def _reminder_days(env: Mapping[str, str]) -> tuple[int, ...]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from khalti_portal.config import DEFAULT_EMULATOR_KEY, ConfigError, load_settings
+from khalti_portal.i18n.dates import Calendar
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +26,12 @@ def test_defaults_run_on_the_emulator() -> None:
     assert s.db_url.startswith("sqlite:///")
     assert s.redis_url is None
     assert (s.emulator_latency_ms, s.emulator_failure_rate, s.emulator_link_ttl_seconds) == (0, 0.0, 3600)
+    assert s.default_calendar is Calendar.BOTH
+
+
+@pytest.mark.parametrize(("raw", "calendar"), [("ad", Calendar.AD), (" BS ", Calendar.BS), ("both", Calendar.BOTH)])
+def test_default_calendar_takes_ad_bs_or_both(raw: str, calendar: Calendar) -> None:
+    assert load_settings({"DEFAULT_CALENDAR": raw}).default_calendar is calendar
 
 
 def test_sandbox_and_live_take_their_hosts() -> None:
@@ -82,6 +89,7 @@ def test_sandbox_and_live_take_their_hosts() -> None:
         ({"MERCHANT_EMAIL": "a@x.example, b@x.example"}, "MERCHANT_EMAIL must be one address"),
         ({"MERCHANT_PHONE": "call us"}, "MERCHANT_PHONE must be a phone number"),
         ({"MERCHANT_PHONE": "98"}, "MERCHANT_PHONE must be a phone number"),
+        ({"DEFAULT_CALENDAR": "nepali"}, "DEFAULT_CALENDAR must be one of ad, bs, both; got 'nepali'"),
         (
             {
                 "SMTP_HOST": "smtp.example.com",

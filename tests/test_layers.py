@@ -95,6 +95,21 @@ FORBIDDEN = {
         "khalti_portal.mail",
         "reflex",
     ),
+    # formatting for people sits below every layer that shows something, mail included
+    "i18n": (
+        "khalti_portal.billing",
+        "khalti_portal.db",
+        "khalti_portal.states",
+        "khalti_portal.pages",
+        "khalti_portal.views",
+        "khalti_portal.components",
+        "khalti_portal.khalti",
+        "khalti_portal.mail",
+        "khalti_portal.documents",
+        "khalti_portal.config",
+        "reflex",
+        "sqlmodel",
+    ),
     "pages": ("khalti_portal.khalti", "khalti_portal.billing", "khalti_portal.db"),
     # page sections: the same rules as the pages that arrange them
     "views": ("khalti_portal.khalti", "khalti_portal.billing", "khalti_portal.db"),

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import nepali_datetime
+from khalti_portal.i18n.dates import bs_date, bs_month_name
 
-from khalti_portal.billing.nepal_time import to_nepal
+__all__ = ["SHRAWAN", "bs_date", "fiscal_year", "format_bs"]
 
 SHRAWAN = 4  # the fiscal year starts on 1 Shrawan, the fourth month of Bikram Sambat (mid-July)
-
-
-def bs_date(instant: datetime) -> nepali_datetime.date:
-    """The Bikram Sambat date it is in Nepal at `instant`."""
-    return nepali_datetime.date.from_datetime_date(to_nepal(instant).date())
 
 
 def fiscal_year(instant: datetime) -> str:
@@ -26,4 +21,4 @@ def fiscal_year(instant: datetime) -> str:
 def format_bs(instant: datetime) -> str:
     """`12 Shrawan 2083 BS`: the day in Nepal at `instant`, in Bikram Sambat, with the month's English name."""
     day = bs_date(instant)
-    return f"{day.day} {day.strftime('%B')} {day.year} BS"
+    return f"{day.day} {bs_month_name(day.month)} {day.year} BS"

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime
 
 from khalti_portal.clock import ensure_utc
+from khalti_portal.i18n.dates import NEPAL, Calendar, format_day, format_moment, to_nepal
 
-NEPAL = ZoneInfo("Asia/Kathmandu")
-
-
-def to_nepal(dt: datetime) -> datetime:
-    """The same instant on Nepal's wall clock."""
-    return ensure_utc(dt).astimezone(NEPAL)
+__all__ = ["NEPAL", "format_nepal", "format_nepal_day", "iso_utc", "nepal_month_bounds", "nepal_months", "to_nepal"]
 
 
 def format_nepal(dt: datetime) -> str:
-    """`26 Dec 2026, 5:45 PM NPT`: day and hour without leading zeros, 12-hour clock."""
-    return f"{format_datetime(ensure_utc(dt), 'd MMM y, h:mm a', tzinfo=NEPAL, locale='en')} NPT"
+    """`26 Dec 2026, 5:45 PM NPT`: the AD form of `i18n.dates.format_moment`."""
+    return format_moment(dt, Calendar.AD)
 
 
 def format_nepal_day(dt: datetime) -> str:
-    """`26 Dec 2026`: the day it is in Nepal at that instant."""
-    return format_datetime(ensure_utc(dt), "d MMM y", tzinfo=NEPAL, locale="en")
+    """`26 Dec 2026`: the day it is in Nepal at that instant, the AD form of `i18n.dates.format_day`."""
+    return format_day(dt, Calendar.AD)
 
 
 def iso_utc(dt: datetime) -> str:

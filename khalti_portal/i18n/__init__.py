@@ -1,0 +1,1 @@
+"""What people read, in their calendar and (later) their language: the one place dates are formatted."""
