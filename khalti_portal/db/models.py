@@ -191,6 +191,9 @@ class UserProfile(SQLModel, table=True):
     phone: str = Field(default="", sa_column=Column(String(20), nullable=False, server_default=""))
     # A business buying may put its PAN on its invoices (9 digits); empty for a person.
     pan: str = Field(default="", sa_column=Column(String(9), nullable=False, server_default=""))
+    # How this person reads dates ("ad", "bs", "both") and which language; "" is the site's default.
+    calendar: str = Field(default="", sa_column=Column(String(4), nullable=False, server_default=""))
+    language: str = Field(default="", sa_column=Column(String(8), nullable=False, server_default=""))
     created_at: datetime = _created_column()
 
 

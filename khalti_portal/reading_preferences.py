@@ -1,0 +1,54 @@
+"""How a person reads the portal: the calendar dates are shown in (and, later, the language); site default otherwise."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from khalti_portal.config import get_settings
+from khalti_portal.db.models import UserProfile
+from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.dates import Calendar
+
+CALENDAR_PROBLEM = "Choose AD, Bikram Sambat (BS) or both."
+
+
+def parse_calendar(raw: object) -> Calendar | None:
+    """The calendar a profile form or a client sent, or None when it is not one of ours."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        return Calendar(raw.strip().lower())
+    except ValueError:
+        return None
+
+
+def site_calendar() -> Calendar:
+    """The calendar shown to everyone who has not chosen one (`DEFAULT_CALENDAR`)."""
+    return get_settings().default_calendar
+
+
+def chosen_calendar(user_id: int, *, engine: Engine | None = None) -> Calendar | None:
+    """The calendar the subscriber chose on the profile, or None when they left it to the site."""
+    with session_scope(engine) as session:
+        stored = session.exec(select(UserProfile.calendar).where(UserProfile.user_id == user_id)).first()
+    return parse_calendar(stored) if stored else None
+
+
+def calendar_of(user_id: int | None, *, engine: Engine | None = None) -> Calendar:
+    """The calendar to show this person's dates in: their choice, else the site's default (also when signed out)."""
+    if user_id is None:
+        return site_calendar()
+    return chosen_calendar(user_id, engine=engine) or site_calendar()
+
+
+def set_calendar(user_id: int, raw: object, *, engine: Engine | None = None) -> str | None:
+    """Store the profile's calendar choice; a message (nothing stored) when `raw` is not a calendar."""
+    calendar = parse_calendar(raw)
+    if calendar is None:
+        return CALENDAR_PROBLEM
+    with session_scope(engine) as session:
+        row = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
+        row.calendar = calendar.value
+        session.add(row)
+    return None
