@@ -39,13 +39,15 @@ KNOWN = [
     (date(2023, 7, 17), (2080, 4, 1)),
     (date(2024, 7, 16), (2081, 4, 1)),  # NEPAL.md
     (date(2025, 7, 17), (2082, 4, 1)),
-    # public holidays as the government's calendar lists them
-    (date(2023, 10, 24), (2080, 7, 7)),  # Vijaya Dashami 2080
-    (date(2023, 11, 12), (2080, 7, 26)),  # Laxmi Puja (Tihar) 2080
-    (date(2024, 10, 12), (2081, 6, 26)),  # Vijaya Dashami 2081
-    (date(2024, 11, 1), (2081, 7, 16)),  # Laxmi Puja (Tihar) 2081
-    (date(2025, 10, 2), (2082, 6, 16)),  # Vijaya Dashami 2082
-    (date(2025, 10, 21), (2082, 7, 4)),  # Laxmi Puja (Tihar) 2082
+    # festivals as the government's holiday lists and the Panchang committee's notices give them (BS day and
+    # weekday from the notice, AD day from a list that prints both, each pair checked on 2026-11-28)
+    (date(2019, 10, 8), (2076, 6, 21)),  # Vijaya Dashami 2076: Asoj 21, a Tuesday
+    (date(2022, 10, 24), (2079, 7, 7)),  # Laxmi Puja 2079: Kartik 7, a Monday (with Kukur Tihar)
+    (date(2023, 10, 24), (2080, 7, 7)),  # Vijaya Dashami 2080 (FNCCI: Dashain holidays Kartik 5-9, 22-26 Oct)
+    (date(2023, 11, 12), (2080, 7, 26)),  # Laxmi Puja 2080: Kartik 26, a Sunday (FNCCI holiday list 2080)
+    (date(2024, 10, 12), (2081, 6, 26)),  # Vijaya Dashami 2081: Asoj 26, a Saturday
+    (date(2024, 10, 31), (2081, 7, 15)),  # Laxmi Puja 2081: Kartik 15, a Thursday
+    (date(2025, 10, 2), (2082, 6, 16)),  # Vijaya Dashami 2082: Asoj 16, a Thursday
     (date(2026, 11, 27), (2083, 8, 11)),  # NEPAL.md: "today", checked with the `nepali` package
     # days of history, written in both calendars wherever they are told
     (date(1951, 2, 18), (2007, 11, 7)),  # Democracy Day, 7 Falgun 2007
