@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from khalti_portal.accounts import Profile
 from khalti_portal.billing.checkout import MESSAGES, start_checkout
 from khalti_portal.db.models import Payment, PaymentEvent, Plan
+from khalti_portal.i18n.dates import format_moment
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -82,6 +83,9 @@ async def test_success_writes_the_row_before_initiate_and_redirects(shop, khalti
     assert payment.next_check_at == world.now() + timedelta(seconds=30)
     steps = [(e.kind, e.from_status, e.to_status, e.source) for e in events_of(world, payment.id)]
     assert steps == [("created", None, "created", "checkout"), ("transition", "created", "pending", "checkout")]
+    # Admins read this later, whoever they are: the link's expiry is in the site's calendar.
+    until = format_moment(world.now() + timedelta(hours=1), world.settings.default_calendar)
+    assert events_of(world, payment.id)[1].detail == f"Khalti gave pidx PIDX1; the payment link works until {until}"
 
 
 async def test_purchase_order_ids_are_unguessable(shop, khalti):

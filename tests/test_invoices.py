@@ -13,12 +13,15 @@ import httpx
 import pytest
 from sqlmodel import Session
 
+from khalti_portal import reading_preferences
 from khalti_portal.billing.admin.access import grant_flagged
 from khalti_portal.billing.fiscal import fiscal_year, format_bs
 from khalti_portal.billing.invoices import VatSplit, split_vat
 from khalti_portal.billing.money import rupees_in_words
+from khalti_portal.billing.nepal_time import format_nepal, format_nepal_day, iso_utc
 from khalti_portal.billing.verification import verify_payment
-from khalti_portal.db.models import Invoice, OutboxMessage, PaymentStatus, Plan, UserProfile
+from khalti_portal.db.models import Invoice, OutboxMessage, PaymentStatus, Plan, SubscriptionPeriod, UserProfile
+from khalti_portal.i18n.dates import Calendar, format_moment
 from tests.clocks import FrozenClock
 
 pytest_plugins = ["tests.db_fixtures"]
@@ -102,7 +105,18 @@ async def test_a_completed_payment_gets_one_invoice_with_everything_it_shows(wor
     details = invoice.details
     assert details["buyer"] == {"name": "Sita Traders", "pan": "601234567"}
     assert details["transaction_id"] == f"txn_{payment.pidx}" and details["order"] == payment.purchase_order_id
-    assert details["period_from"].endswith("NPT") and details["issued_bs"].endswith("BS")
+    [period] = world.rows(SubscriptionPeriod, SubscriptionPeriod.payment_id == payment.id)
+    # The date of issue in both calendars, as issued; the period as its instants (each reader's calendar
+    # applies to them) beside the AD words documents were issued with before.
+    assert (details["issued_bs"], details["issued_ad"]) == (format_bs(world.now()), format_nepal_day(world.now()))
+    assert (details["period_from_utc"], details["period_to_utc"]) == (
+        iso_utc(period.starts_at),
+        iso_utc(period.ends_at),
+    )
+    assert (details["period_from"], details["period_to"]) == (
+        format_nepal(period.starts_at),
+        format_nepal(period.ends_at),
+    )
     assert details["total_text"] == "Rs 1,299.50"
 
 
@@ -234,7 +248,8 @@ async def test_the_confirmation_mail_names_its_invoice(world, khalti):
     assert message.context["invoice_number"] == invoice.number
 
 
-async def test_the_confirmation_mail_carries_the_receipt_as_a_pdf(world, khalti):
+@pytest.mark.parametrize("chosen", [Calendar.BS, Calendar.AD, None])
+async def test_the_confirmation_mail_carries_the_receipt_as_a_pdf(world, khalti, chosen):
     import io
 
     from pypdf import PdfReader
@@ -247,6 +262,8 @@ async def test_the_confirmation_mail_carries_the_receipt_as_a_pdf(world, khalti)
     with Session(world.engine) as session:
         session.add(UserProfile(user_id=user_id, email="mina@example.com", email_verified_at=world.now()))
         session.commit()
+    if chosen is not None:
+        assert reading_preferences.set_calendar(user_id, chosen.value, engine=world.engine) is None
     payment = paid(world, user_id=user_id)
     khalti.routes["lookup"].mock(side_effect=khalti_says(world, "Completed", 129_950))
     await verify_payment(payment.pidx, source="return", deps=world.deps)
@@ -262,3 +279,14 @@ async def test_the_confirmation_mail_carries_the_receipt_as_a_pdf(world, khalti)
     assert attachment.get_filename() == f"{invoice.slug}.pdf" and attachment.get_content_type() == "application/pdf"
     text = PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
     assert invoice.number in text and "1,299.50" in text
+    # The receipt's period is in the calendar the mail's own dates are in: the recipient's (else the site's).
+    [period] = world.rows(SubscriptionPeriod, SubscriptionPeriod.payment_id == payment.id)
+    calendar = chosen or world.settings.default_calendar
+    flat = " ".join(text.split())  # the PDF may wrap a long date
+    assert f"Period from {format_moment(period.starts_at, calendar)}" in flat
+    assert f"Period to {format_moment(period.ends_at, calendar)}" in flat
+    # The date of issue reads in both calendars whoever receives it.
+    assert (
+        f"Date (BS) {format_bs(invoice.issued_at)}" in flat
+        and f"Date (AD) {format_nepal_day(invoice.issued_at)}" in flat
+    )

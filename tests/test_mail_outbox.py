@@ -6,15 +6,17 @@ import asyncio
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlmodel import Session, update
 
+from khalti_portal import reading_preferences
 from khalti_portal.billing.admin.access import grant_flagged
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.db.models import MailStatus, OutboxMessage, PaymentStatus, UserProfile
+from khalti_portal.i18n.dates import LAST_SUPPORTED_AD, Calendar, bs_date, bs_month_name, format_day, format_moment
 from khalti_portal.mail.outbox import looks_like_address, queue_message, requeue_failed
 from khalti_portal.mail.templates import TemplateError, render
 
@@ -85,9 +87,66 @@ async def test_a_completed_payment_queues_its_confirmation_with_the_plan_period_
     assert "Rs 1,299.50" in rendered.text
     assert f"{world.app_url}/dashboard" in rendered.text
     assert f'href="{world.app_url}/dashboard"' in rendered.html
-    ends = world.now() + timedelta(days=30)
-    assert message.context["ends_at"].endswith("NPT") and str(ends.year) in message.context["ends_at"]
+    starts, ends = world.now(), world.now() + timedelta(days=30)
+    calendar = world.settings.default_calendar  # Asha chose no calendar: the site's (both, by default)
+    assert message.context["starts_at"] == format_moment(starts, calendar)
+    assert message.context["ends_at"] == format_moment(ends, calendar)
+    assert rendered.subject == f"Payment received: Standard until {format_day(ends, calendar)} · Asha's Gym"
+    assert (
+        f"Your access runs from {format_moment(starts, calendar)} to {format_moment(ends, calendar)}." in rendered.text
+    )
     assert world.settings.khalti_secret_key not in str(message.context)
+
+
+async def test_each_subscriber_reads_the_confirmation_in_the_calendar_they_chose(world, khalti):
+    in_bs = subscriber(world, "bs@example.com", "Bishnu")
+    in_ad = subscriber(world, "ad@example.com", "Alina")
+    assert reading_preferences.set_calendar(in_bs, "bs", engine=world.engine) is None
+    assert reading_preferences.set_calendar(in_ad, "ad", engine=world.engine) is None
+    plan = world.plan("standard", price_paisa=129_950, duration_days=30)
+    khalti.routes["lookup"].mock(side_effect=completed(world, 129_950))
+    for user_id in (in_bs, in_ad):
+        payment = world.payment(user_id=user_id, plan=plan)
+        assert (await verify_payment(payment.pidx, source="return", deps=world.deps)).changed
+
+    by_user = {m.user_id: m for m in confirmations(world)}
+    starts, ends = world.now(), world.now() + timedelta(days=30)
+    for user_id, calendar in ((in_bs, Calendar.BS), (in_ad, Calendar.AD)):
+        context = by_user[user_id].context
+        assert (context["starts_at"], context["ends_at"], context["ends_on"], context["calendar"]) == (
+            format_moment(starts, calendar),
+            format_moment(ends, calendar),
+            format_day(ends, calendar),
+            calendar.value,
+        )
+        rendered = render("payment_completed", context, site_name="Shop")
+        assert rendered.subject == f"Payment received: Standard until {format_day(ends, calendar)} · Shop"
+    # Not the same words twice: the BS reader's dates name the BS month and no AD one, the AD reader's the reverse.
+    bs_month, ad_month = bs_month_name(bs_date(ends).month), f"{ends:%b}"
+    assert bs_month in by_user[in_bs].context["ends_on"] and ad_month not in by_user[in_bs].context["ends_on"]
+    assert ad_month in by_user[in_ad].context["ends_on"] and bs_month not in by_user[in_ad].context["ends_on"]
+
+
+async def test_an_end_beyond_the_bs_years_is_written_in_ad_and_the_payment_still_completes(world, khalti):
+    # Bought a week before the last BS day the portal converts: the start is in BS, the end (past it) in AD,
+    # rather than a date that may be wrong or a payment that cannot complete.
+    user_id = subscriber(world)
+    assert reading_preferences.set_calendar(user_id, "bs", engine=world.engine) is None
+    world.clock.set(datetime.combine(LAST_SUPPORTED_AD, datetime.min.time(), tzinfo=UTC) - timedelta(days=7))
+    plan = world.plan("standard", duration_days=30)
+    payment = world.payment(user_id=user_id, plan=plan)
+    khalti.routes["lookup"].mock(side_effect=completed(world, plan.price_paisa))
+
+    outcome = await verify_payment(payment.pidx, source="return", deps=world.deps)
+
+    assert outcome.changed and outcome.status == "completed"
+    [message] = confirmations(world)
+    starts, ends = world.now(), world.now() + timedelta(days=30)
+    assert message.context["starts_at"] == format_moment(starts, Calendar.BS)
+    assert (message.context["ends_at"], message.context["ends_on"]) == (
+        format_moment(ends, Calendar.AD),
+        format_day(ends, Calendar.AD),
+    )
 
 
 @pytest.mark.parametrize("confirmed", [False, None], ids=["unconfirmed address", "no address"])

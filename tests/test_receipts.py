@@ -15,19 +15,22 @@ from typing import Any
 import pypdf
 import pytest
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from khalti_portal import accounts
+from khalti_portal import accounts, reading_preferences
 from khalti_portal.billing import subscription
 from khalti_portal.billing.admin.payments import payment_detail
+from khalti_portal.billing.fiscal import format_bs
 from khalti_portal.billing.invoices import CREDIT_NOTE, INVOICE, issue
+from khalti_portal.billing.nepal_time import format_nepal, format_nepal_day
 from khalti_portal.billing.periods import grant_period
 from khalti_portal.clock import utcnow
 from khalti_portal.config import MerchantSettings, get_settings
-from khalti_portal.db.models import Invoice, Payment, Plan
+from khalti_portal.db.models import Invoice, Payment, Plan, SubscriptionPeriod
 from khalti_portal.db.session import get_engine
 from khalti_portal.documents.pdf import receipt_pdf
 from khalti_portal.documents.receipt import SLUG_RE, TEST_MARKER, find_for, receipt_view
+from khalti_portal.i18n.dates import Calendar, format_moment
 from khalti_portal.states.admin_payment_views import DetailView
 from khalti_portal.states.dashboard import DashboardState
 from khalti_portal.states.profile import ProfileState
@@ -125,15 +128,27 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
+def period_of(payment: Payment) -> SubscriptionPeriod:
+    with Session(get_engine()) as session:
+        return session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == payment.id)).one()
+
+
+def reader(calendar: Calendar, name: str | None = None) -> int:
+    """A user who chose `calendar` on the profile."""
+    user_id = new_user(name or "")
+    assert reading_preferences.set_calendar(user_id, calendar.value) is None
+    return user_id
+
+
 # -- the document --------------------------------------------------------------------------------------------------
 
 
 def test_a_vat_invoice_is_a_tax_invoice_with_its_vat_split_and_the_test_marker(app_db) -> None:
     buyer = new_user("vat_buyer")
     accounts.save_profile(buyer, accounts.Profile(display_name="Everest Traders", pan="600123456"))
-    _, invoice, _ = paid(buyer, add_plan(price=49_900), merchant=VAT_MERCHANT)
+    payment, invoice, _ = paid(buyer, add_plan(price=49_900), merchant=VAT_MERCHANT)
 
-    view = receipt_view(invoice)
+    view = receipt_view(invoice, Calendar.BOTH)
 
     assert view.title == "Tax Invoice" and view.number.startswith("TEST-") and view.test_marker == TEST_MARKER
     # Prices include VAT: 499 / 1.13 = 441.59 taxable, the rest VAT, adding up to what Khalti took.
@@ -146,21 +161,24 @@ def test_a_vat_invoice_is_a_tax_invoice_with_its_vat_split_and_the_test_marker(a
     )
     assert (view.merchant_name, view.merchant_pan) == ("Acme Subscriptions Pvt Ltd", "301234567")
     assert (view.buyer_name, view.buyer_pan) == ("Everest Traders", "600123456")
-    assert view.total_words.startswith("Rupees Four Hundred") and view.issued_bs.endswith(" BS")
-    assert view.period_from.endswith("NPT") and view.period_to.endswith("NPT")
+    assert view.total_words.startswith("Rupees Four Hundred")
+    assert (view.issued_bs, view.issued_ad) == (format_bs(invoice.issued_at), format_nepal_day(invoice.issued_at))
+    period = period_of(payment)
+    assert view.period_from == format_moment(period.starts_at, Calendar.BOTH)
+    assert view.period_to == format_moment(period.ends_at, Calendar.BOTH)
     assert view.transaction_id.startswith("TXN") and view.order.startswith("KP-") and view.duration == "30 days"
 
 
 def test_without_vat_it_is_a_plain_invoice_with_no_vat(app_db) -> None:
     _, invoice, _ = paid(new_user(), add_plan(price=120_050))
-    view = receipt_view(invoice)
+    view = receipt_view(invoice, Calendar.BOTH)
     assert view.title == "Invoice" and view.vat_paisa == 0 and view.taxable_paisa == view.total_paisa == 120_050
     assert view.total_text == "Rs 1,200.50" and view.merchant_pan == "" and view.buyer_pan == ""
 
 
 def test_a_live_invoice_has_the_legal_number_and_no_test_marker(app_db) -> None:
     _, invoice, _ = paid(new_user(), add_plan(), mode="live")
-    view = receipt_view(invoice)
+    view = receipt_view(invoice, Calendar.BOTH)
     assert not view.number.startswith("TEST-") and view.test_marker == ""
     assert SLUG_RE.fullmatch(view.slug) and view.slug == view.number.replace("/", "-")
 
@@ -168,7 +186,7 @@ def test_a_live_invoice_has_the_legal_number_and_no_test_marker(app_db) -> None:
 def test_a_credit_note_names_the_invoice_it_reverses(app_db) -> None:
     _, invoice, credit = paid(new_user(), add_plan(), merchant=VAT_MERCHANT, refunded=True)
     assert credit is not None
-    view = receipt_view(credit)
+    view = receipt_view(credit, Calendar.BOTH)
     assert view.title == "Credit Note" and view.is_credit_note and view.reverses_number == invoice.number
     assert view.number.startswith("TEST-CN-") and view.total_paisa == invoice.total_paisa
     assert view.vat_paisa == invoice.vat_paisa
@@ -176,13 +194,78 @@ def test_a_credit_note_names_the_invoice_it_reverses(app_db) -> None:
 
 def test_the_pdf_is_a4_and_carries_the_number_and_the_total(app_db) -> None:
     _, invoice, _ = paid(new_user(), add_plan(price=49_900), merchant=VAT_MERCHANT)
-    data = receipt_pdf(receipt_view(invoice))
+    data = receipt_pdf(receipt_view(invoice, Calendar.BOTH))
     assert data.startswith(b"%PDF")
     reader = pypdf.PdfReader(io.BytesIO(data))
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert (round(width), round(height)) == (595, 842)  # A4 in points
     text = pdf_text(data)
     assert invoice.number in text and "Rs 499" in text and "Tax Invoice" in text and "TEST" in text
+
+
+# -- the calendar it is read in -------------------------------------------------------------------------------------
+
+
+def test_the_period_is_in_the_readers_calendar_and_the_date_of_issue_in_both(app_db) -> None:
+    payment, invoice, _ = paid(new_user(), add_plan(), merchant=VAT_MERCHANT)
+    period = period_of(payment)
+    for calendar in Calendar:
+        view = receipt_view(invoice, calendar)
+        assert (view.period_from, view.period_to) == (
+            format_moment(period.starts_at, calendar),
+            format_moment(period.ends_at, calendar),
+        )
+        # The tax invoice's own date reads the same to everyone, in BS and in AD.
+        assert (view.issued_bs, view.issued_ad) == (format_bs(invoice.issued_at), format_nepal_day(invoice.issued_at))
+    assert receipt_view(invoice, Calendar.BS).period_to != receipt_view(invoice, Calendar.AD).period_to
+
+
+def test_a_document_issued_before_the_period_instants_were_stored_keeps_its_words(app_db) -> None:
+    payment, invoice, _ = paid(new_user(), add_plan())
+    period = period_of(payment)
+    older = invoice.model_copy(
+        update={"details": {k: v for k, v in invoice.details.items() if k not in ("period_from_utc", "period_to_utc")}}
+    )
+    view = receipt_view(older, Calendar.BS)
+    assert (view.period_from, view.period_to) == (format_nepal(period.starts_at), format_nepal(period.ends_at))
+    garbled = invoice.model_copy(update={"details": {**invoice.details, "period_to_utc": "not a time"}})
+    assert receipt_view(garbled, Calendar.BS).period_to == format_nepal(period.ends_at)
+
+
+def test_a_period_ending_beyond_the_bs_years_is_written_in_ad(app_db) -> None:
+    _, invoice, _ = paid(new_user(), add_plan())
+    far = invoice.model_copy(update={"details": {**invoice.details, "period_to_utc": "2050-01-01T06:15:00Z"}})
+    view = receipt_view(far, Calendar.BS)
+    assert view.period_to == "1 Jan 2050, 12:00 PM NPT"  # 06:15 UTC is noon in Nepal
+
+
+async def test_a_bs_reader_sees_the_period_in_bs_on_the_page_and_in_the_pdf_and_an_ad_admin_in_ad(app_db) -> None:
+    owner = reader(Calendar.BS, "bs_owner")
+    payment, invoice, _ = paid(owner, add_plan(), merchant=VAT_MERCHANT)
+    period = period_of(payment)
+    tab, state = await receipt_page(owner, invoice.slug)
+    assert state.found
+    bs_from, bs_to = format_moment(period.starts_at, Calendar.BS), format_moment(period.ends_at, Calendar.BS)
+    assert (state.receipt.period_from, state.receipt.period_to) == (bs_from, bs_to)
+    assert (state.receipt.issued_bs, state.receipt.issued_ad) == (
+        format_bs(invoice.issued_at),
+        format_nepal_day(invoice.issued_at),
+    )
+    [download] = await tab.run(state, "download_pdf")
+    data = base64.b64decode(var_value(download, "url").split(",", 1)[1])
+    flat = " ".join(pdf_text(data).split())
+    assert f"Period from {bs_from}" in flat and f"Period to {bs_to}" in flat
+
+    admin = make_admin()
+    assert reading_preferences.set_calendar(admin, "ad") is None
+    _, seen_by_admin = await receipt_page(admin, invoice.slug)
+    assert (seen_by_admin.receipt.period_from, seen_by_admin.receipt.period_to) == (
+        format_moment(period.starts_at, Calendar.AD),
+        format_moment(period.ends_at, Calendar.AD),
+    )
+    # Reading it in two calendars changed nothing that was issued.
+    with Session(get_engine()) as session:
+        assert session.get(Invoice, invoice.id).details == invoice.details
 
 
 # -- who may open it -----------------------------------------------------------------------------------------------
@@ -350,7 +433,7 @@ async def test_a_business_saves_its_pan_and_it_is_printed_on_its_next_invoice(ap
     assert state.pan == "600123456"
 
     _, invoice, _ = paid(user, add_plan())
-    assert receipt_view(invoice).buyer_pan == "600123456"
+    assert receipt_view(invoice, Calendar.BOTH).buyer_pan == "600123456"
 
     await tab.run(state, "save", {"display_name": "Everest Traders", "pan": ""})
     assert state.errors == {} and accounts.get_profile(user).pan == ""

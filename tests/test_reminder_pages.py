@@ -15,13 +15,14 @@ from reflex_base.registry import RegistrationContext
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
-from khalti_portal import account_tokens, accounts, mail_preferences, routes
+from khalti_portal import account_tokens, accounts, mail_preferences, reading_preferences, routes
 from khalti_portal.account_tokens import Purpose
 from khalti_portal.billing import reminders
 from khalti_portal.billing.deps import default_deps
 from khalti_portal.clock import utcnow
 from khalti_portal.db.models import AccountToken, OutboxMessage, Plan, SubscriptionPeriod, UserProfile
 from khalti_portal.db.session import get_engine
+from khalti_portal.i18n.dates import Calendar, format_moment
 from khalti_portal.states.dashboard import DashboardState
 from khalti_portal.states.form_data import switch_position
 from khalti_portal.states.profile import SWITCH_REFUSED, ProfileState
@@ -360,9 +361,24 @@ def test_the_plan_name_comes_from_the_period_that_ends_last(sqlite_world) -> Non
     assert nameless is not None and "Your subscription access ends" in nameless.text
 
 
+@pytest.mark.parametrize("chosen", [Calendar.BS, Calendar.AD, None])
+def test_the_banner_writes_the_end_in_the_subscribers_calendar(sqlite_world, chosen: Calendar | None) -> None:
+    w = sqlite_world
+    user, plan = w.user(), w.plan("standard")
+    if chosen is not None:
+        assert reading_preferences.set_calendar(user, chosen.value, engine=w.engine) is None
+    end = w.t0 + END
+    period(w, user, plan, ends=end)
+    calendar = chosen or w.settings.default_calendar  # no choice: the site's
+    banner = reminders.reminder_banner(user, end - timedelta(days=2), deps=w.deps)
+    assert banner is not None
+    assert banner.text == f"Your Standard access ends in 2 days, on {format_moment(end, calendar)}. Renew to keep it."
+
+
 def test_the_banner_costs_one_query(sqlite_world) -> None:
     w = sqlite_world
     user, plan = w.user(), w.plan()
+    assert reading_preferences.set_calendar(user, "bs", engine=w.engine) is None  # the calendar comes in the same query
     period(w, user, plan, ends=w.t0 + END)
     statements: list[str] = []
 

@@ -10,11 +10,12 @@ import pytest
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from khalti_portal import mail_preferences
+from khalti_portal import mail_preferences, reading_preferences
 from khalti_portal.api import build_api
 from khalti_portal.billing.reconcile import reconcile_once
 from khalti_portal.billing.reminders import LAST_WINDOW, banner_for, queue_due_reminders, stages_for
 from khalti_portal.db.models import AccountToken, OutboxMessage, SubscriptionPeriod, UserProfile
+from khalti_portal.i18n.dates import Calendar, bs_date, bs_month_name, format_moment
 from khalti_portal.mail.compose import compose
 from khalti_portal.mail.templates import render
 
@@ -184,7 +185,10 @@ def test_every_reminder_reads_well_and_carries_a_one_click_unsubscribe(world):
     ]
     first = messages[0]
     assert first.context["renew_url"] == f"{world.app_url}/checkout/standard"
-    assert first.context["ends_at"].endswith("NPT")
+    # bina chose no calendar: the site's default (both, unless the settings say otherwise)
+    end, calendar = start + timedelta(days=30), world.settings.default_calendar
+    assert first.context["ends_at"] == format_moment(end, calendar)
+    assert first.context["grace_until"] == format_moment(end + timedelta(days=3), calendar)
     mime = compose(
         template=first.template,
         context=first.context,
@@ -223,13 +227,43 @@ def test_the_dashboard_banner_follows_the_stages():
 
     settings = load_settings({})
     end = datetime(2027, 1, 31, 6, 15, tzinfo=UTC)
-    assert banner_for(end, "Basic", end - timedelta(days=8), settings) is None
-    assert banner_for(end, "Basic", end - timedelta(days=6, hours=12), settings).stage == "d7"
-    soon = banner_for(end, "Basic", end - timedelta(hours=5), settings)
-    assert soon.stage == "d1" and "ends in 1 day" in soon.text
-    grace = banner_for(end, "Basic", end + timedelta(days=1), settings)
-    assert grace.stage == "ended" and "You keep access until" in grace.text
-    assert banner_for(end, "Basic", end + timedelta(days=3) + LAST_WINDOW, settings) is None
+    both = Calendar.BOTH
+    assert banner_for(end, "Basic", end - timedelta(days=8), settings, both) is None
+    assert banner_for(end, "Basic", end - timedelta(days=6, hours=12), settings, both).stage == "d7"
+    soon = banner_for(end, "Basic", end - timedelta(hours=5), settings, both)
+    assert soon.stage == "d1"
+    assert soon.text == f"Your Basic access ends in 1 day, on {format_moment(end, both)}. Renew to keep it."
+    grace = banner_for(end, "Basic", end + timedelta(days=1), settings, Calendar.BS)
+    assert grace.stage == "ended"
+    assert grace.text == (
+        f"Your Basic access ended on {format_moment(end, Calendar.BS)}. "
+        f"You keep access until {format_moment(end + timedelta(days=3), Calendar.BS)} while you renew."
+    )
+    assert banner_for(end, "Basic", end + timedelta(days=3) + LAST_WINDOW, settings, both) is None
+
+
+def test_each_subscriber_reads_the_reminder_dates_in_the_calendar_they_chose(world):
+    in_bs, in_ad, unset = (subscriber(world, name=name) for name in ("bs_reader", "ad_reader", "default_reader"))
+    assert reading_preferences.set_calendar(in_bs, "bs", engine=world.engine) is None
+    assert reading_preferences.set_calendar(in_ad, "ad", engine=world.engine) is None
+    start = world.now()
+    for user_id in (in_bs, in_ad, unset):
+        period(world, user_id, world.plan(f"plan{user_id}"), starts=start, days=30)
+    end = start + timedelta(days=30)
+    world.clock.set(end - timedelta(days=7))
+
+    assert queue_due_reminders(deps=world.deps) == 3
+
+    by_user = {m.user_id: m for m in world.rows(OutboxMessage, OutboxMessage.template == "renewal_reminder")}
+    expected = {in_bs: Calendar.BS, in_ad: Calendar.AD, unset: world.settings.default_calendar}
+    for user_id, calendar in expected.items():
+        context = by_user[user_id].context
+        assert context["ends_at"] == format_moment(end, calendar)
+        assert f"ends on {format_moment(end, calendar)}." in render("renewal_reminder", context, site_name="S").text
+    # The BS reader's date names the BS month and no AD one; the AD reader's the other way round.
+    bs_month, ad_month = bs_month_name(bs_date(end).month), f"{end:%b}"
+    assert bs_month in by_user[in_bs].context["ends_at"] and ad_month not in by_user[in_bs].context["ends_at"]
+    assert ad_month in by_user[in_ad].context["ends_at"] and bs_month not in by_user[in_ad].context["ends_at"]
 
 
 async def test_the_reconciler_queues_reminders_on_each_run(world):

@@ -15,10 +15,10 @@ from khalti_portal.accounts import Profile
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
-from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.plans import find_plan
 from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import Payment, PaymentStatus, Plan
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.khalti import (
     CustomerInfo,
     InitiateResult,
@@ -239,7 +239,9 @@ def _store_link(deps: BillingDeps, payment: Payment, started: InitiateResult) ->
         "payment_url": started.payment_url,
         "payment_url_expires_at": started.expires_at,
     }
-    detail = f"Khalti gave pidx {started.pidx}; the payment link works until {format_nepal(started.expires_at)}"
+    # Stored once and read later by any admin, so it is written in the site's calendar, not one person's.
+    until = format_moment_or_ad(started.expires_at, deps.settings.default_calendar)
+    detail = f"Khalti gave pidx {started.pidx}; the payment link works until {until}"
     with Session(deps.engine) as session:
         moved = move_payment(
             session,

@@ -9,6 +9,11 @@ Live payments use the legal series (`2083/84-000123`, credit notes `CN-2083/84-0
 sandbox payments use `TEST-` series and are marked not valid for tax. Prices include VAT: with
 VAT_REGISTERED the taxable amount is the total / (1 + rate) rounded half-up and the VAT the rest, so the
 lines always add up to what Khalti took. Everything the document shows is stored on the row (`details`).
+
+The date of issue is stored written in both calendars (`issued_bs`, `issued_ad`): it is the document's own
+date and reads the same to everyone. The period bought is stored as its instants (`period_from_utc`,
+`period_to_utc`, ISO UTC) so each reader sees it in their own calendar without anything issued changing;
+`period_from`/`period_to` keep the AD wording older documents were issued with (and are drawn from).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from sqlmodel import Session, col, select, update
 
 from khalti_portal.billing.fiscal import fiscal_year, format_bs
 from khalti_portal.billing.money import format_rupees, rupees_in_words
-from khalti_portal.billing.nepal_time import format_nepal, format_nepal_day
+from khalti_portal.billing.nepal_time import format_nepal, format_nepal_day, iso_utc
 from khalti_portal.config import Settings
 from khalti_portal.db.models import Invoice, InvoiceCounter, LocalUser, Payment, SubscriptionPeriod, UserProfile
 
@@ -102,6 +107,8 @@ def _details(session: Session, settings: Settings, payment: Payment, now: dateti
         "duration_days": payment.duration_days,
         "period_from": format_nepal(period.starts_at) if period else "",
         "period_to": format_nepal(period.ends_at) if period else "",
+        "period_from_utc": iso_utc(period.starts_at) if period else "",
+        "period_to_utc": iso_utc(period.ends_at) if period else "",
         "transaction_id": payment.transaction_id or "",
         "order": payment.purchase_order_id,
         "issued_ad": format_nepal_day(now),

@@ -7,10 +7,21 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from khalti_portal.billing.money import format_rupees
-from khalti_portal.billing.nepal_time import format_nepal, format_nepal_day
 from khalti_portal.config import Settings
 from khalti_portal.db.models import Invoice, LocalUser, Payment, UserProfile
+from khalti_portal.i18n.date_fallback import format_day_or_ad, format_moment_or_ad
+from khalti_portal.i18n.dates import Calendar
 from khalti_portal.mail.outbox import looks_like_address, queue_message
+from khalti_portal.reading_preferences import parse_calendar
+
+
+def reader_calendar(stored: str | None, settings: Settings) -> Calendar:
+    """The calendar a person's mail (or banner) writes dates in: their profile's choice, else the site's default.
+
+    `reading_preferences.calendar_of`'s rule, applied to a `UserProfile.calendar` the caller already read in
+    its own transaction (and with its own settings), so queuing a mail costs no second connection.
+    """
+    return parse_calendar(stored) or settings.default_calendar
 
 
 def queue_payment_received(
@@ -20,18 +31,21 @@ def queue_payment_received(
 
     Nothing is queued for an owner with no confirmed email address (until an address is confirmed, only
     the link that confirms it goes there). The key
-    `payment-completed:<id>` keeps a payment to one confirmation, however many verifiers race.
+    `payment-completed:<id>` keeps a payment to one confirmation, however many verifiers race. Its dates are
+    written in the owner's calendar, and `calendar` in the context tells delivery to draw the attached
+    receipt in the same one.
     """
     payment = session.get(Payment, payment_id)
     row = session.exec(
-        select(UserProfile.email, UserProfile.display_name, LocalUser.username)
+        select(UserProfile.email, UserProfile.display_name, LocalUser.username, UserProfile.calendar)
         .select_from(LocalUser)
         .join(UserProfile, UserProfile.user_id == LocalUser.id)  # type: ignore[arg-type]
         .where(LocalUser.id == (payment.user_id if payment else None), col(UserProfile.email_verified_at).is_not(None))
     ).first()
     if payment is None or row is None or not looks_like_address(row[0] or ""):
         return False
-    email, display_name, username = row
+    email, display_name, username, chosen = row
+    calendar = reader_calendar(chosen, settings)
     invoice = session.exec(select(Invoice).where(Invoice.payment_id == payment_id, Invoice.kind == "invoice")).first()
     return queue_message(
         session,
@@ -42,9 +56,10 @@ def queue_payment_received(
             "name": display_name or username,
             "plan_name": payment.plan_name,
             "amount": format_rupees(payment.amount_paisa),
-            "starts_at": format_nepal(starts_at),
-            "ends_at": format_nepal(ends_at),
-            "ends_on": format_nepal_day(ends_at),
+            "starts_at": format_moment_or_ad(starts_at, calendar),
+            "ends_at": format_moment_or_ad(ends_at, calendar),
+            "ends_on": format_day_or_ad(ends_at, calendar),
+            "calendar": calendar.value,
             "order": payment.purchase_order_id,
             "dashboard_url": f"{settings.app_url}/dashboard",
             # The receipt travels with the mail as a PDF (documents/), drawn from the stored invoice.

@@ -11,6 +11,9 @@ from when it is due until the next one is due (the last for LAST_WINDOW). Each r
 - a stage already due when the period was bought is skipped, not sent late (a period bought two days
   before its end gets the 1-day reminder only), and so is one whose window passed while no job ran;
 - nothing goes to an unconfirmed address, or to a subscriber who turned reminders off.
+
+Dates are written in the subscriber's calendar (their profile's choice, else the site's), in the mail and
+in the dashboard's banner alike.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from sqlmodel import Session, col, select, update
 from khalti_portal import account_tokens, routes
 from khalti_portal.account_tokens import Purpose
 from khalti_portal.billing.deps import BillingDeps, resolve
-from khalti_portal.billing.nepal_time import format_nepal
+from khalti_portal.billing.notices import reader_calendar
 from khalti_portal.billing.periods import counts_in
 from khalti_portal.billing.subscription import days_left_at
 from khalti_portal.clock import ensure_utc
 from khalti_portal.config import Settings
 from khalti_portal.db.models import LocalUser, OutboxMessage, Plan, SubscriptionPeriod, UserProfile
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
+from khalti_portal.i18n.dates import Calendar
 from khalti_portal.mail.outbox import queue_message
 
 LAST_WINDOW = timedelta(days=1)  # how long the last stage (grace ended) stays open
@@ -82,6 +87,7 @@ class _Run:
     name: str
     plan_name: str
     plan_slug: str | None
+    calendar: Calendar  # the one the subscriber reads dates in
 
 
 def _runs_near_their_end(session: Session, now: datetime, settings: Settings) -> list[_Run]:
@@ -107,6 +113,7 @@ def _runs_near_their_end(session: Session, now: datetime, settings: Settings) ->
             Plan.name,
             Plan.slug,
             Plan.is_active,
+            UserProfile.calendar,
         )
         .join(ends, and_(ends.c.user_id == SubscriptionPeriod.user_id, ends.c.end == SubscriptionPeriod.ends_at))
         .join(UserProfile, col(UserProfile.user_id) == SubscriptionPeriod.user_id)
@@ -123,9 +130,17 @@ def _runs_near_their_end(session: Session, now: datetime, settings: Settings) ->
         .order_by(col(SubscriptionPeriod.id))
     ).all()
     runs: dict[int, _Run] = {}  # two periods ending at the same instant: the later one names the run
-    for pid, uid, created, end, email, display, username, plan, slug, active in rows:
+    for pid, uid, created, end, email, display, username, plan, slug, active, chosen in rows:
         runs[uid] = _Run(
-            pid, uid, created, end, email, display or username, plan or "subscription", slug if active else None
+            pid,
+            uid,
+            created,
+            end,
+            email,
+            display or username,
+            plan or "subscription",
+            slug if active else None,
+            reader_calendar(chosen, settings),
         )
     return list(runs.values())
 
@@ -165,11 +180,11 @@ def _queue(session: Session, settings: Settings, run: _Run, stage: Stage, now: d
         "name": run.name,
         "plan_name": run.plan_name,
         "stage": stage.name,
-        "ends_at": format_nepal(run.end),
+        "ends_at": format_moment_or_ad(run.end, run.calendar),
         "renew_url": f"{settings.app_url}{renew}",
     }
     if settings.grace_days > 0:
-        context["grace_until"] = format_nepal(run.end + timedelta(days=settings.grace_days))
+        context["grace_until"] = format_moment_or_ad(run.end + timedelta(days=settings.grace_days), run.calendar)
     key = _key(run, stage)
     # A racing job queuing the same key waits here (PostgreSQL) and then adds nothing, issuing no token.
     if not queue_message(
@@ -209,19 +224,21 @@ class Banner:
     text: str
 
 
-def banner_for(end: datetime | None, plan_name: str, now: datetime, settings: Settings) -> Banner | None:
-    """The dashboard's reminder, from the first stage until the last one closes; None outside that."""
+def banner_for(
+    end: datetime | None, plan_name: str, now: datetime, settings: Settings, calendar: Calendar
+) -> Banner | None:
+    """The dashboard's reminder, its dates in `calendar`, from the first stage until the last one closes; else None."""
     if end is None:
         return None
     stage = open_stage(stages_for(end, settings.reminder_days, settings.grace_days), now)
     if stage is None:
         return None
-    when = format_nepal(end)
+    when = format_moment_or_ad(end, calendar)
     if now < end:
         days = days_left_at(end, now)  # rounded up, as the dashboard's "days left" is
         text = f"Your {plan_name} access ends in {days} day{'s' if days != 1 else ''}, on {when}. Renew to keep it."
     elif settings.grace_days > 0 and now < end + timedelta(days=settings.grace_days):
-        grace = format_nepal(end + timedelta(days=settings.grace_days))
+        grace = format_moment_or_ad(end + timedelta(days=settings.grace_days), calendar)
         text = f"Your {plan_name} access ended on {when}. You keep access until {grace} while you renew."
     else:
         text = f"Your {plan_name} access ended on {when}. Renew to get it back."
@@ -232,13 +249,14 @@ def reminder_banner(user_id: int, now: datetime | None = None, *, deps: BillingD
     """The dashboard's reminder for one subscriber at `now` (default: the clock), or None.
 
     One indexed query: the user's counted period that ends last gives the end of the run and, as in the
-    reminder mail, the plan's name ("subscription" when the plan is gone).
+    reminder mail, the plan's name ("subscription" when the plan is gone) and the subscriber's calendar.
     """
     deps = resolve(deps)
     now = ensure_utc(now) if now is not None else deps.now()
     query = (
-        select(SubscriptionPeriod.ends_at, Plan.name)
+        select(SubscriptionPeriod.ends_at, Plan.name, UserProfile.calendar)
         .outerjoin(Plan, col(Plan.id) == SubscriptionPeriod.plan_id)
+        .outerjoin(UserProfile, col(UserProfile.user_id) == SubscriptionPeriod.user_id)
         .where(
             col(SubscriptionPeriod.user_id) == user_id,
             col(SubscriptionPeriod.revoked_at).is_(None),
@@ -251,5 +269,6 @@ def reminder_banner(user_id: int, now: datetime | None = None, *, deps: BillingD
         last = session.exec(query).first()
     if last is None:
         return None
-    end, plan_name = last
-    return banner_for(end, plan_name or "subscription", now, deps.settings)
+    end, plan_name, chosen = last
+    calendar = reader_calendar(chosen, deps.settings)
+    return banner_for(end, plan_name or "subscription", now, deps.settings, calendar)

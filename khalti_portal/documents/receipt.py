@@ -1,13 +1,15 @@
 """A stored invoice or credit note as the document shows it (`receipt_view`), and who may open one (`find_for`).
 
 Everything comes from the `Invoice` row as issued (its amounts and its `details`), never from the live
-payment, plan or profile: an invoice reads the same however often it is drawn.
+payment, plan or profile: an invoice says the same however often it is drawn. Only the calendar the period
+is written in is the reader's (drawn from the stored instants); the date of issue shows in BS and AD to all.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -16,6 +18,8 @@ from sqlmodel import select
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.db.models import Invoice
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
+from khalti_portal.i18n.dates import Calendar
 
 CREDIT_NOTE = "credit_note"
 TEST_MARKER = "TEST — not valid for tax"
@@ -63,6 +67,21 @@ def _text(mapping: Any, key: str) -> str:
     return "" if value is None or isinstance(value, dict | list) else str(value)
 
 
+def _period_text(details: dict[str, Any], key: str, calendar: Calendar) -> str:
+    """`period_from`/`period_to` in `calendar`, from the stored instant (`<key>_utc`).
+
+    A document issued before the instants were stored keeps the words it was issued with.
+    """
+    stamp = _text(details, f"{key}_utc")
+    try:
+        instant = datetime.fromisoformat(stamp) if stamp else None
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        return _text(details, key)
+    return format_moment_or_ad(instant, calendar)
+
+
 def title_of(invoice: Invoice) -> str:
     """`Credit Note`, `Tax Invoice` (VAT charged or the merchant VAT-registered) or plain `Invoice`."""
     if invoice.kind == CREDIT_NOTE:
@@ -72,8 +91,8 @@ def title_of(invoice: Invoice) -> str:
     return "Tax Invoice" if invoice.vat_paisa or registered else "Invoice"
 
 
-def receipt_view(invoice: Invoice) -> ReceiptView:
-    """The document's every line as it was issued."""
+def receipt_view(invoice: Invoice, calendar: Calendar) -> ReceiptView:
+    """The document's every line as it was issued, the period written in the reader's `calendar`."""
     details = invoice.details if isinstance(invoice.details, dict) else {}
     merchant, buyer = details.get("merchant") or {}, details.get("buyer") or {}
     days = details.get("duration_days")
@@ -92,8 +111,8 @@ def receipt_view(invoice: Invoice) -> ReceiptView:
         buyer_pan=_text(buyer, "pan"),
         plan_name=_text(details, "plan_name"),
         duration=f"{days} day{'' if days == 1 else 's'}" if isinstance(days, int) else "",
-        period_from=_text(details, "period_from"),
-        period_to=_text(details, "period_to"),
+        period_from=_period_text(details, "period_from", calendar),
+        period_to=_period_text(details, "period_to", calendar),
         transaction_id=_text(details, "transaction_id"),
         order=_text(details, "order"),
         issued_bs=_text(details, "issued_bs"),

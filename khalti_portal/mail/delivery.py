@@ -40,6 +40,7 @@ from khalti_portal.db.models import Invoice, MailStatus, OutboxMessage
 from khalti_portal.mail.compose import compose
 from khalti_portal.mail.smtp import SendFailure, SmtpConnection
 from khalti_portal.mail.templates import SECRET_FIELDS, TemplateError
+from khalti_portal.reading_preferences import parse_calendar
 
 logger = logging.getLogger("khalti_portal.mail")
 
@@ -162,23 +163,28 @@ def _compose(engine: Engine, message: _Claimed, settings: Settings) -> EmailMess
         queued_at=message.created_at,
         mail_from=settings.mail.mail_from,
         site_name=settings.site_name,
-        pdfs=_receipt_pdfs(engine, message.context),
+        pdfs=_receipt_pdfs(engine, message.context, settings),
     )
 
 
-def _receipt_pdfs(engine: Engine, context: dict[str, Any]) -> list[tuple[str, bytes]]:
-    """The receipt a message names (`invoice_number`), drawn as a PDF from the stored invoice."""
+def _receipt_pdfs(engine: Engine, context: dict[str, Any], settings: Settings) -> list[tuple[str, bytes]]:
+    """The receipt a message names (`invoice_number`), drawn as a PDF from the stored invoice.
+
+    Its period is written in the calendar the message's own dates are (`calendar`, chosen when it was
+    queued); a message queued before that was recorded gets the site's default.
+    """
     number = context.get("invoice_number")
     if not number:
         return []
     from khalti_portal.documents.pdf import receipt_pdf
     from khalti_portal.documents.receipt import receipt_view
 
+    calendar = parse_calendar(context.get("calendar")) or settings.default_calendar
     with Session(engine) as session:
         invoice = session.exec(select(Invoice).where(Invoice.number == number)).first()
     if invoice is None:
         raise TemplateError(f"the message names invoice {number!r}, which does not exist")
-    return [(f"{invoice.slug}.pdf", receipt_pdf(receipt_view(invoice)))]
+    return [(f"{invoice.slug}.pdf", receipt_pdf(receipt_view(invoice, calendar)))]
 
 
 class _Sender:

@@ -1,7 +1,8 @@
 """The messages the portal sends: each template turns a stored context into a subject, a plain-text and an HTML part.
 
-A context holds only what a person reads (names, formatted amounts and dates, links): templates format
-nothing themselves, so mail never needs billing. Every value goes through `html.escape` in the HTML part.
+A context holds only what a person reads (names, formatted amounts, dates already written in the recipient's
+calendar, links): templates format nothing themselves, so mail never needs billing. Every value goes through
+`html.escape` in the HTML part.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import reflex as rx
 from khalti_portal import accounts
 from khalti_portal.documents.pdf import receipt_pdf
 from khalti_portal.documents.receipt import ReceiptView, find_for, receipt_view
+from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
 
@@ -16,9 +17,9 @@ MAX_SLUG_CHARS = 64  # longer than any number; what is longer is not one, and is
 
 
 def _document_for(slug: str, user_id: int) -> ReceiptView | None:
-    """The document under `slug` as the caller may see it (their own, or any for an admin), or None."""
+    """The document under `slug` as the caller may see it (their own, or any for an admin), in the caller's calendar."""
     invoice = find_for(slug, user_id=user_id, is_admin=accounts.is_admin(user_id))
-    return receipt_view(invoice) if invoice is not None else None
+    return receipt_view(invoice, calendar_of(user_id)) if invoice is not None else None
 
 
 def _pdf_for(slug: str, user_id: int) -> bytes | None:

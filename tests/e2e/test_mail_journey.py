@@ -8,6 +8,8 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
+from khalti_portal.config import load_settings
+from khalti_portal.i18n.dates import format_day, format_moment
 from tests.e2e.helpers import Journey
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +38,14 @@ def test_a_paid_subscriber_finds_the_confirmation_in_the_mailbox_and_its_link_op
     mail = j.page.locator(f'article.mail[data-message-id="{sent["message_id"]}"]')
     expect(mail).to_have_count(1)
     expect(mail.locator(".mail-to")).to_contain_text("mira_mail@example.com")
-    expect(mail.locator(".mail-subject")).to_contain_text("Payment received: Basic")
+    # Mira chose no calendar: the mail's dates are in the server's DEFAULT_CALENDAR (both, unless set).
+    calendar = load_settings(j.server.env).default_calendar
+    [period] = db.periods(user_id)
+    expect(mail.locator(".mail-subject")).to_contain_text(
+        f"Payment received: Basic until {format_day(period['ends_at'], calendar)}"
+    )
+    for moment in (period["starts_at"], period["ends_at"]):  # the HTML part's From and Until
+        expect(mail.locator(".mail-html")).to_contain_text(format_moment(moment, calendar))
     expect(mail).to_contain_text(payment["purchase_order_id"])
     expect(mail).to_contain_text("Rs 499")
     j.snap("mailbox-confirmation")

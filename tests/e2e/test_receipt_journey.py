@@ -13,6 +13,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from khalti_portal.billing.money import format_rupees
+from khalti_portal.config import load_settings
+from khalti_portal.i18n.dates import format_moment
 from tests.e2e.helpers import Journey, parse_db_time
 from tests.e2e.server import VENV_BIN, run_cli
 
@@ -26,10 +28,15 @@ def pdf_text(path: str) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
-def check_document(j: Journey, number: str, total: int, vat: int, step: str) -> None:
+def check_document(j: Journey, number: str, total: int, vat: int, period: dict, step: str) -> None:
     expect(j.page.locator("#receipt-number")).to_have_text(number)
     expect(j.page.locator("#receipt-total")).to_have_attribute("data-paisa", str(total))
     expect(j.page.locator("#receipt-vat")).to_have_attribute("data-paisa", str(vat))
+    # The buyer chose no calendar: the period reads in the server's DEFAULT_CALENDAR (both, unless set).
+    calendar = load_settings(j.server.env).default_calendar
+    period_from, period_to = format_moment(period["starts_at"], calendar), format_moment(period["ends_at"], calendar)
+    expect(j.page.locator("#receipt-period-from")).to_have_text(period_from)
+    expect(j.page.locator("#receipt-period-to")).to_have_text(period_to)
     j.snap(step)
     with j.page.expect_download() as waiting:
         j.page.click("#download-pdf")
@@ -37,13 +44,16 @@ def check_document(j: Journey, number: str, total: int, vat: int, step: str) -> 
     text = pdf_text(download.path())
     assert number in text, text
     assert format_rupees(total).replace("Rs ", "") in text, text
+    flat = " ".join(text.split())  # the PDF may wrap a long date
+    assert f"Period from {period_from}" in flat and f"Period to {period_to}" in flat, text
 
 
 def test_a_receipt_opens_from_the_dashboard_and_downloads_as_the_same_pdf(journey: Journey) -> None:
     j, db = journey, journey.db
-    j.register("ravi_receipts")
+    user_id = j.register("ravi_receipts")
     pidx = j.buy("basic")
     payment = db.payment(pidx)
+    [period] = db.periods(user_id)
     [invoice] = db.rows("SELECT * FROM invoice WHERE payment_id = :id", id=payment["id"])
     assert invoice["total_paisa"] == payment["amount_paisa"]
 
@@ -53,7 +63,7 @@ def test_a_receipt_opens_from_the_dashboard_and_downloads_as_the_same_pdf(journe
     link.click()
     j.page.wait_for_url(re.compile(rf"/receipts/{re.escape(invoice['slug'])}/?$"))
     j.hydrated()
-    check_document(j, invoice["number"], invoice["total_paisa"], invoice["vat_paisa"], "receipt")
+    check_document(j, invoice["number"], invoice["total_paisa"], invoice["vat_paisa"], period, "receipt")
 
     # Another person opening the same address learns nothing.
     other = j.another_visitor("stranger")
@@ -77,5 +87,5 @@ def test_a_receipt_opens_from_the_dashboard_and_downloads_as_the_same_pdf(journe
     assert note["reverses_number"] == invoice["number"] and note["number"].startswith("TEST-CN-")
 
     j.goto(f"/receipts/{note['slug']}")
-    check_document(j, note["number"], note["total_paisa"], note["vat_paisa"], "credit-note")
+    check_document(j, note["number"], note["total_paisa"], note["vat_paisa"], period, "credit-note")
     expect(j.page.locator("body")).to_contain_text(invoice["number"])  # the invoice it reverses
