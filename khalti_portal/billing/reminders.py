@@ -32,6 +32,7 @@ from khalti_portal.billing.subscription import days_left_at
 from khalti_portal.clock import ensure_utc
 from khalti_portal.config import Settings
 from khalti_portal.db.models import LocalUser, OutboxMessage, Plan, SubscriptionPeriod, UserProfile
+from khalti_portal.i18n.dates import Calendar, format_moment
 from khalti_portal.mail.outbox import queue_message
 
 LAST_WINDOW = timedelta(days=1)  # how long the last stage (grace ended) stays open
@@ -209,27 +210,35 @@ class Banner:
     text: str
 
 
-def banner_for(end: datetime | None, plan_name: str, now: datetime, settings: Settings) -> Banner | None:
-    """The dashboard's reminder, from the first stage until the last one closes; None outside that."""
+def banner_for(
+    end: datetime | None, plan_name: str, now: datetime, settings: Settings, calendar: Calendar | None = None
+) -> Banner | None:
+    """The dashboard's reminder, from the first stage until the last one closes; None outside that.
+
+    Its dates are in `calendar` (the subscriber's), the site's default when None.
+    """
     if end is None:
         return None
     stage = open_stage(stages_for(end, settings.reminder_days, settings.grace_days), now)
     if stage is None:
         return None
-    when = format_nepal(end)
+    calendar = calendar or settings.default_calendar
+    when = format_moment(end, calendar)
     if now < end:
         days = days_left_at(end, now)  # rounded up, as the dashboard's "days left" is
         text = f"Your {plan_name} access ends in {days} day{'s' if days != 1 else ''}, on {when}. Renew to keep it."
     elif settings.grace_days > 0 and now < end + timedelta(days=settings.grace_days):
-        grace = format_nepal(end + timedelta(days=settings.grace_days))
+        grace = format_moment(end + timedelta(days=settings.grace_days), calendar)
         text = f"Your {plan_name} access ended on {when}. You keep access until {grace} while you renew."
     else:
         text = f"Your {plan_name} access ended on {when}. Renew to get it back."
     return Banner(stage.name, text)
 
 
-def reminder_banner(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> Banner | None:
-    """The dashboard's reminder for one subscriber at `now` (default: the clock), or None.
+def reminder_banner(
+    user_id: int, now: datetime | None = None, *, calendar: Calendar | None = None, deps: BillingDeps | None = None
+) -> Banner | None:
+    """The dashboard's reminder for one subscriber at `now` (default: the clock), dates in `calendar`, or None.
 
     One indexed query: the user's counted period that ends last gives the end of the run and, as in the
     reminder mail, the plan's name ("subscription" when the plan is gone).
@@ -252,4 +261,4 @@ def reminder_banner(user_id: int, now: datetime | None = None, *, deps: BillingD
     if last is None:
         return None
     end, plan_name = last
-    return banner_for(end, plan_name or "subscription", now, deps.settings)
+    return banner_for(end, plan_name or "subscription", now, deps.settings, calendar)
