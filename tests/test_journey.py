@@ -20,6 +20,7 @@ from khalti_portal.billing import deps as billing_deps
 from khalti_portal.config import Settings, get_settings
 from khalti_portal.db.models import LocalUser, Payment, SubscriptionPeriod
 from khalti_portal.db.session import get_engine
+from khalti_portal.i18n.dates import Calendar, format_moment
 from khalti_portal.khalti import KhaltiClient
 from khalti_portal.states import payment_return
 from khalti_portal.states.account import RegisterState
@@ -104,6 +105,9 @@ async def test_sign_up_pay_return_and_see_the_expiry(emulator) -> None:
     assert (payment.status, payment.amount_paisa, payment.transaction_id is not None) == ("completed", 49_900, True)
     assert dash.status == "active"
     assert dash.expires_iso == period.ends_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Nobody chose a calendar: the site's default (both) is shown, built here by the dates module.
+    assert dash.expires_display == format_moment(period.ends_at, Calendar.BOTH)
+    assert returned.expires_display == dash.expires_display
     assert (period.ends_at - period.starts_at).days == 30
     assert [(p.status, p.amount) for p in dash.payments] == [("completed", "Rs 499")]
 

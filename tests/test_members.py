@@ -12,14 +12,15 @@ import pytest
 from reflex_base.registry import RegistrationContext
 from sqlmodel import Session
 
-from khalti_portal import content, routes
+from khalti_portal import content, reading_preferences, routes
 from khalti_portal.billing.entitlements import entitlement_for
-from khalti_portal.billing.nepal_time import format_nepal, iso_utc
+from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.billing.plans import seed_demo_plans
 from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import Plan, SubscriptionPeriod
 from khalti_portal.db.session import get_engine
+from khalti_portal.i18n.dates import Calendar, format_moment
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.members import EXPIRED, NEVER, NO_PAGES, OPEN, MembersState
@@ -127,7 +128,8 @@ async def test_an_expired_subscriber_sees_when_it_ended_and_the_renew_checkout(a
     tab, state = await members_page(user_id)
     expires = entitlement_for(user_id).expires_at
     assert state.access == EXPIRED and state.status == "expired"
-    assert state.ended_display == format_nepal(expires) and state.ended_iso == iso_utc(expires)
+    # No calendar chosen: the site's default, both; the attribute stays ISO UTC.
+    assert state.ended_display == format_moment(expires, Calendar.BOTH) and state.ended_iso == iso_utc(expires)
     assert state.plan_name == "Gold"
     assert state.unlock_href == routes.checkout_path("gold")
     assert state.blocks == [] and leaked(tab) == set()
@@ -142,10 +144,14 @@ async def test_an_expired_subscriber_of_an_archived_plan_is_sent_to_the_catalog(
 async def test_in_grace_access_goes_on_with_a_renew_link(app_db) -> None:
     plan = plan_with("gold", ["downloads"])
     assert get_settings().grace_days >= 1
-    tab, state = await members_page(subscriber(plan, ends_in=-timedelta(hours=2)))
+    user_id = subscriber(plan, ends_in=-timedelta(hours=2))
+    assert reading_preferences.set_calendar(user_id, "bs") is None  # this subscriber reads Bikram Sambat
+    tab, state = await members_page(user_id)
     assert state.status == "grace" and state.access == OPEN
     assert [b.feature for b in state.blocks] == ["downloads"]
-    assert state.ended_display and state.unlock_href == routes.checkout_path("gold")
+    expires = entitlement_for(user_id).expires_at
+    assert state.ended_display == format_moment(expires, Calendar.BS) and state.ended_iso == iso_utc(expires)
+    assert state.unlock_href == routes.checkout_path("gold")
     assert leaked(tab) == {"downloads"}
 
 

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 import respx
+from sqlalchemy import event
 from sqlmodel import Session, select
 
+from khalti_portal import reading_preferences
+from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import Payment, PaymentEvent, Plan, SubscriptionPeriod
 from khalti_portal.db.session import get_engine
+from khalti_portal.i18n.dates import Calendar, format_day, format_moment
 from khalti_portal.states import payment_return
 from khalti_portal.states.catalog import CatalogState
 from khalti_portal.states.checkout import CheckoutState
-from khalti_portal.states.dashboard import DashboardState
+from khalti_portal.states.dashboard import DashboardState, dashboard_view
 from khalti_portal.states.payment_return import PaymentReturnState
 from tests.state_support import StateDriver, add_plan, navigation_target, new_user, redirect_target
 
@@ -120,7 +126,9 @@ async def test_owner_sees_completed_with_expiry_and_reference(app_db, khalti_api
     await tab.run(state, "load")
     assert state.status == "completed"
     assert state.reference == "KP-pidxPaid000000000000004"
-    assert state.expires_display.endswith("NPT")
+    [period] = rows(SubscriptionPeriod)
+    # The owner chose no calendar: the site's default, both, built here by the dates module.
+    assert state.expires_display == format_moment(period.ends_at, Calendar.BOTH)
     # The same return opened again (refresh, back button) grants nothing more.
     await tab.run(state, "load")
     assert len(rows(SubscriptionPeriod)) == 1
@@ -260,8 +268,6 @@ async def test_catalog_lists_active_plans_in_order_and_marks_the_subscribers_pla
     user = new_user("reader9")
     with Session(get_engine()) as s:
         now = utcnow()
-        from datetime import timedelta
-
         s.add(SubscriptionPeriod(user_id=user, plan_id=basic.id, starts_at=now, ends_at=now + timedelta(days=3)))
         s.commit()
     tab = StateDriver(user_id=user)
@@ -282,7 +288,9 @@ async def test_dashboard_rechecks_pending_payments_on_load(app_db, khalti_api) -
     state = tab.state(DashboardState, "/dashboard")
     await tab.run(state, "load")
     assert state.status == "active"
-    assert state.expires_iso.endswith("Z") and state.expires_display.endswith("NPT")
+    [period] = rows(SubscriptionPeriod)
+    assert state.expires_iso == iso_utc(period.ends_at)
+    assert state.expires_display == format_moment(period.ends_at, Calendar.BOTH)
     assert state.renew_href == "/checkout/basic"
     assert [(p.status, p.transaction_id) for p in state.payments] == [("completed", "txn10")]
     assert not state.rechecking
@@ -342,3 +350,99 @@ async def test_pending_stops_rechecking_after_five_minutes(app_db, khalti_api, f
     assert sum(fake_time.slept) <= 300.0
     assert sum(fake_time.slept) + 30.0 > 300.0  # it kept going until the next wait would pass five minutes
     assert route.call_count == len(fake_time.slept) + 1
+
+
+async def test_a_subscriber_who_chose_bs_reads_every_date_of_dashboard_and_checkout_in_bs(app_db) -> None:
+    user = new_user("bs_reader")
+    plan = add_plan()
+    now = utcnow()
+    end = now + timedelta(days=2)  # inside the 3-day reminder stage: the banner shows too
+    with Session(get_engine(), expire_on_commit=False) as s:
+        paid = Payment(
+            purchase_order_id="KP-bs-reader",
+            user_id=user,
+            plan_id=plan.id,
+            amount_paisa=plan.price_paisa,
+            plan_name=plan.name,
+            duration_days=plan.duration_days,
+            status="completed",
+            pidx="pidxBsReader00000000001",
+            transaction_id="txnBs1",
+        )
+        s.add(paid)
+        s.add(SubscriptionPeriod(user_id=user, plan_id=plan.id, starts_at=now - timedelta(days=28), ends_at=end))
+        s.commit()
+    assert reading_preferences.set_calendar(user, "bs") is None
+    bs = Calendar.BS
+    tab = StateDriver(user_id=user)
+    dashboard = tab.state(DashboardState, "/dashboard")
+    await tab.run(dashboard, "load")
+    [period] = rows(SubscriptionPeriod)
+    assert dashboard.expires_display == format_moment(period.ends_at, bs)
+    assert dashboard.expires_iso == iso_utc(period.ends_at)  # attributes stay ISO UTC
+    assert [p.date for p in dashboard.payments] == [format_moment(paid.created_at, bs)]
+    assert f"on {format_moment(period.ends_at, bs)}." in dashboard.reminder_text
+    timeline = dashboard.timeline
+    assert [(s.starts, s.ends) for s in timeline.segments] == [
+        (format_day(period.starts_at, bs), format_day(period.ends_at, bs))
+    ]
+    assert (timeline.first_day, timeline.last_day) == (format_day(period.starts_at, bs), format_day(period.ends_at, bs))
+    assert timeline.segments[0].ends_iso == iso_utc(period.ends_at)
+
+    checkout = tab.state(CheckoutState, "/checkout/basic", route="/checkout/[plan]")
+    await tab.run(checkout, "load")
+    renewal_ends = period.ends_at + timedelta(days=plan.duration_days)
+    assert checkout.renewing
+    assert (checkout.period_starts, checkout.period_ends) == (
+        format_moment(period.ends_at, bs),
+        format_moment(renewal_ends, bs),
+    )
+
+    with Session(get_engine()) as s:  # renewed: the paid period later shows in the "starting later" table
+        s.add(SubscriptionPeriod(user_id=user, plan_id=plan.id, starts_at=end, ends_at=renewal_ends))
+        s.commit()
+    assert reading_preferences.set_calendar(user, "ad") is None  # and a switch of calendar shows on the next load
+    await tab.run(dashboard, "load")
+    ad = Calendar.AD
+    assert [(p.starts, p.ends) for p in dashboard.upcoming] == [
+        (format_moment(end, ad), format_moment(renewal_ends, ad))
+    ]
+    assert dashboard.expires_display == format_moment(renewal_ends, ad)
+    assert dashboard.expires_display.endswith("NPT") and "(" not in dashboard.expires_display
+
+
+def test_the_dashboard_reads_the_calendar_once_whatever_the_number_of_rows(app_db) -> None:
+    user = new_user("many_rows")
+    plan = add_plan()
+    now = utcnow()
+    with Session(get_engine()) as s:
+        for n in range(4):
+            s.add(
+                Payment(
+                    purchase_order_id=f"KP-rows-{n}",
+                    user_id=user,
+                    plan_id=plan.id,
+                    amount_paisa=plan.price_paisa,
+                    plan_name=plan.name,
+                    duration_days=plan.duration_days,
+                    status="completed",
+                    pidx=f"pidxRows{n:015d}",
+                )
+            )
+            starts = now + timedelta(days=30 * n - 1)
+            s.add(
+                SubscriptionPeriod(user_id=user, plan_id=plan.id, starts_at=starts, ends_at=starts + timedelta(days=30))
+            )
+        s.commit()
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", count)
+    try:
+        view = dashboard_view(user)
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", count)
+    assert len(view.payments) == 4 and len(view.upcoming) == 3
+    assert len([s for s in statements if "userprofile.calendar" in s.lower()]) == 1

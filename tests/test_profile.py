@@ -6,9 +6,14 @@ import json
 
 import pytest
 import respx
+from sqlmodel import Session, select
 
-from khalti_portal import accounts
+from khalti_portal import accounts, reading_preferences
+from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
+from khalti_portal.db.models import UserProfile
+from khalti_portal.db.session import get_engine
+from khalti_portal.i18n.dates import Calendar, format_day
 from khalti_portal.states.checkout import CheckoutState
 from khalti_portal.states.profile import ProfileState
 from tests.state_support import StateDriver, add_plan, new_user, redirect_target
@@ -66,3 +71,52 @@ async def test_signed_out_profile_handlers_change_nothing(app_db) -> None:
     assert redirect_target(tab.events[-1]) == "/login?next=%2Fprofile"
     await tab.run(state, "load")
     assert redirect_target(tab.events[-1]) == "/login?next=%2Fprofile"
+
+
+# -- the calendar dates are shown in (`#calendar`) ---------------------------------------------------------------
+
+
+async def test_the_calendar_shows_the_site_default_until_one_is_chosen_then_stores_the_choice(app_db) -> None:
+    user = new_user("calendar_reader")
+    tab = StateDriver(user_id=user)
+    state = tab.state(ProfileState, "/profile")
+    await tab.run(state, "load")
+    # Nothing chosen: the site's default (both) is selected, and said to be the default.
+    assert (state.calendar, state.calendar_chosen) == ("both", False)
+    assert state.calendar_example == format_day(utcnow(), Calendar.BOTH)
+    await tab.run(state, "set_calendar", "bs")
+    assert (state.calendar, state.calendar_chosen, state.calendar_error) == ("bs", True, "")
+    assert state.calendar_example == format_day(utcnow(), Calendar.BS)
+    assert state.calendar_message == f"Saved: dates now show in Bikram Sambat (BS), e.g. {state.calendar_example}."
+    assert reading_preferences.calendar_of(user) is Calendar.BS
+    # A fresh load reads the stored choice back.
+    fresh = StateDriver(user_id=user)
+    again = fresh.state(ProfileState, "/profile")
+    await fresh.run(again, "load")
+    assert (again.calendar, again.calendar_chosen, again.calendar_message) == ("bs", True, "")
+    await tab.run(state, "set_calendar", "AD")  # any case, as parse_calendar reads it
+    assert state.calendar == "ad" and reading_preferences.calendar_of(user) is Calendar.AD
+
+
+@pytest.mark.parametrize("sent", ["julian", "", " ", "b s", "bs" * 5000, None, 1, True, ["bs"], {"calendar": "bs"}])
+async def test_an_unknown_calendar_is_refused_in_words_and_nothing_is_stored(app_db, sent) -> None:
+    user = new_user("calendar_prober")
+    assert reading_preferences.set_calendar(user, "ad") is None
+    tab = StateDriver(user_id=user)
+    state = tab.state(ProfileState, "/profile")
+    await tab.run(state, "load")
+    await tab.run(state, "set_calendar", sent)
+    assert state.calendar_error == "Choose AD, Bikram Sambat (BS) or both. Nothing was changed."
+    assert (state.calendar, state.calendar_chosen, state.calendar_message) == ("ad", True, "")
+    assert reading_preferences.chosen_calendar(user) is Calendar.AD
+
+
+async def test_a_signed_out_calendar_change_stores_nothing(app_db) -> None:
+    someone = new_user("calendar_owner")
+    tab = StateDriver()
+    state = tab.state(ProfileState, "/profile")
+    await tab.run(state, "set_calendar", "bs")
+    assert redirect_target(tab.events[-1]) == "/login?next=%2Fprofile"
+    assert reading_preferences.chosen_calendar(someone) is None
+    with Session(get_engine()) as session:
+        assert [p.calendar for p in session.exec(select(UserProfile)).all()] in ([], [""])

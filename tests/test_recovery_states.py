@@ -423,6 +423,7 @@ HANDLERS: dict[type, dict[str, tuple[Any, ...]]] = {
         "save": ({"email": "intruder@example.com"},),
         "resend_verification": (),
         "set_reminders_enabled": (False,),  # tested in tests/test_reminder_pages.py
+        "set_calendar": ("bs",),  # tested in tests/test_profile.py
     },
     ChangePasswordState: {"change_password": (change_form(),)},
 }

@@ -245,8 +245,10 @@ def banner_for(
     return Banner(stage.name, text)
 
 
-def reminder_banner(user_id: int, now: datetime | None = None, *, deps: BillingDeps | None = None) -> Banner | None:
-    """The dashboard's reminder for one subscriber at `now` (default: the clock), or None.
+def reminder_banner(
+    user_id: int, now: datetime | None = None, *, calendar: Calendar | None = None, deps: BillingDeps | None = None
+) -> Banner | None:
+    """The dashboard's reminder for one subscriber at `now` (default: the clock), dates in `calendar`, or None.
 
     One indexed query: the user's counted period that ends last gives the end of the run and, as in the
     reminder mail, the plan's name ("subscription" when the plan is gone) and the subscriber's calendar.
@@ -270,5 +272,5 @@ def reminder_banner(user_id: int, now: datetime | None = None, *, deps: BillingD
     if last is None:
         return None
     end, plan_name, chosen = last
-    calendar = reader_calendar(chosen, deps.settings)
+    calendar = calendar or reader_calendar(chosen, deps.settings)
     return banner_for(end, plan_name or "subscription", now, deps.settings, calendar)

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, func, select
 
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.invoices import INVOICE
-from khalti_portal.billing.nepal_time import format_nepal, iso_utc
+from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.billing.periods import counts_in, current_expiry, stacked_start
 from khalti_portal.clock import ensure_utc
 from khalti_portal.db.models import Invoice, LocalUser, Payment, PaymentStatus, Plan, SubscriptionPeriod
@@ -86,11 +86,6 @@ class SubscriptionSummary:
     def expires_at_iso(self) -> str | None:
         """The expiry as `YYYY-MM-DDTHH:MM:SSZ`, for `data-expires-at`."""
         return iso_utc(self.expires_at) if self.expires_at else None
-
-    @property
-    def expires_at_display(self) -> str | None:
-        """The expiry in Nepal time, e.g. `26 Dec 2026, 5:45 PM NPT`."""
-        return format_nepal(self.expires_at) if self.expires_at else None
 
 
 # -- pure rules -------------------------------------------------------------------------------------

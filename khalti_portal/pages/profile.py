@@ -1,4 +1,4 @@
-"""`/profile`: optional contact details passed to Khalti as customer_info, renewal reminders, a change of password."""
+"""`/profile`: contact details passed to Khalti as customer_info, reminders, the calendar of dates, a new password."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from khalti_portal import routes
 from khalti_portal.components.forms import form_card
 from khalti_portal.components.layout import page
 from khalti_portal.states.profile import ProfileState
-from khalti_portal.views.profile import change_password_form, profile_form, reminders_switch
+from khalti_portal.views.profile import calendar_choice, change_password_form, profile_form, reminders_switch
 
 
 @page(routes.PROFILE_ROUTE, "Your profile", on_load=ProfileState.load)
@@ -24,6 +24,7 @@ def profile() -> rx.Component:
             profile_form(),
         ),
         form_card("Renewal reminders", reminders_switch(), level=2),
+        form_card("Dates", calendar_choice(), level=2),
         form_card(
             "Change password",
             rx.text("Every other device signed in to your account is signed out.", size="2", color_scheme="gray"),

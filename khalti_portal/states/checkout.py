@@ -10,7 +10,8 @@ import reflex as rx
 
 from khalti_portal.accounts import get_profile
 from khalti_portal.billing import checkout, page_limits, plans, subscription
-from khalti_portal.billing.nepal_time import format_nepal
+from khalti_portal.i18n.dates import format_moment
+from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.routes import checkout_path
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
@@ -36,13 +37,14 @@ class Order:
 
 
 def _order(user_id: int, slug: str) -> Order | None:
-    """The plan on sale under `slug` and the period it would buy `user_id` now, or None."""
+    """The plan on sale under `slug` and the period it would buy `user_id` now (dates in their calendar), or None."""
     plan = plans.get_plan(slug)
     if plan is None:
         return None
     window = subscription.next_period_window(user_id, plan.duration_days)
-    starts = "now" if not window.renewing else format_nepal(window.starts_at)
-    return Order(PlanCard.of(plan), window.renewing, starts, format_nepal(window.ends_at))
+    calendar = calendar_of(user_id)
+    starts = "now" if not window.renewing else format_moment(window.starts_at, calendar)
+    return Order(PlanCard.of(plan), window.renewing, starts, format_moment(window.ends_at, calendar))
 
 
 class CheckoutState(AuthState):

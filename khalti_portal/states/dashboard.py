@@ -9,9 +9,10 @@ import reflex as rx
 
 from khalti_portal.billing import reminders, subscription
 from khalti_portal.billing.money import format_rupees
-from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.page_limits import verify_from_page
 from khalti_portal.billing.subscription import SubscriptionStatus
+from khalti_portal.i18n.dates import format_moment
+from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.routes import CATALOG_ROUTE, checkout_path, receipt_path
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
@@ -41,25 +42,27 @@ class DashboardView:
 
 
 def dashboard_view(user_id: int) -> DashboardView:
-    """Read the user's subscription, later periods and payment history."""
+    """Read the user's subscription, later periods and payment history; every date in the user's calendar."""
+    calendar = calendar_of(user_id)  # one look-up for the whole page, whatever the number of rows
     now_summary = subscription.summary(user_id)
     with_timeline = now_summary.status in WITH_TIMELINE
     slug = subscription.current_plan_slug(user_id)
-    banner = reminders.reminder_banner(user_id)
+    banner = reminders.reminder_banner(user_id, calendar=calendar)
+    expires_at = now_summary.expires_at
     return DashboardView(
         status=now_summary.status.value,
         plan_name=now_summary.plan_name or "",
         expires_iso=now_summary.expires_at_iso or "",
-        expires_display=now_summary.expires_at_display or "",
+        expires_display=format_moment(expires_at, calendar) if expires_at else "",
         days_left=now_summary.days_left,
         renew_href=checkout_path(slug) if slug else CATALOG_ROUTE,
         upcoming=[
-            PeriodRow(plan_name=p.plan_name, starts=format_nepal(p.starts_at), ends=format_nepal(p.ends_at))
+            PeriodRow(p.plan_name, format_moment(p.starts_at, calendar), format_moment(p.ends_at, calendar))
             for p in now_summary.upcoming
         ],
         payments=[
             PaymentRow(
-                date=format_nepal(r.date),
+                date=format_moment(r.date, calendar),
                 plan_name=r.plan_name,
                 amount=format_rupees(r.amount_paisa),
                 status=r.status,
@@ -73,7 +76,7 @@ def dashboard_view(user_id: int) -> DashboardView:
         reminder_stage=banner.stage if banner else "",
         reminder_text=banner.text if banner else "",
         timeline=(
-            access_timeline(now_summary.current, now_summary.upcoming, now_summary.at)
+            access_timeline(now_summary.current, now_summary.upcoming, now_summary.at, calendar)
             if with_timeline and now_summary.at is not None
             else TimelineView()
         ),

@@ -14,9 +14,11 @@ import reflex as rx
 
 from khalti_portal import content
 from khalti_portal.billing.entitlements import entitlement_for
-from khalti_portal.billing.nepal_time import format_nepal, iso_utc
+from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.billing.plans import get_plan
 from khalti_portal.billing.subscription import SubscriptionStatus
+from khalti_portal.i18n.dates import format_moment
+from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.routes import CATALOG_ROUTE, checkout_path
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
@@ -50,7 +52,10 @@ def _renew_href(plan_slug: str | None) -> str:
 
 
 def members_view(user_id: int) -> MembersView | None:
-    """The person's entitlement now and the pages it unlocks; None when there is no such (enabled) person."""
+    """The person's entitlement now and the pages it unlocks; None when there is no such (enabled) person.
+
+    The end of access, when there is one to show, is in the person's calendar (one look-up, only then).
+    """
     entitlement = entitlement_for(user_id)
     if entitlement is None:
         return None
@@ -62,7 +67,7 @@ def members_view(user_id: int) -> MembersView | None:
             access=EXPIRED,
             status=status,
             plan_name=entitlement.plan_name or "",
-            ended_display=format_nepal(entitlement.expires_at),
+            ended_display=format_moment(entitlement.expires_at, calendar_of(user_id)),
             ended_iso=iso_utc(entitlement.expires_at),
             unlock_href=_renew_href(entitlement.plan),
         )
@@ -74,7 +79,9 @@ def members_view(user_id: int) -> MembersView | None:
         access=OPEN if blocks else NO_PAGES,
         status=status,
         plan_name=entitlement.plan_name or "",
-        ended_display=format_nepal(entitlement.expires_at) if in_grace and entitlement.expires_at else "",
+        ended_display=(
+            format_moment(entitlement.expires_at, calendar_of(user_id)) if in_grace and entitlement.expires_at else ""
+        ),
         ended_iso=iso_utc(entitlement.expires_at) if in_grace and entitlement.expires_at else "",
         unlock_href=_renew_href(entitlement.plan) if in_grace else CATALOG_ROUTE,
         blocks=blocks,

@@ -9,9 +9,10 @@ from datetime import timedelta
 
 import reflex as rx
 
-from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.page_limits import claim_recheck_loop, verify_from_page
 from khalti_portal.billing.verification import VerifyOutcome
+from khalti_portal.i18n.dates import format_moment
+from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
 
@@ -83,6 +84,9 @@ class PaymentReturnState(AuthState):
         """Show the outcome to its owner (others see nothing of it); False when this tab should stop."""
         # Applied to the payment's owner even when the viewer is someone else or nobody.
         mine = viewer is not None and outcome.user_id == viewer
+        ends = outcome.period_ends_at if mine else None
+        # The owner's calendar, read only when there is an expiry to show (once a payment completes, not per poll).
+        calendar = await asyncio.to_thread(calendar_of, viewer) if ends else None
         async with self:
             # Signing in or out replaces the tab's token (`AuthState._login`, `sign_out`): the same token is
             # the same viewer as a moment ago, with no second session look-up.
@@ -91,6 +95,5 @@ class PaymentReturnState(AuthState):
             self.status = outcome.status if mine else ("verifying" if viewer is None else "not_found")
             self.khalti_unreachable = mine and outcome.kind == "unavailable"
             self.reference = outcome.purchase_order_id or "" if mine else ""
-            ends = outcome.period_ends_at if mine else None
-            self.expires_display = format_nepal(ends) if ends else ""
+            self.expires_display = format_moment(ends, calendar) if ends and calendar else ""
         return mine

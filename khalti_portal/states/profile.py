@@ -1,4 +1,4 @@
-"""`/profile`: name, email (and whether it is confirmed) and phone, the renewal reminders switch, a new password."""
+"""`/profile`: name, email (and whether it is confirmed), phone, the reminders switch, the calendar, a new password."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 
 import reflex as rx
 
-from khalti_portal import account_email, accounts, mail_preferences, password_reset
+from khalti_portal import account_email, accounts, mail_preferences, password_reset, reading_preferences
+from khalti_portal.clock import utcnow
+from khalti_portal.i18n.dates import Calendar, format_day
 from khalti_portal.states.account import login_url, off_the_loop
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.form_data import form_text, switch_position
@@ -17,6 +19,12 @@ PASSWORD_FIELDS = ("current_password", "new_password", "confirm_new_password")
 # The backend names the field a refusal is about; the form names its inputs.
 CHANGE_FIELDS = {"current": "current_password", "new": "new_password"}
 SWITCH_REFUSED = "The reminders switch is either on or off; nothing was changed. Reload the page and try again."
+CALENDAR_NAMES = {Calendar.AD: "AD", Calendar.BS: "Bikram Sambat (BS)", Calendar.BOTH: "BS and AD"}
+
+
+def today_in(calendar: Calendar) -> str:
+    """Today as the profile's calendar choice shows it, e.g. `12 Mangsir 2083 (28 Nov 2026)`."""
+    return format_day(utcnow(), calendar)
 
 
 class ProfileState(AuthState):
@@ -36,6 +44,16 @@ class ProfileState(AuthState):
     reminders_enabled: bool = False
     reminders_message: str = ""
     reminders_error: str = ""
+    # The calendar dates are shown in (`#calendar`): the one in force (the site's while none is chosen),
+    # whether the subscriber chose it, today in it, and what the last change said.
+    calendar: str = ""
+    calendar_chosen: bool = False
+    calendar_example: str = ""
+    calendar_message: str = ""
+    calendar_error: str = ""
+
+    def _show_calendar(self, calendar: Calendar, *, chosen: bool) -> None:
+        self.calendar, self.calendar_chosen, self.calendar_example = calendar.value, chosen, today_in(calendar)
 
     async def _read_email_status(self, user_id: int) -> None:
         status = await asyncio.to_thread(account_email.email_status, user_id)
@@ -56,6 +74,27 @@ class ProfileState(AuthState):
         await self._read_email_status(user_id)
         self.reminders_enabled = await asyncio.to_thread(mail_preferences.reminders_enabled, user_id)
         self.reminders_message, self.reminders_error = "", ""
+        chosen = await asyncio.to_thread(reading_preferences.chosen_calendar, user_id)
+        self._show_calendar(chosen or reading_preferences.site_calendar(), chosen=chosen is not None)
+        self.calendar_message, self.calendar_error = "", ""
+        return None
+
+    @rx.event
+    async def set_calendar(self, value: Any) -> rx.event.EventSpec | None:
+        """Store the calendar dates are shown in; anything but AD, BS or both is refused in words, nothing stored."""
+        user_id = await self._user_id_async()
+        if user_id is None:
+            return rx.redirect(login_url(self.router.url.path))
+        self.calendar_message, self.calendar_error = "", ""
+        calendar = reading_preferences.parse_calendar(value)
+        if calendar is None:
+            self.calendar_error = f"{reading_preferences.CALENDAR_PROBLEM} Nothing was changed."
+            return None
+        if problem := await asyncio.to_thread(reading_preferences.set_calendar, user_id, calendar.value):
+            self.calendar_error = f"{problem} Nothing was changed."
+            return None
+        self._show_calendar(calendar, chosen=True)
+        self.calendar_message = f"Saved: dates now show in {CALENDAR_NAMES[calendar]}, e.g. {self.calendar_example}."
         return None
 
     @rx.event

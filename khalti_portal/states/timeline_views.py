@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from khalti_portal.billing.nepal_time import format_nepal_day, iso_utc
+from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.billing.subscription import PeriodView
 from khalti_portal.clock import ensure_utc
+from khalti_portal.i18n.dates import Calendar, format_day
 
 CURRENT = "current"  # running now
 ENDED = "ended"  # the period that ended last, while the subscriber is in grace
@@ -24,7 +25,7 @@ class TimelineSegment:
 
     plan_name: str = ""
     kind: str = CURRENT
-    starts: str = ""  # 1 Mar 2026, the day in Nepal
+    starts: str = ""  # 17 Falgun 2082 (1 Mar 2026): the day in Nepal, in the viewer's calendar
     ends: str = ""
     starts_iso: str = ""
     ends_iso: str = ""
@@ -48,8 +49,13 @@ def _percent(value: float) -> str:
     return f"{min(max(value, 0.0), 100.0):.3f}%"
 
 
-def access_timeline(current: PeriodView | None, upcoming: Sequence[PeriodView], now: datetime) -> TimelineView:
-    """The bar from the start of `current` (or now) to the end of the last period (or now); empty without periods."""
+def access_timeline(
+    current: PeriodView | None, upcoming: Sequence[PeriodView], now: datetime, calendar: Calendar
+) -> TimelineView:
+    """The bar from the start of `current` (or now) to the end of the last period (or now); empty without periods.
+
+    Its days are in `calendar` (the viewer's); the instants in attributes stay ISO UTC.
+    """
     now = ensure_utc(now)
     periods = [p for p in (current, *upcoming) if p is not None]
     if not periods:
@@ -65,8 +71,8 @@ def access_timeline(current: PeriodView | None, upcoming: Sequence[PeriodView], 
         TimelineSegment(
             plan_name=p.plan_name,
             kind=LATER if p is not current else (ENDED if ensure_utc(p.ends_at) <= now else CURRENT),
-            starts=format_nepal_day(p.starts_at),
-            ends=format_nepal_day(p.ends_at),
+            starts=format_day(p.starts_at, calendar),
+            ends=format_day(p.ends_at, calendar),
             starts_iso=iso_utc(p.starts_at),
             ends_iso=iso_utc(p.ends_at),
             left=_percent(position(p.starts_at)),
@@ -76,9 +82,9 @@ def access_timeline(current: PeriodView | None, upcoming: Sequence[PeriodView], 
     ]
     return TimelineView(
         segments=segments,
-        today=format_nepal_day(now),
+        today=format_day(now, calendar),
         today_iso=iso_utc(now),
         today_left=_percent(position(now)),
-        first_day=format_nepal_day(start),
-        last_day=format_nepal_day(end),
+        first_day=format_day(start, calendar),
+        last_day=format_day(end, calendar),
     )

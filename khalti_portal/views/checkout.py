@@ -6,6 +6,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.forms import error_callout
+from khalti_portal.components.moments import moment_text
 from khalti_portal.states.checkout import CheckoutState as S
 
 
@@ -24,8 +25,10 @@ def order_facts() -> rx.Component:
     return rx.data_list.root(
         rx.data_list.item(rx.data_list.label("Amount"), rx.data_list.value(S.card.price, id="order-amount")),
         rx.data_list.item(rx.data_list.label("Access"), rx.data_list.value(S.card.duration)),
-        rx.data_list.item(rx.data_list.label("Starts"), rx.data_list.value(S.period_starts, id="order-starts")),
-        rx.data_list.item(rx.data_list.label("Ends"), rx.data_list.value(S.period_ends, id="order-ends")),
+        rx.data_list.item(
+            rx.data_list.label("Starts"), rx.data_list.value(moment_text(S.period_starts), id="order-starts")
+        ),
+        rx.data_list.item(rx.data_list.label("Ends"), rx.data_list.value(moment_text(S.period_ends), id="order-ends")),
         orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal.components.actions import link_button
+from khalti_portal.components.moments import moment_text
 from khalti_portal.states.members import EXPIRED, NEVER, NO_PAGES
 from khalti_portal.states.members import MembersState as S
 from khalti_portal.states.views import MemberBlock
@@ -23,7 +24,7 @@ MARKDOWN_STYLE = {
 def ended_at() -> rx.Component:
     """When access ended (or, in grace, when the paid period ended), machine-readable too."""
     return rx.el.time(
-        S.ended_display,
+        moment_text(S.ended_display),
         date_time=S.ended_iso,
         id="members-ended-at",
         custom_attrs={"data-ended-at": S.ended_iso},

@@ -6,6 +6,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.actions import link_button
+from khalti_portal.components.moments import moment_text
 from khalti_portal.components.status import status_badge
 from khalti_portal.states.payment_return import PaymentReturnState as S
 
@@ -64,7 +65,12 @@ def outcome() -> rx.Component:
             rx.text(rx.match(S.status, *[(k, v[1]) for k, v in MESSAGES.items()], ""), color_scheme="gray"),
             rx.cond(
                 S.expires_display != "",
-                rx.text("Your access now runs until ", rx.text.strong(S.expires_display), ".", id="return-expiry"),
+                rx.text(
+                    "Your access now runs until ",
+                    rx.text.strong(moment_text(S.expires_display)),
+                    ".",
+                    id="return-expiry",
+                ),
             ),
             rx.cond(
                 S.khalti_unreachable,

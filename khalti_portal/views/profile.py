@@ -1,10 +1,11 @@
-"""The profile form (name, email with whether it is confirmed, mobile number), the reminders switch, password form."""
+"""The profile form (name, email and whether it is confirmed, phone), the reminders switch, the calendar, password."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from khalti_portal.components.forms import error_callout, field, field_error, notice_callout
+from khalti_portal.components.forms import described_by, error_callout, field, field_error, labelled, notice_callout
+from khalti_portal.i18n.dates import Calendar
 from khalti_portal.states.profile import ChangePasswordState as C
 from khalti_portal.states.profile import ProfileState as S
 from khalti_portal.views.account import PASSWORD_HINT
@@ -115,6 +116,54 @@ def reminders_switch() -> rx.Component:
         ),
         notice_callout(S.reminders_message, "reminders-result"),
         error_callout(S.reminders_error, "reminders-error"),
+        spacing="2",
+        width="100%",
+    )
+
+
+# BS first: the calendar people here live by; the value is what `reading_preferences` stores.
+CALENDAR_CHOICES = (
+    (Calendar.BS, "Bikram Sambat (BS)"),
+    (Calendar.AD, "AD (Gregorian)"),
+    (Calendar.BOTH, "Both: BS, with AD in brackets"),
+)
+
+
+def calendar_choice() -> rx.Component:
+    """`#calendar`: AD, BS or both, saved as soon as it changes; today in the calendar in force under it.
+
+    A native select: labelled, reached and changed by keyboard with no script of ours. While the subscriber has
+    not chosen, the site's default is selected, as that is what every page shows them.
+    """
+    control = rx.el.select(
+        *(rx.el.option(label, value=calendar.value) for calendar, label in CALENDAR_CHOICES),
+        id="calendar",
+        name="calendar",
+        value=S.calendar,
+        on_change=S.set_calendar,
+        custom_attrs={"data-chosen": rx.cond(S.calendar_chosen, "true", "false"), **described_by("calendar-hint")},
+        width="100%",
+        height="var(--space-7)",
+        padding_x="var(--space-2)",
+        font_size="var(--font-size-3)",
+        color="var(--gray-12)",
+        background_color="var(--color-surface)",
+        border="1px solid var(--gray-a7)",
+        border_radius="var(--radius-2)",
+    )
+    hint = rx.text(
+        "Today reads: ",
+        rx.text.strong(S.calendar_example),
+        rx.cond(S.calendar_chosen, ".", ". You have not chosen yet: this is the site's default."),
+        id="calendar-hint",
+        size="1",
+        color_scheme="gray",
+    )
+    return rx.vstack(
+        labelled("Show dates in", control, for_id="calendar"),
+        hint,
+        notice_callout(S.calendar_message, "calendar-result"),
+        error_callout(S.calendar_error, "calendar-error"),
         spacing="2",
         width="100%",
     )

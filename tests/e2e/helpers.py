@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
+import nepali_datetime
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
@@ -54,10 +55,35 @@ def iso_z(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def nepal_text(dt: datetime) -> str:
-    """`26 Dec 2026, 5:45 PM NPT`, computed here independently of the app's formatter."""
+# NEPAL.md's spelling of the BS months (the library's own names differ: Baishakh, Bhadau, Aswin).
+BS_MONTHS = (
+    "Baisakh",
+    "Jestha",
+    "Asar",
+    "Shrawan",
+    "Bhadra",
+    "Asoj",
+    "Kartik",
+    "Mangsir",
+    "Poush",
+    "Magh",
+    "Falgun",
+    "Chaitra",
+)
+
+
+def nepal_text(dt: datetime, calendar: str = "both") -> str:
+    """The moment as a page shows it in `calendar` (ad, bs, both: the e2e server's default), computed here
+    independently of the app's formatter, from nepali-datetime's tables:
+
+        27 Nov 2026, 5:45 PM NPT / 11 Mangsir 2083, 5:45 PM NPT / 11 Mangsir 2083 (27 Nov 2026), 5:45 PM NPT
+    """
     n = dt.astimezone(NEPAL)
-    return f"{n.day} {n:%b} {n.year}, {int(n.strftime('%I'))}:{n:%M} {n:%p} NPT"
+    ad = f"{n.day} {n:%b} {n.year}"
+    b = nepali_datetime.date.from_datetime_date(n.date())
+    bs = f"{b.day} {BS_MONTHS[b.month - 1]} {b.year}"
+    day = {"ad": ad, "bs": bs, "both": f"{bs} ({ad})"}[calendar]
+    return f"{day}, {int(n.strftime('%I'))}:{n:%M} {n:%p} NPT"
 
 
 class Db:

@@ -89,6 +89,16 @@ def fill_and_send(fields: dict[str, str], button: str, shown: str) -> Callable[[
     return step
 
 
+def choose(selector: str, value: str, shown: str) -> Callable[[Journey], None]:
+    """Pick `value` in the select `selector`, wait for `shown`."""
+
+    def step(j: Journey) -> None:
+        j.page.locator(selector).select_option(value)
+        expect(j.page.locator(shown).first).to_be_visible()
+
+    return step
+
+
 def click(selector: str, shown: str) -> Callable[[Journey], None]:
     """Press `selector`, wait for `shown` (a dialog, a panel)."""
 
@@ -222,6 +232,11 @@ STOPS: tuple[Stop, ...] = (
         "profile-errors",
         "subscriber",
         then(shows("/profile", "#profile-save"), fill_and_send({"#phone": "12"}, "#profile-save", "#phone-error")),
+    ),
+    Stop(
+        "profile-calendar-saved",
+        "newcomer",  # a choice of BS changes nothing the other stops look for
+        then(shows("/profile", "#calendar"), choose("#calendar", "bs", "#calendar-result")),
     ),
     Stop("members", "subscriber", shows("/members", "#members-content")),
     Stop("members-grace", "grace", shows("/members", "#members-grace")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal.components.data_table import data_table
+from khalti_portal.components.moments import moment_text
 from khalti_portal.components.placeholders import empty_state
 from khalti_portal.components.status import status_badge
 from khalti_portal.states.dashboard import DashboardState as S
@@ -58,8 +59,9 @@ def payment_card(p: PaymentRow) -> rx.Component:
         rx.vstack(
             rx.hstack(rx.text(p.plan_name, weight="bold"), status_badge(p.status), justify="between", width="100%"),
             rx.hstack(
-                rx.text(p.amount),
-                rx.text(p.date, size="1", color_scheme="gray"),
+                rx.text(p.amount, white_space="nowrap"),
+                # A long date (both calendars) wraps between day and time, at the right, leaving the amount whole.
+                rx.text(moment_text(p.date), size="1", color_scheme="gray", text_align="right"),
                 justify="between",
                 width="100%",
                 align="center",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal.components.actions import link_button
+from khalti_portal.components.moments import moment_text
 from khalti_portal.components.status import SUBSCRIPTION_COLOURS, status_badge
 from khalti_portal.states.dashboard import DashboardState as S
 
@@ -26,7 +27,7 @@ def access_until() -> rx.Component:
             rx.text(
                 rx.cond(S.status == "expired", "Ended ", "Access until "),
                 rx.el.time(
-                    S.expires_display,
+                    moment_text(S.expires_display),
                     date_time=S.expires_iso,
                     id="subscription-expiry",
                     custom_attrs={"data-expires-at": S.expires_iso},

@@ -103,8 +103,9 @@ def access_timeline() -> rx.Component:
                     class_name="timeline-bar",
                 ),
                 rx.hstack(
-                    rx.text(t.first_day, size="1", color_scheme="gray"),
-                    rx.text(t.last_day, size="1", color_scheme="gray"),
+                    # Both calendars' day is long for half a phone: balanced lines break at "(", not in the AD day.
+                    rx.text(t.first_day, size="1", color_scheme="gray", text_wrap="balance"),
+                    rx.text(t.last_day, size="1", color_scheme="gray", text_wrap="balance", text_align="right"),
                     justify="between",
                     width="100%",
                     aria_hidden="true",
