@@ -133,6 +133,7 @@ PUBLIC_VARS = (
     "periods",
     "grouping",
     "periods_heading",
+    "period_noun",
     "created_from_text",
     "created_to_text",
     "date_calendar",
@@ -390,9 +391,9 @@ async def test_admin_sees_the_last_twelve_months_and_downloads_them_as_csv(app_d
     running = span_of(utcnow(), Grouping.BS_MONTH)
     this_month = state.periods[-1]
     assert (this_month.key, this_month.label) == (running.key, running.label)
-    assert this_month.days == (
-        f"{format_day(running.start, Calendar.BOTH)} – {format_day(running.end - timedelta(seconds=1), Calendar.BOTH)}"
-    )
+    assert this_month.first_day == format_day(running.start, Calendar.BOTH)
+    assert this_month.last_day == format_day(running.end - timedelta(seconds=1), Calendar.BOTH)
+    assert state.period_noun == "BS month"
     assert (this_month.revenue, this_month.revenue_rupees, this_month.active) == ("Rs 1,299.50", 1300, 1)
     assert this_month.revenue == state.figures.revenue and this_month.active == state.figures.active
     assert state.figures.period == running.title
@@ -431,11 +432,12 @@ async def test_the_admin_groups_the_figures_by_ad_month_or_fiscal_year_and_nothi
     assert state.grouping == "ad_month"  # an admin who reads AD gets AD months first
     assert [p.label for p in state.periods] == [s.label for s in spans(now, Grouping.AD_MONTH)]
     last_day = spans(now, Grouping.AD_MONTH)[-1].end - timedelta(seconds=1)
-    assert state.periods[-1].days.endswith(f" – {format_day(last_day, Calendar.AD)}")
+    assert state.periods[-1].last_day == format_day(last_day, Calendar.AD)
 
     await tab.run(state, "group_by", "fiscal_year")
     years = spans(now, Grouping.FISCAL_YEAR)
     assert state.grouping == "fiscal_year" and state.periods_heading == "The last 5 fiscal years"
+    assert state.period_noun == "fiscal year"
     assert [p.label for p in state.periods] == [y.label for y in years] and len(years) == 5
     assert state.periods[-1].revenue == "Rs 1,299.50" and state.figures.period == years[-1].title
     [download] = await tab.run(state, "download_monthly_csv")

@@ -192,7 +192,8 @@ class PeriodView:
 
     key: str = ""  # 2026-02, 2083-08, 2083/84
     label: str = ""  # Feb 2026, Mangsir 2083, FY 2083/84
-    days: str = ""  # its first and last day in the admin's calendar
+    first_day: str = ""  # its first and last day in the admin's calendar
+    last_day: str = ""
     paid: str = ""
     refunded: str = ""
     revenue: str = ""
@@ -207,7 +208,8 @@ class PeriodView:
         return cls(
             key=span.key,
             label=span.label,
-            days=f"{format_day(span.start, calendar)} – {format_day(span.end - timedelta(seconds=1), calendar)}",
+            first_day=format_day(span.start, calendar),
+            last_day=format_day(span.end - timedelta(seconds=1), calendar),
             paid=format_rupees(period.gross_paisa),
             refunded=format_rupees(period.refunds_paisa),
             revenue=format_rupees(period.revenue_paisa),

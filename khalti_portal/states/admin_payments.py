@@ -65,6 +65,7 @@ class AdminPaymentsState(AdminState):
     periods: list[PeriodView] = []  # the last months or fiscal years, oldest first: the charts and their table
     grouping: str = Grouping.AD_MONTH.value  # how `periods` is grouped now
     periods_heading: str = HEADINGS[Grouping.AD_MONTH]
+    period_noun: str = "AD month"  # "AD month", "BS month" or "fiscal year", for the charts' titles
     # The admin's pick in this tab; "" follows their calendar (BS months for BS or both readers).
     _chosen_grouping: str = ""
     rows: list[PaymentRowView] = []
@@ -113,6 +114,7 @@ class AdminPaymentsState(AdminState):
         calendar = self._calendar()
         grouping = self._grouping(calendar)
         self.grouping, self.periods_heading = grouping.value, HEADINGS[grouping]
+        self.period_noun = GROUPING_NAMES[grouping] if grouping is not Grouping.FISCAL_YEAR else "fiscal year"
         self.figures = FiguresView.of(reports.figures(grouping=grouping))
         self.periods = [PeriodView.of(period, calendar) for period in reports.by_period(grouping=grouping)]
         flt = self._filter()

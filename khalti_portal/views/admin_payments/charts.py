@@ -25,12 +25,12 @@ CHART_DATA = S.periods.to(list[dict[str, Any]])
 TABLE_NOTE = "The same figures are in the table below."
 
 
-def _chart_card(title: str, chart_id: str, chart: rx.Component, note: str) -> rx.Component:
+def _chart_card(title: rx.Var | str, chart_id: str, chart: rx.Component, note: str) -> rx.Component:
     """A chart under its heading; for assistive technology one image described in words (the table has the rest)."""
     return rx.card(
         rx.vstack(
             rx.heading(title, size="3", as_="h3"),
-            rx.box(chart, id=chart_id, role="img", aria_label=f"{title}. {TABLE_NOTE}", width="100%"),
+            rx.box(chart, id=chart_id, role="img", aria_label=title + f". {TABLE_NOTE}", width="100%"),
             rx.text(note, size="1", color_scheme="gray"),
             spacing="2",
             width="100%",
@@ -87,7 +87,12 @@ def period_row(p: PeriodView) -> rx.Component:
     """One period of the table: its days, what was paid, refunded, the revenue and the subscribers at its end."""
     return rx.table.row(
         rx.table.row_header_cell(p.label, white_space="nowrap", class_name="period-label"),
-        rx.table.cell(p.days, class_name="period-days"),
+        # Two lines that do not wrap: a day in both calendars is long, and a phone scrolls the table sideways.
+        rx.table.cell(
+            rx.text(p.first_day + " –", white_space="nowrap"),
+            rx.text(p.last_day, white_space="nowrap"),
+            class_name="period-days",
+        ),
         rx.table.cell(p.paid, white_space="nowrap"),
         rx.table.cell(p.refunded, white_space="nowrap"),
         rx.table.cell(p.revenue, white_space="nowrap", class_name="period-revenue"),
@@ -130,7 +135,7 @@ def monthly_figures() -> rx.Component:
             ),
             rx.grid(
                 _chart_card(
-                    "Revenue by month",
+                    "Revenue by " + S.period_noun,
                     "revenue-chart",
                     revenue_chart(),
                     "Paid minus refunded, in rupees, per period in Nepal time.",
