@@ -220,6 +220,27 @@ def test_the_admins_charts_draw_the_last_twelve_months_the_database_holds(journe
     j.page.locator("#monthly-figures").scroll_into_view_if_needed()
     j.snap("admin-figures-by-bs-month")
 
+    # The date boxes take AD for a reader of both, and a date marked BS; an impossible day is refused in words.
+    expect(j.page.locator("label[for=payment-created-from]")).to_have_text("From (AD)")
+    mangsir = nepali_datetime.date(2083, 9, 1).to_datetime_date() - nepali_datetime.date(2083, 8, 1).to_datetime_date()
+    j.page.locator("#payment-created-from").fill("2083-08-32 BS")
+    j.page.locator("#payment-search-submit").click()
+    expect(j.page.locator("#admin-error")).to_contain_text(
+        f"From: There is no 2083-08-32 BS: Mangsir 2083 has {mangsir.days} days."
+    )
+    # From the day of the newest history payment (06:00 NPT on the 15th, two AD months ago), typed in BS.
+    newest = month_firsts(now)[-3] + timedelta(days=14)
+    bs = nepali_datetime.date.from_datetime_date(newest)
+    j.page.locator("#payment-search").fill("past_")
+    j.page.locator("#payment-created-from").fill(f"{bs.year}-{bs.month:02d}-{bs.day:02d} BS")
+    j.page.locator("#payment-search-submit").click()
+    expect(j.page.locator("#payment-dates-in-force")).to_have_text(
+        f"Created on or after {bs.day} {bs_month_name(bs.month)} {bs.year} ({newest.day} {newest:%b %Y})"
+    )
+    expect(j.page.locator(".admin-payment-row")).to_have_count(1)
+    j.page.locator("#payment-search-clear").click()
+    expect(j.page.locator("#payment-dates-in-force")).to_have_count(0)
+
     group_by(j, "AD month")
     expect(j.page.locator("#periods-heading")).to_have_text("The last 12 months (AD)")
     expect(j.page.locator("#revenue-table tbody tr").last).to_have_attribute(
