@@ -46,8 +46,9 @@ def input_hint(calendar: Calendar) -> str:
 def parse_day(raw: object, calendar: Calendar) -> date | str:
     """The AD day the text names (read in `input_calendar(calendar)` unless it says BS or AD), or why it is refused."""
     taken = input_calendar(calendar)
-    text = raw.strip().translate(_DEVANAGARI_DIGITS) if isinstance(raw, str) else ""
-    found = _DATE_RE.fullmatch(text) if len(text) <= MAX_INPUT else None
+    # Bounded before any work: whatever a browser sends, at most MAX_INPUT characters are looked at.
+    text = raw.strip() if isinstance(raw, str) and len(raw) <= 4 * MAX_INPUT else ""
+    found = _DATE_RE.fullmatch(text.translate(_DEVANAGARI_DIGITS)) if len(text) <= MAX_INPUT else None
     if found is None:
         return f"Write the date as YYYY-MM-DD in {CALENDAR_WORDS[taken]}, e.g. {EXAMPLES[taken]}."
     year, month, day = int(found[1]), int(found[3]), int(found[4])

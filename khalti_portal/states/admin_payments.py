@@ -11,7 +11,7 @@ state lock, call Khalti outside it, and write the outcome under it again.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any, TypeVar
 
 import reflex as rx
@@ -28,12 +28,13 @@ from khalti_portal.billing.report_periods import (
     SHOWN,
     Grouping,
     default_grouping,
+    nepal_midnight,
     parse_grouping,
 )
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.clock import utcnow
 from khalti_portal.i18n.date_input import input_calendar, input_hint
-from khalti_portal.i18n.dates import NEPAL, Calendar, format_day
+from khalti_portal.i18n.dates import Calendar, format_day
 from khalti_portal.states.admin_base import AdminState, admin_only
 from khalti_portal.states.admin_payment_views import (
     DetailView,
@@ -129,8 +130,8 @@ class AdminPaymentsState(AdminState):
         self.date_calendar = input_calendar(calendar).value.upper()
         self.date_hint = input_hint(calendar)
         first, last = flt.created_from, flt.created_to
-        # Noon in Nepal names the day whatever the offset: format_day writes the Nepal day of an instant.
-        words = [format_day(_noon(day), calendar) if day is not None else "" for day in (first, last)]
+        # format_day writes the day it is in Nepal at an instant: the day's first instant names it.
+        words = [format_day(nepal_midnight(day), calendar) if day is not None else "" for day in (first, last)]
         if first is not None and last is not None:
             self.dates_in_words = f"Created {words[0]} to {words[1]}"
         elif first is not None:
@@ -404,8 +405,3 @@ class AdminPaymentsState(AdminState):
         self.dialog_key += 1
         outcome = access.grant_flagged(ident, actor_user_id=self._actor(), reason=form_text(form_data, "reason"))
         self._report(ident, outcome.ok, outcome.message)
-
-
-def _noon(day: date) -> datetime:
-    """Noon in Nepal on `day`: an instant that is `day` on Nepal's wall clock."""
-    return datetime.combine(day, time(12), tzinfo=NEPAL)

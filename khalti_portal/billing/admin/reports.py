@@ -43,7 +43,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -54,11 +54,11 @@ from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import PAISA_PER_RUPEE
 from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.billing.periods import counts_in
-from khalti_portal.billing.report_periods import Grouping, Span, span_of, spans
+from khalti_portal.billing.report_periods import Grouping, Span, nepal_midnight, span_of, spans
 from khalti_portal.billing.subscription import SubscriptionStatus, active_query, status_query
 from khalti_portal.clock import ensure_utc
 from khalti_portal.db.models import Payment, PaymentStatus, SubscriptionPeriod
-from khalti_portal.i18n.dates import NEPAL, Calendar, format_day
+from khalti_portal.i18n.dates import Calendar, format_day
 
 # Both calendars on every row: the period as the admin grouped it, its days in AD (ISO, which a spreadsheet
 # reads as dates) and in BS (words, which no spreadsheet mistakes for an AD date), and its exact UTC bounds.
@@ -305,7 +305,7 @@ def rupees_number(paisa: int) -> str:
 
 def _bs_day(day: date) -> str:
     """`1 Mangsir 2083`: an AD day (Nepal calendar) in Bikram Sambat."""
-    return format_day(datetime.combine(day, time(12), tzinfo=NEPAL), Calendar.BS)
+    return format_day(nepal_midnight(day), Calendar.BS)
 
 
 def periods_csv(periods: Sequence[PeriodFigures]) -> str:
