@@ -21,6 +21,8 @@ from khalti_portal.billing.admin.access import (
 from khalti_portal.billing.periods import grant_period, revoke_period
 from khalti_portal.billing.subscription import expires_at, is_active, summary
 from khalti_portal.db.models import Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
+from khalti_portal.i18n.dates import Calendar, format_moment
+from khalti_portal.reading_preferences import set_calendar, site_calendar
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -79,7 +81,9 @@ def test_accepting_a_flagged_payment_grants_one_period_and_one_transition(world,
 
     assert outcome.ok, outcome.message
     assert outcome.ends_at == world.now() + 30 * DAY
-    assert payment.purchase_order_id in outcome.message and "NPT" in outcome.message
+    # The admin chose no calendar: the site's default (`both` unless DEFAULT_CALENDAR says otherwise).
+    ends = format_moment(world.now() + 30 * DAY, site_calendar())
+    assert outcome.message == f"Accepted order {payment.purchase_order_id}: access until {ends}."
     stored = world.get(Payment, payment.id)
     assert (stored.status, stored.completed_at) == ("completed", world.now())
     [period] = world.rows(SubscriptionPeriod)
@@ -205,7 +209,10 @@ def test_grant_gives_n_days_from_now_without_a_payment(world):
     outcome = grant_access("newbie", "14", actor_user_id=admin, reason="partner account", deps=world.deps)
 
     assert outcome.ok and outcome.user_id == user
-    assert outcome.message.startswith("Granted newbie's access by 14 days")
+    assert (
+        outcome.message
+        == f"Granted newbie's access by 14 days: now until {format_moment(world.now() + 14 * DAY, site_calendar())}."
+    )
     [period] = world.rows(SubscriptionPeriod)
     assert (period.starts_at, period.ends_at) == (world.now(), world.now() + 14 * DAY)
     assert (period.payment_id, period.plan_id, period.granted_by, period.note) == (None, None, admin, "partner account")
@@ -219,6 +226,31 @@ def test_grant_gives_n_days_from_now_without_a_payment(world):
         None,
     )
     assert "14 days" in event.detail and "partner account" in event.detail and f"#{period.id}" in event.detail
+
+
+@pytest.mark.parametrize(
+    ("calendar", "until"),
+    [
+        # The world's clock is 15 Jan 2026, 12:15 PM NPT; 14 days on is 29 Jan 2026 = 15 Magh 2082 (nepali-datetime:
+        # Magh 2082 begins 15 Jan 2026).
+        ("ad", "29 Jan 2026, 12:15 PM NPT"),
+        ("bs", "15 Magh 2082, 12:15 PM NPT"),
+        ("both", "15 Magh 2082 (29 Jan 2026), 12:15 PM NPT"),
+    ],
+)
+def test_the_answer_is_written_in_the_acting_admins_calendar(world, plan, calendar, until):
+    admin = world.user("reader")
+    assert set_calendar(admin, calendar, engine=world.engine) is None
+    world.user("calendar_user")
+    granted = grant_access("calendar_user", 14, actor_user_id=admin, reason="goodwill", deps=world.deps)
+    assert granted.message == f"Granted calendar_user's access by 14 days: now until {until}."
+    payment = flagged(world, plan)
+    accepted = grant_flagged(payment.id, actor_user_id=admin, reason=REASON, deps=world.deps)
+    # The flagged payment's period stacks after the 14 days granted: its end is written the same way.
+    assert accepted.message == (
+        f"Accepted order {payment.purchase_order_id}: access until "
+        f"{format_moment(accepted.ends_at, Calendar(calendar))}."
+    )
 
 
 def test_grant_stacks_after_the_current_expiry(world, plan):

@@ -22,7 +22,9 @@ from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings, load_settings
 from khalti_portal.db.models import MailStatus, OutboxMessage, PaymentEvent, UserProfile
 from khalti_portal.db.session import get_engine
+from khalti_portal.i18n.dates import Calendar, format_moment
 from khalti_portal.pages.admin_mail import admin_mail as mail_page_function
+from khalti_portal.reading_preferences import set_calendar, site_calendar
 from khalti_portal.states.admin_base import AdminState
 from khalti_portal.states.admin_mail import AdminMailState
 from khalti_portal.states.admin_mail_views import MailCountsView, MailRowView
@@ -269,6 +271,19 @@ def test_without_smtp_the_retry_says_the_message_waits(sqlite_engine):
     assert outcome.ok and "SMTP_HOST is not set, so it waits in the outbox until it is" in outcome.message
 
 
+@pytest.mark.parametrize("calendar", list(Calendar))
+def test_a_sent_message_says_when_in_the_acting_admins_calendar(sqlite_world: BillingWorld, calendar: Calendar):
+    w = sqlite_world
+    admin = w.user()
+    set_calendar(admin, calendar.value, engine=w.engine)
+    message = add_message(w.engine, MailStatus.SENT)
+    sent_at = stored(w.engine, message.id).sent_at
+    outcome = retry_message(message.id, actor_user_id=admin, deps=w.deps)
+    assert outcome.message == (
+        f"The message to asha@example.com was sent on {format_moment(sent_at, calendar)}; nothing was changed."
+    )
+
+
 @pytest.mark.parametrize(
     ("status", "says"),
     [
@@ -471,9 +486,12 @@ async def test_admin_sees_the_outbox_with_counts_and_a_retry_only_on_failed_rows
         "bikash@example.com",
         "",
     )
-    assert f.queued.endswith("NPT") and f.subject == SUBJECT
-    assert by_id[sent.id].sent.endswith("NPT") and by_id[sent.id].next_try == ""
-    assert by_id[queued.id].next_try.endswith("NPT")
+    # Dates in the admin's calendar: the site's default here, as the admin chose none.
+    calendar = site_calendar()
+    assert f.queued == format_moment(stored(app_db, failed.id).created_at, calendar) and f.subject == SUBJECT
+    assert by_id[sent.id].sent == format_moment(stored(app_db, sent.id).sent_at, calendar)
+    assert by_id[sent.id].next_try == ""
+    assert by_id[queued.id].next_try == format_moment(stored(app_db, queued.id).next_attempt_at, calendar)
     assert state.mail_waits is False  # the test app runs in emulator mode: the emulator's mailbox takes mail
 
 

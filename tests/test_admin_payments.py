@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -14,6 +14,7 @@ from khalti_portal.billing.admin import payments as ap
 from khalti_portal.billing.admin.payments import PaymentFilter, make_filter
 from khalti_portal.billing.audit import record_event
 from khalti_portal.db.models import Payment, PaymentStatus
+from khalti_portal.i18n.dates import Calendar
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -192,7 +193,7 @@ def test_detail_has_the_audit_trail_with_actors_and_pretty_raw_lookups(shop):
     assert '"status": "Pending"' in detail.last_lookup_json
     assert world.khalti_key not in detail.events[2].detail + detail.events[2].khalti_json
     assert "[redacted]" in detail.events[2].khalti_json
-    assert detail.period == ""
+    assert detail.period is None
 
 
 @pytest.mark.parametrize("bad", [0, -1, "x", None, True, 1.0, 10**15, 999_999])
@@ -214,17 +215,24 @@ def test_the_csv_of_a_filter_holds_exactly_the_filtered_rows(shop):
     export = ap.export_csv(flt, deps=world.deps)
     lines = parse(export.text)
     assert lines[0] == list(ap.CSV_COLUMNS)
-    assert [line[1] for line in lines[1:]] == [made["sita2"].purchase_order_id, made["ram1"].purchase_order_id]
+    orders = lines[0].index("purchase_order_id")
+    assert [line[orders] for line in lines[1:]] == [made["sita2"].purchase_order_id, made["ram1"].purchase_order_id]
     assert (export.rows, export.truncated) == (2, False)
     first = dict(zip(lines[0], lines[1], strict=True))
-    assert first["created"] == "15 Jan 2026, 12:20 PM NPT"  # 06:35 UTC
+    # Both calendars whatever the admin reads, and the instant itself: 06:35 UTC is 12:20 PM in Nepal.
+    assert first["created_ad"] == "15 Jan 2026, 12:20 PM NPT"
+    assert first["created_bs"] == "1 Magh 2082, 12:20 PM NPT"  # nepali-datetime: Magh 2082 begins 15 Jan 2026
+    assert first["created_utc"] == "2026-01-15T06:35:00Z"
     assert (first["username"], first["plan"], first["status"]) == ("Sita.K", "Basic", "completed")
     assert (first["amount"], first["amount_paisa"]) == ("Rs 1,299.50", "129950")
     assert first["pidx"] == made["sita2"].pidx and first["transaction_id"] == made["sita2"].transaction_id
     assert export.text.endswith("\r\n")
 
     searched = parse(ap.export_csv(make_filter("", "sita"), deps=world.deps).text)
-    assert [line[1] for line in searched[1:]] == [made["sita2"].purchase_order_id, made["sita1"].purchase_order_id]
+    assert [line[orders] for line in searched[1:]] == [
+        made["sita2"].purchase_order_id,
+        made["sita1"].purchase_order_id,
+    ]
     # The whole filter, not one page of it.
     assert len(parse(ap.export_csv(PaymentFilter(), deps=world.deps).text)) == 1 + 5
 
@@ -268,7 +276,9 @@ def test_a_huge_filter_is_cut_at_the_limit_newest_first(world):
     made = [add(world, plan, user_id=user, minutes=i) for i in range(5)]
     export = ap.export_csv(PaymentFilter(), limit=3, deps=world.deps)
     assert (export.rows, export.truncated) == (3, True)
-    assert [line[1] for line in parse(export.text)[1:]] == [p.purchase_order_id for p in reversed(made)][:3]
+    assert [line[ap.CSV_COLUMNS.index("purchase_order_id")] for line in parse(export.text)[1:]] == [
+        p.purchase_order_id for p in reversed(made)
+    ][:3]
 
 
 def test_the_file_name_carries_no_user_text(world):
@@ -281,3 +291,70 @@ def test_the_file_name_carries_no_user_text(world):
 
 def test_every_status_is_a_filter_choice():
     assert set(ap.STATUSES) == {s.value for s in PaymentStatus}
+
+
+# -- dates, typed in the admin's calendar ---------------------------------------------------------------------
+# The world's clock is 15 Jan 2026, 06:30 UTC (12:15 PM NPT), which nepali-datetime makes 1 Magh 2082; midnight
+# in Nepal after it is 18:15 UTC, 705 minutes on.
+
+
+@pytest.fixture
+def around_midnight(shop):
+    world, made = shop
+    plan = world.plan("late", price_paisa=1_000)
+    user = world.user("night_owl")
+    made["last_minute"] = add(world, plan, user_id=user, status="completed", minutes=704, po="KP-2359")
+    made["first_minute"] = add(world, plan, user_id=user, status="completed", minutes=705, po="KP-0000")
+    return world, made
+
+
+def listed(world, flt) -> list[str]:
+    assert isinstance(flt, PaymentFilter), flt
+    return [row.purchase_order_id for row in ap.list_payments(flt, deps=world.deps).rows]
+
+
+def test_bs_dates_bound_the_list_by_the_day_in_nepal(around_midnight):
+    world, made = around_midnight
+    same_day = make_filter("completed", "", "2082-10-01", "2082-10-01", calendar=Calendar.BS)
+    assert (same_day.created_from, same_day.created_to) == (date(2026, 1, 15), date(2026, 1, 15))
+    assert listed(world, same_day) == ["KP-2359", made["sita2"].purchase_order_id, "KP-alpha-001"]
+    assert listed(world, make_filter("", "", "2082-10-02", "", calendar=Calendar.BS)) == ["KP-0000"]
+    # Devanagari digits, and the day before: nothing was created then.
+    assert listed(world, make_filter("", "", "", "२०८२-०९-३०", calendar=Calendar.BS)) == []
+
+
+def test_ad_dates_for_an_admin_who_reads_ad_or_both_and_a_marker_overrides(around_midnight):
+    world, _made = around_midnight
+    for calendar in (Calendar.AD, Calendar.BOTH):
+        assert listed(world, make_filter("", "", "2026-01-16", "", calendar=calendar)) == ["KP-0000"]
+    assert listed(world, make_filter("", "", "2082-10-02 BS", "", calendar=Calendar.BOTH)) == ["KP-0000"]
+    assert listed(world, make_filter("", "", "2026-01-16 AD", "", calendar=Calendar.BS)) == ["KP-0000"]
+
+
+@pytest.mark.parametrize(
+    ("created_from", "created_to", "calendar", "problem"),
+    [
+        ("2083-08-32", "", Calendar.BS, "From: There is no 2083-08-32 BS: Mangsir 2083 has 29 days."),
+        (
+            "",
+            "2100-01-01",
+            Calendar.BS,
+            "To: 2100-01-01 BS is outside the years this portal converts: BS 2000 to 2099.",
+        ),
+        (
+            "2082-10-02",
+            "2082-10-01",
+            Calendar.BS,
+            "The From date is after the To date: swap them to see the days between.",
+        ),
+        ("15/01/2026", "", Calendar.AD, "From: Write the date as YYYY-MM-DD in AD, e.g. 2026-11-27."),
+        (20260115, "", Calendar.AD, "From: write the date as YYYY-MM-DD."),
+    ],
+)
+def test_impossible_dates_are_refused_in_words(created_from, created_to, calendar, problem):
+    assert make_filter("", "", created_from, created_to, calendar=calendar) == problem
+
+
+def test_the_csv_file_name_says_dates_limit_it():
+    flt = make_filter("", "", "2082-10-01", "", calendar=Calendar.BS)
+    assert ap.csv_filename(flt, datetime(2026, 1, 15, 6, 30, tzinfo=UTC)) == "payments-all-dates-2026-01-15.csv"

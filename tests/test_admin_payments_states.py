@@ -18,7 +18,9 @@ from sqlmodel import Session, delete, select
 
 from khalti_portal.billing.admin import payments as ap
 from khalti_portal.billing.admin import reports
+from khalti_portal.billing.nepal_time import to_nepal
 from khalti_portal.billing.periods import grant_period
+from khalti_portal.billing.report_periods import Grouping, span_of, spans
 from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import (
@@ -30,13 +32,15 @@ from khalti_portal.db.models import (
     UserProfile,
 )
 from khalti_portal.db.session import get_engine
+from khalti_portal.i18n.dates import Calendar, bs_date, format_day, format_moment
+from khalti_portal.reading_preferences import set_calendar, site_calendar
 from khalti_portal.states.admin_access import AdminAccessState
 from khalti_portal.states.admin_base import AdminState
 from khalti_portal.states.admin_payment_views import (
     DetailView,
     FiguresView,
-    MonthView,
     PaymentRowView,
+    PeriodView,
     whole_rupees,
 )
 from khalti_portal.states.admin_payments import AdminPaymentsState
@@ -126,6 +130,15 @@ PUBLIC_VARS = (
     "status_filter",
     "search_text",
     "search_key",
+    "periods",
+    "grouping",
+    "periods_heading",
+    "period_noun",
+    "created_from_text",
+    "created_to_text",
+    "date_calendar",
+    "date_hint",
+    "dates_in_words",
     "detail",
     "detail_open",
     "busy",
@@ -199,6 +212,7 @@ HANDLERS: dict[str, tuple[Any, ...]] = {
     "go_to_page": (2,),
     "download_csv": (),
     "download_monthly_csv": (),
+    "group_by": ("fiscal_year",),
     "open_detail": ("PAYMENT",),
     "close_detail": (),
     "check_now": ("PAYMENT",),
@@ -301,10 +315,10 @@ async def test_admin_sees_figures_and_payments_newest_first(app_db):
     assert state.rows[0].id == new.id and state.rows[-1].id == old.id
     row = state.rows[-1]
     assert (row.username, row.amount, row.status, row.plan) == ("alice_np", "Rs 1,299.50", "completed", "Basic")
-    assert row.created.endswith("NPT")
+    assert row.created == format_moment(old.created_at, site_calendar())  # the admin chose no calendar
     f = state.figures
     assert (f.active, f.pending, f.flagged, f.expiring) == (1, 1, 1, 0)
-    assert f.revenue == "Rs 1,299.50" and f.month
+    assert f.revenue == "Rs 1,299.50" and f.period == span_of(utcnow(), Grouping.BS_MONTH).title
 
 
 async def test_filter_search_clear_and_pages(app_db):
@@ -359,27 +373,148 @@ async def test_the_csv_download_is_the_current_filter_built_on_the_server(app_db
     text = base64.b64decode(url.split(",", 1)[1]).decode()
     assert text == ap.export_csv(ap.make_filter("completed", "ram_csv")).text
     rows = list(csv.reader(io.StringIO(text)))
-    assert [r[1] for r in rows[1:]] == [p.purchase_order_id for p in mine]
+    orders = rows[0].index("purchase_order_id")
+    assert [r[orders] for r in rows[1:]] == [p.purchase_order_id for p in mine]
     assert unquote(var_value(download, "filename")).startswith("payments-completed-search-")
 
 
 async def test_admin_sees_the_last_twelve_months_and_downloads_them_as_csv(app_db):
     plan = add_plan(price=129_950)
     add_payment(new_user("mina_month"), plan, "completed", with_period=True)
-    tab, state = await admin_page(make_admin())
+    admin = make_admin()
+    tab, state = await admin_page(admin)
 
-    assert len(state.months) == 12
-    this_month = state.months[-1]
+    # The admin chose no calendar: the site's `both` reads BS, so the figures come by BS month.
+    assert site_calendar() is Calendar.BOTH
+    assert state.grouping == "bs_month" and state.periods_heading == "The last 12 months (BS)"
+    assert len(state.periods) == 12
+    running = span_of(utcnow(), Grouping.BS_MONTH)
+    this_month = state.periods[-1]
+    assert (this_month.key, this_month.label) == (running.key, running.label)
+    assert this_month.first_day == format_day(running.start, Calendar.BOTH)
+    assert this_month.last_day == format_day(running.end - timedelta(seconds=1), Calendar.BOTH)
+    assert state.period_noun == "BS month"
     assert (this_month.revenue, this_month.revenue_rupees, this_month.active) == ("Rs 1,299.50", 1300, 1)
     assert this_month.revenue == state.figures.revenue and this_month.active == state.figures.active
-    assert all(m.revenue == "Rs 0" and m.active == 0 for m in state.months[:-1])
+    assert state.figures.period == running.title
+    assert all(m.revenue == "Rs 0" and m.active == 0 for m in state.periods[:-1])
 
     [download] = await tab.run(state, "download_monthly_csv")
     text = base64.b64decode(var_value(download, "url").split(",", 1)[1]).decode()
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == list(reports.MONTHLY_CSV_COLUMNS) and len(rows) == 13
-    assert rows[-1] == [this_month.month, "129950", "0", "129950", "1299.50", "1"]
-    assert unquote(var_value(download, "filename")).startswith("monthly-figures-")
+    assert rows[0] == list(reports.PERIOD_CSV_COLUMNS) and len(rows) == 13
+    last_day = running.end - timedelta(seconds=1)
+    assert rows[-1] == [
+        running.label,
+        running.first_day.isoformat(),
+        running.last_day.isoformat(),
+        format_day(running.start, Calendar.BS),
+        format_day(last_day, Calendar.BS),
+        running.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        running.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "129950",
+        "0",
+        "129950",
+        "1299.50",
+        "1",
+    ]
+    today = to_nepal(utcnow()).date().isoformat()
+    assert unquote(var_value(download, "filename")) == f"figures-by-bs-month-{today}.csv"
+
+
+async def test_the_admin_groups_the_figures_by_ad_month_or_fiscal_year_and_nothing_else(app_db):
+    plan = add_plan(price=129_950)
+    add_payment(new_user("fy_payer"), plan, "completed", with_period=True)
+    admin = make_admin()
+    assert set_calendar(admin, "ad") is None
+    tab, state = await admin_page(admin)
+    now = utcnow()
+    assert state.grouping == "ad_month"  # an admin who reads AD gets AD months first
+    assert [p.label for p in state.periods] == [s.label for s in spans(now, Grouping.AD_MONTH)]
+    last_day = spans(now, Grouping.AD_MONTH)[-1].end - timedelta(seconds=1)
+    assert state.periods[-1].last_day == format_day(last_day, Calendar.AD)
+
+    await tab.run(state, "group_by", "fiscal_year")
+    years = spans(now, Grouping.FISCAL_YEAR)
+    assert state.grouping == "fiscal_year" and state.periods_heading == "The last 5 fiscal years"
+    assert state.period_noun == "fiscal year"
+    assert [p.label for p in state.periods] == [y.label for y in years] and len(years) == 5
+    assert state.periods[-1].revenue == "Rs 1,299.50" and state.figures.period == years[-1].title
+    [download] = await tab.run(state, "download_monthly_csv")
+    assert unquote(var_value(download, "filename")).startswith("figures-by-fiscal-year-")
+
+    before = public_vars(state)
+    for forged in ("weekly", "", None, 3, ["bs_month"], "BS_MONTH"):
+        await tab.run(state, "group_by", forged)
+        assert state.error_message == "Group the figures by AD month, BS month or fiscal year."
+        assert {k: v for k, v in public_vars(state).items() if k != "error_message"} == {
+            k: v for k, v in before.items() if k != "error_message"
+        }
+
+    await tab.run(state, "group_by", "bs_month")
+    assert state.grouping == "bs_month" and state.error_message == ""
+    await tab.run(state, "refresh")  # the choice stays for the tab
+    assert state.grouping == "bs_month" and state.periods[-1].label == span_of(now, Grouping.BS_MONTH).label
+
+
+async def test_dates_on_the_page_follow_the_admins_calendar(app_db):
+    plan = add_plan()
+    payment = add_payment(new_user("dated"), plan, "completed", with_period=True)
+    admin = make_admin()
+    for calendar in (Calendar.BS, Calendar.AD, Calendar.BOTH):
+        assert set_calendar(admin, calendar.value) is None
+        tab, state = await admin_page(admin)
+        await tab.run(state, "open_detail", payment.id)
+        [row] = state.rows
+        assert row.created == format_moment(payment.created_at, calendar)
+        assert state.detail.created == format_moment(payment.created_at, calendar)
+        assert state.detail.completed == format_moment(payment.completed_at, calendar)
+        with Session(app_db) as session:
+            period = session.exec(select(SubscriptionPeriod).where(SubscriptionPeriod.payment_id == payment.id)).one()
+        assert state.detail.period == (
+            f"{format_moment(period.starts_at, calendar)} → {format_moment(period.ends_at, calendar)}"
+        )
+
+
+async def test_the_payment_dates_are_typed_in_the_admins_calendar(app_db):
+    plan = add_plan()
+    today = to_nepal(utcnow()).date()
+    bs_today = format_day(utcnow(), Calendar.BS)  # e.g. "12 Mangsir 2083"
+    paid = add_payment(new_user("typed_dates"), plan, "completed")
+    older = add_payment(new_user("typed_dates_old"), plan, "completed", minutes=-3 * 24 * 60)
+    admin = make_admin()
+    assert set_calendar(admin, "bs") is None
+    tab, state = await admin_page(admin)
+    assert state.date_calendar == "BS" and state.date_hint.startswith("YYYY-MM-DD in Bikram Sambat (BS)")
+
+    bs = bs_date(utcnow())
+    typed = f"{bs.year}-{bs.month:02d}-{bs.day:02d}"
+    await tab.run(state, "search", {"q": "typed_dates", "created_from": typed, "created_to": typed})
+    assert state.error_message == "" and [r.purchase_order_id for r in state.rows] == [paid.purchase_order_id]
+    assert state.dates_in_words == f"Created {bs_today} to {bs_today}"
+    assert state.created_from_text == typed
+    # The status filter keeps the dates.
+    await tab.run(state, "filter_status", "completed")
+    assert [r.purchase_order_id for r in state.rows] == [paid.purchase_order_id]
+    [download] = await tab.run(state, "download_csv")
+    assert unquote(var_value(download, "filename")) == f"payments-completed-search-dates-{today.isoformat()}.csv"
+
+    shown = [r.purchase_order_id for r in state.rows]
+    impossible = f"{bs.year}-{bs.month:02d}-33"
+    await tab.run(state, "search", {"q": "typed_dates", "created_from": impossible, "created_to": ""})
+    assert state.error_message.startswith(f"From: There is no {impossible} BS: ")
+    assert [r.purchase_order_id for r in state.rows] == shown and state.created_from_text == typed  # nothing changed
+
+    await tab.run(state, "clear_search")
+    assert state.dates_in_words == "" and state.created_from_text == ""
+    assert {r.purchase_order_id for r in state.rows} >= {paid.purchase_order_id, older.purchase_order_id}
+
+    assert set_calendar(admin, "both") is None
+    await tab.run(state, "refresh")
+    assert state.date_calendar == "AD"  # a reader of both types AD unless the date says BS
+    await tab.run(state, "search", {"q": "typed_dates", "created_from": today.isoformat(), "created_to": ""})
+    assert [r.purchase_order_id for r in state.rows] == [paid.purchase_order_id]
+    assert state.dates_in_words == f"Created on or after {format_day(utcnow(), Calendar.BOTH)}"
 
 
 def test_a_bar_is_whole_rupees_rounded_half_away_from_zero():
@@ -642,7 +777,7 @@ async def test_no_table_row_reaches_the_browser(app_db):
     payment = add_payment(new_user(), plan, "completed", with_period=True)
     tab, state = await admin_page(make_admin())
     await tab.run(state, "open_detail", payment.id)
-    allowed = (PaymentRowView, DetailView, FiguresView, MonthView, str, int, bool)
+    allowed = (PaymentRowView, DetailView, FiguresView, PeriodView, str, int, bool)
     shown = {**public_vars(state), **access_vars(tab.state(AdminAccessState, URL))}
     for value in shown.values():
         for item in value if isinstance(value, list) else [value]:
@@ -669,6 +804,10 @@ def test_the_page_and_the_admin_nav_build():
         "subscribers-chart",
         "revenue-table",
         "download-monthly-csv",
+        "figures-grouping",
+        "payment-created-from",
+        "payment-created-to",
+        "payment-dates-hint",
         "admin-nav-payments",
         "admin-nav-plans",
     ):

@@ -4,13 +4,14 @@ against numbers worked out by hand."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
 
 from khalti_portal.billing.admin import reports
 from khalti_portal.billing.nepal_time import nepal_month_bounds, to_nepal
+from khalti_portal.billing.report_periods import Grouping
 from khalti_portal.db.models import Payment, SubscriptionPeriod
 
 pytest_plugins = ["tests.db_fixtures"]
@@ -109,7 +110,7 @@ def test_the_nepal_month_of_february_2026_in_utc():
 
 def test_february_revenue_is_gross_minus_refunds_by_nepal_dates(ledger):
     figures = reports.figures(FEB_10, deps=ledger.deps)
-    assert figures.month_label == "February 2026"
+    assert figures.period_label == "February 2026"
     assert figures.gross_paisa == 49_900 + 99_900 + 20_000 + 1_000  # A C F G
     assert figures.refunds_paisa == 99_900 + 49_900 + 20_000  # C D F
     assert figures.revenue_paisa == 1_000
@@ -117,7 +118,7 @@ def test_february_revenue_is_gross_minus_refunds_by_nepal_dates(ledger):
 
 def test_january_revenue_excludes_the_payment_made_after_midnight_in_kathmandu(ledger):
     figures = reports.figures(JAN_25, deps=ledger.deps)
-    assert figures.month_label == "January 2026"
+    assert figures.period_label == "January 2026"
     assert (figures.gross_paisa, figures.refunds_paisa) == (129_950 + 49_900, 0)  # B D
     assert figures.revenue_paisa == 179_850
 
@@ -189,7 +190,7 @@ def test_no_data_means_zeros(world):
 
 
 def test_twelve_nepal_months_end_with_the_running_one_and_empty_months_are_zeros(ledger):
-    months = reports.monthly(MAR_05, deps=ledger.deps)
+    months = reports.by_period(MAR_05, deps=ledger.deps)
     assert [m.label for m in months] == [
         "Apr 2025",
         "May 2025",
@@ -204,15 +205,15 @@ def test_twelve_nepal_months_end_with_the_running_one_and_empty_months_are_zeros
         "Feb 2026",
         "Mar 2026",
     ]
-    revenue = {m.month: (m.gross_paisa, m.refunds_paisa, m.revenue_paisa) for m in months}
+    revenue = {m.key: (m.gross_paisa, m.refunds_paisa, m.revenue_paisa) for m in months}
     assert revenue["2026-01"] == (129_950 + 49_900, 0, 179_850)  # B D: A is February in Kathmandu
     assert revenue["2026-02"] == (170_800, 169_800, 1_000)  # paid: A C F G; refunded: C D F
     assert revenue["2026-03"] == (7_700, 0, 7_700)  # H: 1 Mar 00:00 NPT
-    assert all(revenue[m.month] == (0, 0, 0) for m in months[:9])
+    assert all(revenue[m.key] == (0, 0, 0) for m in months[:9])
 
 
 def test_each_month_is_what_the_headline_figure_said_in_that_month(ledger):
-    months = {m.month: m for m in reports.monthly(MAR_05, deps=ledger.deps)}
+    months = {m.key: m for m in reports.by_period(MAR_05, deps=ledger.deps)}
     for at in (JAN_25, FEB_10, MAR_05):
         headline = reports.figures(at, deps=ledger.deps)
         month = months[to_nepal(at).strftime("%Y-%m")]
@@ -224,7 +225,7 @@ def test_a_month_whose_refunds_outweigh_its_sales_is_negative(world):
     add_payment(
         world, plan, amount=99_900, status="refunded", completed="2026-01-30T04:00Z", refunded="2026-02-02T04:00Z"
     )
-    months = {m.month: m.revenue_paisa for m in reports.monthly(FEB_10, months=2, deps=world.deps)}
+    months = {m.key: m.revenue_paisa for m in reports.by_period(FEB_10, count=2, deps=world.deps)}
     assert months == {"2026-01": 99_900, "2026-02": -99_900}
 
 
@@ -246,7 +247,7 @@ def test_other_khalti_modes_are_not_revenue(world):
             )
         )
         session.commit()
-    [february] = reports.monthly(FEB_10, months=1, deps=world.deps)
+    [february] = reports.by_period(FEB_10, count=1, deps=world.deps)
     assert (february.label, february.gross_paisa) == ("Feb 2026", 49_900)
 
 
@@ -272,7 +273,7 @@ def test_active_subscribers_are_counted_at_each_months_end_with_grace_and_revoca
     add_period(world, later, now + DAY, now + 31 * DAY)  # paid, but starts after now
     add_period(world, lapsed_in_january, JAN_END - 20 * DAY, JAN_END - 5 * DAY)  # past grace by January's end
 
-    months = {m.month: m.active_subscribers for m in reports.monthly(now, months=4, deps=world.deps)}
+    months = {m.key: m.active_subscribers for m in reports.by_period(now, count=4, deps=world.deps)}
 
     assert months == {
         "2025-12": 1,  # whole
@@ -287,16 +288,110 @@ def test_the_running_months_count_is_the_headline_figure(world):
     for days_left in (-5, -2, 1, 10, 40):  # expired, grace, expiring, active, active
         add_period(world, world.user(), now - 40 * DAY, now + days_left * DAY)
     add_period(world, world.user(), now - 5 * DAY, now + 5 * DAY, revoked=True)
-    [running] = reports.monthly(now, months=1, deps=world.deps)
+    [running] = reports.by_period(now, count=1, deps=world.deps)
     assert running.active_subscribers == reports.figures(now, deps=world.deps).active_subscribers == 4
 
 
-def test_the_monthly_csv_holds_the_same_figures_as_numbers(ledger):
-    text = reports.monthly_csv(reports.monthly(MAR_05, deps=ledger.deps))
+def test_the_periods_csv_holds_the_same_figures_as_numbers_with_both_calendars(ledger):
+    text = reports.periods_csv(reports.by_period(MAR_05, deps=ledger.deps))
     lines = text.split("\r\n")
-    assert lines[0] == ",".join(reports.MONTHLY_CSV_COLUMNS)
-    assert lines[10] == "2026-01,179850,0,179850,1798.50,0"
-    assert lines[11] == "2026-02,170800,169800,1000,10.00,0"
-    assert lines[12] == "2026-03,7700,0,7700,77.00,0"
+    assert lines[0] == ",".join(reports.PERIOD_CSV_COLUMNS)
+    # The BS days are nepali-datetime's; 1 Falgun 2082 = 13 Feb 2026 puts 1 Mar 2026 on 17 Falgun.
+    assert lines[10] == (
+        "Jan 2026,2026-01-01,2026-01-31,17 Poush 2082,17 Magh 2082,2025-12-31T18:15:00Z,2026-01-31T18:15:00Z,"
+        "179850,0,179850,1798.50,0"
+    )
+    assert lines[11] == (
+        "Feb 2026,2026-02-01,2026-02-28,18 Magh 2082,16 Falgun 2082,2026-01-31T18:15:00Z,2026-02-28T18:15:00Z,"
+        "170800,169800,1000,10.00,0"
+    )
+    assert lines[12] == (
+        "Mar 2026,2026-03-01,2026-03-31,17 Falgun 2082,17 Chaitra 2082,2026-02-28T18:15:00Z,2026-03-31T18:15:00Z,"
+        "7700,0,7700,77.00,0"
+    )
     assert len(lines) == 14 and lines[13] == ""
     assert reports.rupees_number(-99_900) == "-999.00"
+
+
+# -- BS months and fiscal years, checked by hand ---------------------------------------------------------------
+#
+# The boundaries below come from dates known apart from nepali-datetime (the library the app uses):
+# - NEPAL.md: 11 Mangsir 2083 = 27 Nov 2026 (checked with the separate `nepali` package). Counting back ten days
+#   within the month, 1 Mangsir 2083 = 17 Nov 2026, so 16 Nov 2026 is the last day of Kartik 2083.
+# - NEPAL.md: 1 Shrawan 2081 = 16 Jul 2024 (fiscal year 2081/82 begins), so 15 Jul 2024 is the last day of
+#   Asar 2081; tests/test_bs_calendar.py: 1 Shrawan 2082 = 17 Jul 2025 (the budget's year 2082/83).
+# The library agrees (Kartik 2083 has 30 days, Asar 2081 31, Asar 2082 32), and
+# tests/test_bs_calendar.py checks the same days against it. Midnight in Nepal is 18:15 UTC the evening before,
+# so each pair of payments below falls on ONE UTC day yet in two BS months.
+
+NOV_27_2026 = utc("2026-11-27T06:00Z")  # 11 Mangsir 2083, 11:45 AM NPT
+
+
+def test_the_last_minute_of_kartik_and_the_first_of_mangsir_land_in_their_own_bs_months(world):
+    plan = world.plan()
+    add_payment(world, plan, amount=1_100, status="completed", completed="2026-11-16T18:14Z")  # 30 Kartik, 11:59 PM
+    add_payment(world, plan, amount=2_200, status="completed", completed="2026-11-16T18:15Z")  # 1 Mangsir, 12:00 AM
+    add_payment(world, plan, amount=4_400, status="completed", completed="2026-10-17T18:14Z")  # 31 Asoj, 11:59 PM
+
+    rows = reports.by_period(NOV_27_2026, Grouping.BS_MONTH, count=3, deps=world.deps)
+
+    assert [(r.label, r.span.first_day, r.span.last_day, r.gross_paisa) for r in rows] == [
+        ("Asoj 2083", date(2026, 9, 17), date(2026, 10, 17), 4_400),
+        ("Kartik 2083", date(2026, 10, 18), date(2026, 11, 16), 1_100),
+        ("Mangsir 2083", date(2026, 11, 17), date(2026, 12, 15), 2_200),
+    ]
+    assert (rows[2].span.start, rows[2].span.end) == (utc("2026-11-16T18:15Z"), utc("2026-12-15T18:15Z"))
+    # The same two payments are one AD month: November in Kathmandu.
+    [november] = reports.by_period(NOV_27_2026, Grouping.AD_MONTH, count=1, deps=world.deps)
+    assert (november.label, november.gross_paisa) == ("Nov 2026", 1_100 + 2_200)
+    # The headline follows the grouping: this BS month so far.
+    headline = reports.figures(NOV_27_2026, Grouping.BS_MONTH, deps=world.deps)
+    assert (headline.period_label, headline.gross_paisa) == ("Mangsir 2083", 2_200)
+
+
+def test_31_asar_and_1_shrawan_2081_are_two_bs_months_and_two_fiscal_years(world):
+    plan = world.plan()
+    add_payment(world, plan, amount=3_100, status="completed", completed="2024-07-15T18:14Z")  # 31 Asar 2081, 11:59 PM
+    add_payment(world, plan, amount=1_000, status="completed", completed="2024-07-15T18:15Z")  # 1 Shrawan 2081, 12 AM
+    add_payment(world, plan, amount=3_200, status="completed", completed="2025-07-16T18:14Z")  # 32 Asar 2082, 11:59 PM
+    add_payment(world, plan, amount=2_000, status="completed", completed="2025-07-16T18:15Z")  # 1 Shrawan 2082, 12 AM
+
+    months = reports.by_period(utc("2024-08-01T06:00Z"), Grouping.BS_MONTH, count=2, deps=world.deps)
+    assert [(m.label, m.gross_paisa) for m in months] == [("Asar 2081", 3_100), ("Shrawan 2081", 1_000)]
+
+    years = reports.by_period(NOV_27_2026, Grouping.FISCAL_YEAR, deps=world.deps)
+    assert [(y.label, y.span.first_day, y.span.last_day, y.gross_paisa) for y in years] == [
+        ("FY 2079/80", date(2022, 7, 17), date(2023, 7, 16), 0),
+        ("FY 2080/81", date(2023, 7, 17), date(2024, 7, 15), 3_100),
+        ("FY 2081/82", date(2024, 7, 16), date(2025, 7, 16), 1_000 + 3_200),
+        ("FY 2082/83", date(2025, 7, 17), date(2026, 7, 16), 2_000),
+        ("FY 2083/84", date(2026, 7, 17), date(2027, 7, 16), 0),
+    ]
+    assert (years[2].span.start, years[2].span.end) == (utc("2024-07-15T18:15Z"), utc("2025-07-16T18:15Z"))
+
+
+def test_the_csv_of_bs_months_names_each_in_bs_with_its_ad_days(world):
+    plan = world.plan()
+    add_payment(world, plan, amount=1_100, status="completed", completed="2026-11-16T18:14Z")
+    add_payment(world, plan, amount=2_200, status="completed", completed="2026-11-16T18:15Z")
+    text = reports.periods_csv(reports.by_period(NOV_27_2026, Grouping.BS_MONTH, count=2, deps=world.deps))
+    assert text.split("\r\n")[1:] == [
+        "Kartik 2083,2026-10-18,2026-11-16,1 Kartik 2083,30 Kartik 2083,2026-10-17T18:15:00Z,2026-11-16T18:15:00Z,"
+        "1100,0,1100,11.00,0",
+        "Mangsir 2083,2026-11-17,2026-12-15,1 Mangsir 2083,29 Mangsir 2083,2026-11-16T18:15:00Z,2026-12-15T18:15:00Z,"
+        "2200,0,2200,22.00,0",
+        "",
+    ]
+
+
+def test_active_subscribers_are_counted_at_the_end_of_each_bs_month(world):
+    kartik_end = utc("2026-11-16T18:15Z")  # 1 Mangsir 2083 begins
+    lapsed, through = world.user(), world.user()
+    add_period(world, lapsed, kartik_end - 40 * DAY, kartik_end - 5 * DAY)  # past grace before Kartik ends
+    add_period(world, through, kartik_end - 40 * DAY, kartik_end + 30 * DAY)
+    rows = reports.by_period(NOV_27_2026, Grouping.BS_MONTH, count=3, deps=world.deps)
+    assert [(r.label, r.active_subscribers) for r in rows] == [
+        ("Asoj 2083", 2),
+        ("Kartik 2083", 1),
+        ("Mangsir 2083", 1),
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from khalti_portal.billing.admin.api_keys import ApiKeyRow
-from khalti_portal.billing.nepal_time import format_nepal
+from khalti_portal.i18n.dates import Calendar, format_moment
 
 
 @dataclass
@@ -15,20 +15,20 @@ class ApiKeyRowView:
     id: int = 0
     label: str = ""
     prefix: str = ""
-    created: str = ""  # Nepal time
+    created: str = ""  # Nepal time, in the admin's calendar
     last_used: str = ""  # Nepal time, or "never"
     revoked: str = ""  # Nepal time, or "" while the key works
     is_revoked: bool = False
 
     @classmethod
-    def of(cls, row: ApiKeyRow) -> ApiKeyRowView:
-        """Shape a billing row for the page."""
+    def of(cls, row: ApiKeyRow, calendar: Calendar) -> ApiKeyRowView:
+        """Shape a billing row for the page, its dates in `calendar`."""
         return cls(
             id=row.id,
             label=row.label,
             prefix=row.prefix,
-            created=format_nepal(row.created_at),
-            last_used=format_nepal(row.last_used_at) if row.last_used_at is not None else "never",
-            revoked=format_nepal(row.revoked_at) if row.revoked_at is not None else "",
+            created=format_moment(row.created_at, calendar),
+            last_used=format_moment(row.last_used_at, calendar) if row.last_used_at is not None else "never",
+            revoked=format_moment(row.revoked_at, calendar) if row.revoked_at is not None else "",
             is_revoked=row.revoked,
         )

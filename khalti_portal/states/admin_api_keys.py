@@ -42,7 +42,8 @@ class AdminApiKeysState(AdminState):
 
     async def _refresh(self) -> None:
         rows = await asyncio.to_thread(admin_keys.list_keys)
-        self.rows = [ApiKeyRowView.of(row) for row in rows]
+        calendar = await asyncio.to_thread(self._calendar)
+        self.rows = [ApiKeyRowView.of(row, calendar) for row in rows]
         self.loaded = True
 
     # -- handlers ---------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from khalti_portal import accounts, routes
+from khalti_portal import accounts, reading_preferences, routes
+from khalti_portal.i18n.dates import Calendar
 from khalti_portal.states.auth import AuthState
 
 H = TypeVar("H", bound=Callable[..., Any])
@@ -84,6 +85,10 @@ class AdminState(AuthState):
         if admin_id is None:
             raise RuntimeError("_actor() is only known inside an admin_only handler")
         return admin_id
+
+    def _calendar(self) -> Calendar:
+        """The calendar the acting admin reads dates in: their profile's choice, else the site's default."""
+        return reading_preferences.calendar_of(_acting_admin.get())
 
     def _refuse(self) -> rx.event.EventSpec:
         """Empty this page's state, then send the non-admin (signed out, or not an admin any more) to the catalog.

@@ -47,7 +47,8 @@ class AdminMailState(AdminState):
         found = await asyncio.to_thread(admin_mail.outbox_page, wanted, self.page if page is None else page)
         if found.problem:
             self.error_message = found.problem
-        self.rows = [MailRowView.of(row) for row in found.rows]
+        calendar = await asyncio.to_thread(self._calendar)
+        self.rows = [MailRowView.of(row, calendar) for row in found.rows]
         self.counts = MailCountsView.of(found)
         self.status_filter = found.status or ALL
         self.total, self.page, self.pages = found.total, found.page, found.pages

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from khalti_portal.billing.admin.mail import OutboxPage, OutboxRow
-from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.db.models import MailStatus
+from khalti_portal.i18n.dates import Calendar, format_moment
 
 
 @dataclass
@@ -18,7 +18,7 @@ class MailRowView:
     """One row of the outbox table."""
 
     id: int = 0
-    queued: str = ""  # when it entered the outbox, Nepal time
+    queued: str = ""  # when it entered the outbox, Nepal time, in the admin's calendar
     to_address: str = ""
     subject: str = ""
     status: str = ""
@@ -30,19 +30,19 @@ class MailRowView:
     failed: bool = False  # only a failed message can be retried
 
     @classmethod
-    def of(cls, row: OutboxRow) -> MailRowView:
-        """Shape a billing row for the page."""
+    def of(cls, row: OutboxRow, calendar: Calendar) -> MailRowView:
+        """Shape a billing row for the page, its dates in `calendar`."""
         waiting = row.status is MailStatus.QUEUED
         return cls(
             id=row.id,
-            queued=format_nepal(row.created_at),
+            queued=format_moment(row.created_at, calendar),
             to_address=row.to_address,
             subject=row.subject,
             status=row.status.value,
             tries=row.attempts,
             last_error=row.last_error,
-            sent=format_nepal(row.sent_at) if row.sent_at is not None else "",
-            next_try=format_nepal(row.next_attempt_at) if waiting else "",
+            sent=format_moment(row.sent_at, calendar) if row.sent_at is not None else "",
+            next_try=format_moment(row.next_attempt_at, calendar) if waiting else "",
             key=row.key,
             failed=row.status is MailStatus.FAILED,
         )

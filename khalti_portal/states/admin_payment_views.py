@@ -1,22 +1,25 @@
 """What the admin payments page shows: each payment, its detail and audit trail, and the figures, as text.
 
 Small display objects built from `billing.admin` rows: these are the only shapes of payment data that
-reach the browser. `check_message` says in words what Check now found.
+reach the browser. Every date is written in the admin's calendar (AD, BS or both: `reading_preferences`).
+`check_message` says in words what Check now found.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from khalti_portal.billing.admin import reports
-from khalti_portal.billing.admin.payments import AdminPaymentRow, PaymentDetail
+from khalti_portal.billing.admin.payments import AdminPaymentRow, PaymentDetail, period_words
 from khalti_portal.billing.money import PAISA_PER_RUPEE, format_rupees
-from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.transitions import can_check, can_refund
 from khalti_portal.billing.verification import VerifyOutcome
 from khalti_portal.db.models import PaymentStatus
+from khalti_portal.i18n.dates import Calendar, format_day, format_moment
+from khalti_portal.reading_preferences import site_calendar
 from khalti_portal.routes import receipt_path
 
 
@@ -35,11 +38,11 @@ class PaymentRowView:
     transaction_id: str = ""
 
     @classmethod
-    def of(cls, row: AdminPaymentRow) -> PaymentRowView:
-        """Shape a billing row for the page."""
+    def of(cls, row: AdminPaymentRow, calendar: Calendar) -> PaymentRowView:
+        """Shape a billing row for the page, its date in `calendar`."""
         return cls(
             id=row.id,
-            created=format_nepal(row.created_at),
+            created=format_moment(row.created_at, calendar),
             purchase_order_id=row.purchase_order_id,
             username=row.username,
             plan=row.plan_name,
@@ -98,12 +101,13 @@ class DetailView:
     events: list[EventView] = field(default_factory=list)
 
     @classmethod
-    def of(cls, detail: PaymentDetail) -> DetailView:
-        """Shape a billing detail for the page."""
+    def of(cls, detail: PaymentDetail, calendar: Calendar | None = None) -> DetailView:
+        """Shape a billing detail for the page, its dates in `calendar` (default: the site's)."""
         row = detail.row
+        calendar = calendar or site_calendar()
 
         def when(value: Any) -> str:
-            return format_nepal(value) if value is not None else ""
+            return format_moment(value, calendar) if value is not None else ""
 
         return cls(
             id=row.id,
@@ -116,8 +120,8 @@ class DetailView:
             pidx=row.pidx or "",
             transaction_id=row.transaction_id or "",
             fee=format_rupees(detail.fee_paisa) if detail.fee_paisa is not None else "",
-            created=format_nepal(row.created_at),
-            updated=format_nepal(detail.updated_at),
+            created=when(row.created_at),
+            updated=when(detail.updated_at),
             completed=when(detail.completed_at),
             refunded=(
                 f"{when(detail.refunded_at)} ({format_rupees(detail.refunded_paisa)})"
@@ -128,7 +132,7 @@ class DetailView:
             checks=lookups_in_words(detail.check_count, detail.repeat_lookups),
             next_check=when(detail.next_check_at),
             failure_reason=detail.failure_reason,
-            period=detail.period,
+            period=period_words(detail.period, calendar),
             invoice_number=detail.invoice[0],
             invoice_href=receipt_path(detail.invoice[1]) if detail.invoice[1] else "",
             credit_note_number=detail.credit_note[0],
@@ -141,7 +145,7 @@ class DetailView:
             events=[
                 EventView(
                     id=e.id,
-                    at=format_nepal(e.at),
+                    at=when(e.at),
                     source=e.source,
                     kind=e.kind,
                     actor=e.actor,
@@ -158,7 +162,7 @@ class DetailView:
 class FiguresView:
     """The headline numbers as text."""
 
-    month: str = ""
+    period: str = ""  # "November 2026", "Mangsir 2083", "FY 2083/84": what the revenue figure covers
     active: int = 0
     revenue: str = ""
     gross: str = ""
@@ -171,7 +175,7 @@ class FiguresView:
     def of(cls, figures: reports.Figures) -> FiguresView:
         """Shape the billing figures for the page."""
         return cls(
-            month=figures.month_label,
+            period=figures.period_label,
             active=figures.active_subscribers,
             revenue=format_rupees(figures.revenue_paisa),
             gross=format_rupees(figures.gross_paisa),
@@ -183,29 +187,34 @@ class FiguresView:
 
 
 @dataclass
-class MonthView:
-    """One of the last twelve months, for the charts (numbers) and the table beside them (text)."""
+class PeriodView:
+    """One of the last periods (months or fiscal years), for the charts (numbers) and the table beside them (text)."""
 
-    month: str = ""  # 2026-02
-    label: str = ""  # Feb 2026
+    key: str = ""  # 2026-02, 2083-08, 2083/84
+    label: str = ""  # Feb 2026, Mangsir 2083, FY 2083/84
+    first_day: str = ""  # its first and last day in the admin's calendar
+    last_day: str = ""
     paid: str = ""
     refunded: str = ""
     revenue: str = ""
-    # Whole rupees, only for the height of the month's bar: the table and the CSV have the exact figure.
+    # Whole rupees, only for the height of the period's bar: the table and the CSV have the exact figure.
     revenue_rupees: int = 0
     active: int = 0
 
     @classmethod
-    def of(cls, month: reports.MonthFigures) -> MonthView:
-        """Shape one month's figures for the page."""
+    def of(cls, period: reports.PeriodFigures, calendar: Calendar) -> PeriodView:
+        """Shape one period's figures for the page, its days in `calendar`."""
+        span = period.span
         return cls(
-            month=month.month,
-            label=month.label,
-            paid=format_rupees(month.gross_paisa),
-            refunded=format_rupees(month.refunds_paisa),
-            revenue=format_rupees(month.revenue_paisa),
-            revenue_rupees=whole_rupees(month.revenue_paisa),
-            active=month.active_subscribers,
+            key=span.key,
+            label=span.label,
+            first_day=format_day(span.start, calendar),
+            last_day=format_day(span.end - timedelta(seconds=1), calendar),
+            paid=format_rupees(period.gross_paisa),
+            refunded=format_rupees(period.refunds_paisa),
+            revenue=format_rupees(period.revenue_paisa),
+            revenue_rupees=whole_rupees(period.revenue_paisa),
+            active=period.active_subscribers,
         )
 
 

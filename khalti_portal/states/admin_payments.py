@@ -1,8 +1,9 @@
-"""`/admin/payments`: figures, the last 12 months, payments (filter, search, pages, CSV, detail), refunds, decisions.
+"""`/admin/payments`: figures by period, payments (filter, search, dates, pages, CSV, detail), refunds, decisions.
 
 Thin, like the plans page: every public handler is `admin_only` (who is calling is re-read from the
-database; anyone but an admin changes nothing and is refused). Ids arrive from the browser
-and are checked on the server; amounts never arrive at all (a refund is always of the stored amount).
+database; anyone but an admin changes nothing and is refused). Ids, the grouping of the figures and typed
+dates arrive from the browser and are checked on the server; amounts never arrive at all (a refund is
+always of the stored amount). Dates are shown in the admin's calendar and typed in it (BS for a BS reader).
 Handlers that talk to Khalti (Check now, Refund) are background tasks: they read what they need under the
 state lock, call Khalti outside it, and write the outcome under it again.
 """
@@ -10,6 +11,7 @@ state lock, call Khalti outside it, and write the outcome under it again.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any, TypeVar
 
 import reflex as rx
@@ -20,14 +22,25 @@ from khalti_portal.billing.admin.inputs import id_of, reason_problem
 from khalti_portal.billing.admin.payments import PaymentFilter
 from khalti_portal.billing.admin.refunds import RefundOutcome, refund_payment
 from khalti_portal.billing.nepal_time import to_nepal
+from khalti_portal.billing.report_periods import (
+    GROUPING_NAMES,
+    GROUPING_PROBLEM,
+    SHOWN,
+    Grouping,
+    default_grouping,
+    nepal_midnight,
+    parse_grouping,
+)
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.clock import utcnow
+from khalti_portal.i18n.date_input import input_calendar, input_hint
+from khalti_portal.i18n.dates import Calendar, format_day
 from khalti_portal.states.admin_base import AdminState, admin_only
 from khalti_portal.states.admin_payment_views import (
     DetailView,
     FiguresView,
-    MonthView,
     PaymentRowView,
+    PeriodView,
     check_message,
 )
 from khalti_portal.states.form_data import form_text
@@ -37,6 +50,12 @@ RefundCall = Callable[..., Awaitable[RefundOutcome]]  # refund_payment, or acces
 
 ALL = "all"  # the status filter's "every status" (Radix selects cannot hold an empty value)
 STATUS_CHOICES: list[str] = [ALL, *admin_payments.STATUSES]
+GROUPING_CHOICES: list[tuple[str, str]] = [(grouping.value, GROUPING_NAMES[grouping]) for grouping in Grouping]
+HEADINGS = {
+    Grouping.AD_MONTH: f"The last {SHOWN[Grouping.AD_MONTH]} months (AD)",
+    Grouping.BS_MONTH: f"The last {SHOWN[Grouping.BS_MONTH]} months (BS)",
+    Grouping.FISCAL_YEAR: f"The last {SHOWN[Grouping.FISCAL_YEAR]} fiscal years",
+}
 
 
 class AdminPaymentsState(AdminState):
@@ -44,7 +63,12 @@ class AdminPaymentsState(AdminState):
 
     loaded: bool = False
     figures: FiguresView = FiguresView()
-    months: list[MonthView] = []  # the last twelve Nepal months, oldest first: the charts and their table
+    periods: list[PeriodView] = []  # the last months or fiscal years, oldest first: the charts and their table
+    grouping: str = Grouping.AD_MONTH.value  # how `periods` is grouped now
+    periods_heading: str = HEADINGS[Grouping.AD_MONTH]
+    period_noun: str = "AD month"  # "AD month", "BS month" or "fiscal year", for the charts' titles
+    # The admin's pick in this tab; "" follows their calendar (BS months for BS or both readers).
+    _chosen_grouping: str = ""
     rows: list[PaymentRowView] = []
     total: int = 0
     page: int = 1
@@ -52,6 +76,13 @@ class AdminPaymentsState(AdminState):
     status_filter: str = ALL
     search_text: str = ""
     search_key: int = 0  # bumped to remount the search box (after Clear)
+    created_from_text: str = ""  # the dates as typed, shown again in their boxes
+    created_to_text: str = ""
+    date_calendar: str = "AD"  # which calendar the date boxes read: "BS" or "AD"
+    date_hint: str = ""
+    dates_in_words: str = ""  # the days the list is limited to, in the admin's calendar; "" for none
+    _created_from: str = ""  # ISO AD day (Nepal) the list starts at, "" for none
+    _created_to: str = ""
     detail: DetailView = DetailView()
     detail_open: bool = False
     busy: bool = False  # a Khalti call for this tab is running
@@ -66,28 +97,66 @@ class AdminPaymentsState(AdminState):
 
     def _filter(self) -> PaymentFilter:
         made = admin_payments.make_filter(self._status(), self.search_text)
-        return made if isinstance(made, PaymentFilter) else PaymentFilter()
+        if not isinstance(made, PaymentFilter):
+            return PaymentFilter()
+        days = [date.fromisoformat(text) if text else None for text in (self._created_from, self._created_to)]
+        return PaymentFilter(made.status, made.query, *days)
+
+    def _grouping(self, calendar: Calendar) -> Grouping:
+        """The admin's pick in this tab, else the one their calendar suggests."""
+        return parse_grouping(self._chosen_grouping) or default_grouping(calendar)
 
     def _status(self) -> str:
         """The status filter as billing reads it ("" for every status)."""
         return "" if self.status_filter == ALL else self.status_filter
 
     def _refresh(self, page: int | None = None) -> None:
-        """Figures and the list, read again (on the same page unless told otherwise)."""
-        self.figures = FiguresView.of(reports.figures())
-        self.months = [MonthView.of(month) for month in reports.monthly()]
-        found = admin_payments.list_payments(self._filter(), page if page is not None else self.page)
-        self.rows = [PaymentRowView.of(row) for row in found.rows]
+        """Figures and the list, read again (on the same page unless told otherwise), dates in the admin's calendar."""
+        calendar = self._calendar()
+        grouping = self._grouping(calendar)
+        self.grouping, self.periods_heading = grouping.value, HEADINGS[grouping]
+        self.period_noun = GROUPING_NAMES[grouping] if grouping is not Grouping.FISCAL_YEAR else "fiscal year"
+        self.figures = FiguresView.of(reports.figures(grouping=grouping))
+        self.periods = [PeriodView.of(period, calendar) for period in reports.by_period(grouping=grouping)]
+        flt = self._filter()
+        self._describe_dates(flt, calendar)
+        found = admin_payments.list_payments(flt, page if page is not None else self.page)
+        self.rows = [PaymentRowView.of(row, calendar) for row in found.rows]
         self.total, self.page, self.pages = found.total, found.page, found.pages
         self.loaded = True
 
-    def _list(self, status: object, query: object) -> None:
-        """The list for a new filter, from its first page; a filter that is not allowed is refused in words."""
-        made = admin_payments.make_filter(status, query)
+    def _describe_dates(self, flt: PaymentFilter, calendar: Calendar) -> None:
+        """The date boxes' calendar and hint, and the days the list is limited to, in words, for this admin."""
+        self.date_calendar = input_calendar(calendar).value.upper()
+        self.date_hint = input_hint(calendar)
+        first, last = flt.created_from, flt.created_to
+        # format_day writes the day it is in Nepal at an instant: the day's first instant names it.
+        words = [format_day(nepal_midnight(day), calendar) if day is not None else "" for day in (first, last)]
+        if first is not None and last is not None:
+            self.dates_in_words = f"Created {words[0]} to {words[1]}"
+        elif first is not None:
+            self.dates_in_words = f"Created on or after {words[0]}"
+        elif last is not None:
+            self.dates_in_words = f"Created on or before {words[1]}"
+        else:
+            self.dates_in_words = ""
+
+    def _list(self, status: object, query: object, created_from: object = None, created_to: object = None) -> None:
+        """The list for a new filter, from its first page; a filter that is not allowed is refused in words.
+
+        Dates left as None keep the ones in force; "" removes one.
+        """
+        keep = (self.created_from_text, self.created_to_text)
+        typed = [kept if new is None else new for new, kept in zip((created_from, created_to), keep, strict=True)]
+        made = admin_payments.make_filter(status, query, *typed, calendar=self._calendar())
         if isinstance(made, str):
             self.error_message = made
             return
         self.status_filter, self.search_text = made.status or ALL, made.query
+        self.created_from_text, self.created_to_text = (text.strip() if isinstance(text, str) else "" for text in typed)
+        self._created_from, self._created_to = (
+            day.isoformat() if day is not None else "" for day in (made.created_from, made.created_to)
+        )
         self._refresh(1)
 
     def _show(self, payment_id: int) -> bool:
@@ -96,7 +165,7 @@ class AdminPaymentsState(AdminState):
         if detail is None:
             self.detail, self.detail_open = DetailView(), False
             return False
-        self.detail, self.detail_open = DetailView.of(detail), True
+        self.detail, self.detail_open = DetailView.of(detail, self._calendar()), True
         return True
 
     def _open(self, payment_id: object) -> int | None:
@@ -203,18 +272,36 @@ class AdminPaymentsState(AdminState):
     @rx.event
     @admin_only
     def search(self, form_data: dict[str, Any]) -> None:
-        """Search usernames, purchase order ids and pidx for the typed text, from the first page."""
+        """Search usernames, purchase order ids and pidx for the typed text, between the typed dates, from page 1."""
         self._clear_messages()
-        self._list(self._status(), form_text(form_data, "q"))
+        self._list(
+            self._status(),
+            form_text(form_data, "q"),
+            form_text(form_data, "created_from"),
+            form_text(form_data, "created_to"),
+        )
 
     @rx.event
     @admin_only
     def clear_search(self) -> None:
-        """Forget the search text (the status filter stays)."""
+        """Forget the search text and the dates (the status filter stays)."""
         self._clear_messages()
-        self.search_text = ""
+        self.search_text = self.created_from_text = self.created_to_text = ""
+        self._created_from = self._created_to = ""
         self.search_key += 1
         self._refresh(1)
+
+    @rx.event
+    @admin_only
+    def group_by(self, choice: str) -> None:
+        """Group the figures, charts, table and CSV by AD month, BS month or fiscal year; anything else is refused."""
+        self._clear_messages()
+        grouping = parse_grouping(choice)
+        if grouping is None:
+            self.error_message = GROUPING_PROBLEM
+            return
+        self._chosen_grouping = grouping.value
+        self._refresh()
 
     @rx.event
     @admin_only
@@ -241,10 +328,13 @@ class AdminPaymentsState(AdminState):
     @rx.event
     @admin_only
     def download_monthly_csv(self) -> rx.event.EventSpec:
-        """Download the last twelve months' revenue and active subscribers (what the charts draw) as CSV."""
+        """Download the last periods' revenue and active subscribers (what the charts draw), both calendars, as CSV."""
         self._clear_messages()
-        filename = f"monthly-figures-{to_nepal(utcnow()).date().isoformat()}.csv"
-        return rx.download(data=reports.monthly_csv(reports.monthly()), filename=filename, mime_type="text/csv")
+        grouping = self._grouping(self._calendar())
+        now = utcnow()
+        text = reports.periods_csv(reports.by_period(now, grouping))
+        filename = f"figures-by-{grouping.value.replace('_', '-')}-{to_nepal(now).date().isoformat()}.csv"
+        return rx.download(data=text, filename=filename, mime_type="text/csv")
 
     # -- one payment ----------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Pictures where people would rather look, in Chromium: the admin's last twelve months drawn from what the
-database holds (checked three ways: the database, the table, the bars and dots), and the subscriber's paid time
-as a timeline placed where the periods are."""
+database holds (checked three ways: the database, the table, the bars and dots), by BS month and by AD month,
+and the subscriber's paid time as a timeline placed where the periods are."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import nepali_datetime
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine
@@ -17,6 +18,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from khalti_portal.db.models import LocalUser, Payment, SubscriptionPeriod
+from khalti_portal.i18n.dates import bs_month_name
 from tests.e2e.helpers import Db, Journey, iso_z, parse_db_time
 from tests.e2e.server import ADMIN_PASSWORD, ADMIN_USERNAME
 
@@ -48,31 +50,56 @@ def nepal_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=NEPAL).astimezone(UTC)
 
 
-def month_key(at: datetime) -> str:
-    return at.astimezone(NEPAL).strftime("%Y-%m")
+# A month as the table keys it: "2026-11" (AD) or "2083-08" (BS), with its [start, end) in UTC.
+Month = tuple[str, datetime, datetime]
 
 
-def expected_months(db: Db, now: datetime) -> dict[str, tuple[int, int]]:
+def ad_months(now: datetime) -> list[Month]:
+    return [
+        (first.strftime("%Y-%m"), nepal_start(first), nepal_start(next_month(first))) for first in month_firsts(now)
+    ]
+
+
+def bs_months(now: datetime) -> list[Month]:
+    """The last twelve BS months, straight from nepali-datetime (not the app's code), oldest first."""
+    today = nepali_datetime.date.from_datetime_date(now.astimezone(NEPAL).date())
+    year, month = today.year, today.month
+    months = []
+    for _ in range(MONTHS):
+        after = (year + 1, 1) if month == 12 else (year, month + 1)
+        first, following = nepali_datetime.date(year, month, 1), nepali_datetime.date(*after, 1)
+        months.append(
+            (f"{year}-{month:02d}", nepal_start(first.to_datetime_date()), nepal_start(following.to_datetime_date()))
+        )
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months[::-1]
+
+
+def expected_months(db: Db, now: datetime, months: list[Month]) -> dict[str, tuple[int, int]]:
     """month → (revenue in paisa, active subscribers at its end), as this test reads the rules."""
-    revenue = {first.strftime("%Y-%m"): 0 for first in month_firsts(now)}
+
+    def key_of(at: datetime) -> str | None:
+        return next((key for key, start, end in months if start <= at < end), None)
+
+    revenue = {key: 0 for key, _, _ in months}
     for p in db.rows("SELECT * FROM payment WHERE khalti_mode = 'emulator'"):
         completed, refunded = parse_db_time(p["completed_at"]), parse_db_time(p["refunded_at"])
-        if completed is not None and month_key(completed) in revenue:
-            revenue[month_key(completed)] += p["amount_paisa"]
-        if refunded is not None and completed is not None and month_key(refunded) in revenue:
-            revenue[month_key(refunded)] -= p["refunded_paisa"] or p["amount_paisa"]
+        if completed is not None and (key := key_of(completed)) is not None:
+            revenue[key] += p["amount_paisa"]
+        if refunded is not None and completed is not None and (key := key_of(refunded)) is not None:
+            revenue[key] -= p["refunded_paisa"] or p["amount_paisa"]
     periods = db.rows("SELECT * FROM subscriptionperiod")
     active = {}
-    for first in month_firsts(now):
-        at = min(nepal_start(next_month(first)) - timedelta(microseconds=1), now)
+    for key, _, end in months:
+        at = min(end - timedelta(microseconds=1), now)
         users = {
             p["user_id"]
             for p in periods
             if parse_db_time(p["starts_at"]) <= at <= parse_db_time(p["ends_at"]) + GRACE
             and (p["revoked_at"] is None or parse_db_time(p["revoked_at"]) > at)
         }
-        active[first.strftime("%Y-%m")] = len(users)
-    return {month: (revenue[month], active[month]) for month in revenue}
+        active[key] = len(users)
+    return {key: (revenue[key], active[key]) for key in revenue}
 
 
 def add_history(db: Db, now: datetime) -> None:
@@ -110,6 +137,8 @@ def add_history(db: Db, now: datetime) -> None:
             )
 
         paid(users[0], 129_950, mid(5))
+        # A fourth month with money, so the picture is worth checking even when this test runs alone.
+        paid(users[1], 29_900, mid(4))
         paid(users[1], 499_900, mid(3))
         paid(users[2], 49_900, mid(3), refunded_at=mid(2))  # counted in its month, given back in the next
         paid(users[0], 99_900, mid(2))
@@ -140,11 +169,18 @@ def table_months(j: Journey) -> dict[str, tuple[int, int]]:
     found = {}
     for i in range(MONTHS):
         row = rows.nth(i)
-        found[row.get_attribute("data-month") or ""] = (
-            paisa_of(row.locator(".month-revenue").inner_text()),
-            int(row.locator(".month-active").inner_text()),
+        found[row.get_attribute("data-period") or ""] = (
+            paisa_of(row.locator(".period-revenue").inner_text()),
+            int(row.locator(".period-active").inner_text()),
         )
     return found
+
+
+def group_by(j: Journey, name: str) -> None:
+    """Pick a grouping in the select over the charts and wait for the table to follow."""
+    j.page.locator("#figures-grouping").click()
+    j.page.get_by_role("option", name=name).click()
+    expect(j.page.locator("#figures-grouping")).to_contain_text(name)
 
 
 CHART_GEOMETRY = """
@@ -170,8 +206,57 @@ def test_the_admins_charts_draw_the_last_twelve_months_the_database_holds(journe
     j.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD)
     j.goto("/admin/payments")
     expect(j.page.locator("#revenue-chart .recharts-bar-rectangle").first).to_be_attached()
+
+    # The admin reads the site's default, both calendars: the figures come by BS month first.
+    expect(j.page.locator("#figures-grouping")).to_contain_text("BS month")
+    expect(j.page.locator("#periods-heading")).to_have_text("The last 12 months (BS)")
+    now = datetime.now(UTC)
+    by_bs = bs_months(now)
+    assert table_months(j) == expected_months(db, now, by_bs)
+    running = nepali_datetime.date.from_datetime_date(now.astimezone(NEPAL).date())
+    last_row = j.page.locator("#revenue-table tbody tr").last
+    expect(last_row).to_have_attribute("data-period", f"{running.year}-{running.month:02d}")
+    expect(last_row.locator(".period-label")).to_have_text(f"{bs_month_name(running.month)} {running.year}")
+    j.page.locator("#monthly-figures").scroll_into_view_if_needed()
+    j.snap("admin-figures-by-bs-month")
+
+    # The date boxes take AD for a reader of both, and a date marked BS; an impossible day is refused in words.
+    expect(j.page.locator("label[for=payment-created-from]")).to_have_text("From (AD)")
+    mangsir = nepali_datetime.date(2083, 9, 1).to_datetime_date() - nepali_datetime.date(2083, 8, 1).to_datetime_date()
+    j.page.locator("#payment-created-from").fill("2083-08-32 BS")
+    j.page.locator("#payment-search-submit").click()
+    expect(j.page.locator("#admin-error")).to_contain_text(
+        f"From: There is no 2083-08-32 BS: Mangsir 2083 has {mangsir.days} days."
+    )
+    # From the day of the newest history payment (06:00 NPT on the 15th, two AD months ago), typed in BS.
+    newest = month_firsts(now)[-3] + timedelta(days=14)
+    bs = nepali_datetime.date.from_datetime_date(newest)
+    j.page.locator("#payment-search").fill("past_")
+    j.page.locator("#payment-created-from").fill(f"{bs.year}-{bs.month:02d}-{bs.day:02d} BS")
+    j.page.locator("#payment-search-submit").click()
+    expect(j.page.locator("#payment-dates-in-force")).to_have_text(
+        f"Created on or after {bs.day} {bs_month_name(bs.month)} {bs.year} ({newest.day} {newest:%b %Y})"
+    )
+    expect(j.page.locator(".admin-payment-row")).to_have_count(1)
+    j.page.locator("#payment-search-clear").click()
+    expect(j.page.locator("#payment-dates-in-force")).to_have_count(0)
+
+    # Fiscal years from 1 Shrawan: the running one, as the library dates today.
+    group_by(j, "Fiscal year")
+    expect(j.page.locator("#periods-heading")).to_have_text("The last 5 fiscal years")
+    expect(j.page.locator("#revenue-table tbody tr")).to_have_count(5)
+    first_year = running.year if running.month >= 4 else running.year - 1  # Shrawan is the fourth BS month
+    expect(j.page.locator("#revenue-table tbody tr").last.locator(".period-label")).to_have_text(
+        f"FY {first_year}/{(first_year + 1) % 100:02d}"
+    )
+
+    group_by(j, "AD month")
+    expect(j.page.locator("#periods-heading")).to_have_text("The last 12 months (AD)")
+    expect(j.page.locator("#revenue-table tbody tr").last).to_have_attribute(
+        "data-period", now.astimezone(NEPAL).strftime("%Y-%m")
+    )
     months = list(table_months(j).items())
-    expected = expected_months(db, datetime.now(UTC))
+    expected = expected_months(db, datetime.now(UTC), ad_months(datetime.now(UTC)))
     assert dict(months) == expected
     revenues = [revenue for _, (revenue, _) in months]
     actives = [active for _, (_, active) in months]

@@ -36,12 +36,13 @@ from khalti_portal.billing.admin.inputs import MAX_DAYS, MIN_DAYS, days_of, id_o
 from khalti_portal.billing.admin.refunds import RefundOutcome, refund_payment
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
-from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.billing.notices import queue_payment_received
 from khalti_portal.billing.periods import counts_in, grant_period, lock_user, revoke_period
 from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import LocalUser, Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.dates import format_moment
+from khalti_portal.reading_preferences import calendar_of
 
 MAX_USER_TEXT = 255  # reflex-local-auth's username column
 
@@ -117,6 +118,7 @@ def grant_flagged(
     why = reason.strip()
     now = deps.now()
     mode = deps.settings.khalti_env
+    calendar = calendar_of(actor_user_id, engine=deps.engine)  # the acting admin reads the answer
     with session_scope(deps.engine) as session:
         # The conditional UPDATE comes first: it takes the row (PostgreSQL) or the database (SQLite) before
         # anything is read, so a second admin's grant finds the payment completed and grants nothing.
@@ -144,7 +146,7 @@ def grant_flagged(
         )
         return DecisionOutcome(
             True,
-            f"Accepted order {payment.purchase_order_id}: access until {format_nepal(ends_at)}.",
+            f"Accepted order {payment.purchase_order_id}: access until {format_moment(ends_at, calendar)}.",
             user_id=payment.user_id,
             payment_id=ident,
             ends_at=ends_at,
@@ -243,6 +245,7 @@ def _add_days(
         return _refused(f"Enter a whole number of days from {MIN_DAYS} to {MAX_DAYS}.")
     why = reason.strip()
     now = deps.now()
+    calendar = calendar_of(actor, engine=deps.engine)  # the acting admin reads the answer
     with session_scope(deps.engine) as session:
         target = _named_user_audited(session, user, kind, actor, now, f"{kind} {count} days; reason: {why}")
         if isinstance(target, str):
@@ -270,7 +273,7 @@ def _add_days(
         days_text = f"{count} day{'s' if count != 1 else ''}"
         return DecisionOutcome(
             True,
-            f"{verb} {username}'s access by {days_text}: now until {format_nepal(period.ends_at)}.",
+            f"{verb} {username}'s access by {days_text}: now until {format_moment(period.ends_at, calendar)}.",
             user_id=user_id,
             ends_at=period.ends_at,
         )

@@ -19,9 +19,10 @@ from khalti_portal.billing.admin.inputs import id_of
 from khalti_portal.billing.api_keys import hash_key, key_prefix, new_key
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
-from khalti_portal.billing.nepal_time import format_nepal
 from khalti_portal.db.models import ApiKey
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.dates import format_moment
+from khalti_portal.reading_preferences import calendar_of
 
 MAX_LABEL = 80
 MAX_LISTED = 200  # the page lists at most this many keys, newest first
@@ -144,6 +145,7 @@ def revoke_key(key_id: object, *, actor_user_id: object, deps: BillingDeps | Non
         return RevokeOutcome(False, "Only a signed-in admin can revoke API keys.", ident)
     assert isinstance(actor_user_id, int)
     now = deps.now()
+    calendar = calendar_of(actor_user_id, engine=deps.engine)  # the acting admin reads the answer
     with session_scope(deps.engine) as session:
         # The conditional UPDATE comes first, so a second admin's revoke finds the key revoked and changes nothing.
         moved = session.exec(
@@ -156,7 +158,7 @@ def revoke_key(key_id: object, *, actor_user_id: object, deps: BillingDeps | Non
         if key is None:
             return RevokeOutcome(False, f"There is no API key #{ident}; reload the page and try again.")
         if not moved:
-            when = f" on {format_nepal(key.revoked_at)}" if key.revoked_at is not None else ""
+            when = f" on {format_moment(key.revoked_at, calendar)}" if key.revoked_at is not None else ""
             return RevokeOutcome(
                 False, f"The API key {_describe(key)} was already revoked{when}; nothing was changed.", ident
             )

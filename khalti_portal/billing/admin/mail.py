@@ -23,12 +23,14 @@ from khalti_portal.billing.admin.inputs import id_of
 from khalti_portal.billing.admin.payments import page_of
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
-from khalti_portal.billing.nepal_time import format_nepal, iso_utc
+from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.config import Settings
 from khalti_portal.db.models import MailStatus, OutboxMessage
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.dates import Calendar, format_moment
 from khalti_portal.mail.outbox import requeue_failed
 from khalti_portal.mail.templates import TemplateError, render
+from khalti_portal.reading_preferences import calendar_of
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -189,6 +191,7 @@ def retry_message(message_id: object, *, actor_user_id: object, deps: BillingDep
     if not isinstance(actor_user_id, int) or isinstance(actor_user_id, bool):
         return RetryOutcome(False, "Only a signed-in admin can retry mail.", ident)
     now = deps.now()
+    calendar = calendar_of(actor_user_id, engine=deps.engine)  # the acting admin reads the answer
     with session_scope(deps.engine) as session:
         # The conditional UPDATE comes first: it takes the row (PostgreSQL) or the database (SQLite) before
         # anything is read, so a second admin's retry finds the message queued and changes nothing.
@@ -197,7 +200,7 @@ def retry_message(message_id: object, *, actor_user_id: object, deps: BillingDep
         if message is None:
             return RetryOutcome(False, f"There is no message #{ident} in the outbox; reload the page and try again.")
         if not queued:
-            return RetryOutcome(False, _not_failed(message), ident)
+            return RetryOutcome(False, _not_failed(message, calendar), ident)
         record_event(
             session,
             at=now,
@@ -219,10 +222,10 @@ def retry_message(message_id: object, *, actor_user_id: object, deps: BillingDep
     return RetryOutcome(True, f"Queued the message to {to_address} again: {when}.", ident)
 
 
-def _not_failed(message: OutboxMessage) -> str:
+def _not_failed(message: OutboxMessage, calendar: Calendar) -> str:
     """Why a message that is not failed is not retried: it is waiting already, or it was sent."""
     if message.status == MailStatus.SENT:
-        sent = f" on {format_nepal(message.sent_at)}" if message.sent_at is not None else ""
+        sent = f" on {format_moment(message.sent_at, calendar)}" if message.sent_at is not None else ""
         return f"The message to {message.to_address} was sent{sent}; nothing was changed."
     return (
         f"The message to {message.to_address} is already queued (someone may have just retried it); "

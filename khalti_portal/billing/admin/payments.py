@@ -1,11 +1,14 @@
-"""The admin payments list: filter by status, search, page, one payment's detail, and the CSV of a filter.
+"""The admin payments list: filter by status, search and dates, page, one payment's detail, and the CSV of a filter.
 
 Search is server-side and parameterised: the text (at most 64 characters) is matched, case-insensitively,
 as a part of the username, the purchase order id or the pidx, with LIKE wildcards escaped, so `%` and `_`
-mean themselves. Newest first (created_at, then id). A page holds `PAGE_SIZE` payments.
+mean themselves. The dates bound the day the payment was created on in Nepal, both days included; they are
+typed in the admin's calendar (`i18n.date_input`: BS for an admin who reads BS, AD otherwise).
+Newest first (created_at, then id). A page holds `PAGE_SIZE` payments.
 
 The CSV holds every payment of the filter (not only the page shown), up to `MAX_CSV_ROWS`, newest first, with
-columns `CSV_COLUMNS`: created in Nepal time, the amount as rupee text and as integer paisa. A cell starting
+columns `CSV_COLUMNS`: created in Nepal time in both calendars (AD and BS, whatever the admin reads) and in
+UTC, the amount as rupee text and as integer paisa. A cell starting
 with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so a spreadsheet never runs it as a
 formula (CSV injection).
 
@@ -24,7 +27,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, or_
@@ -35,8 +38,11 @@ from khalti_portal.billing.admin.inputs import id_of
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.invoices import CREDIT_NOTE, INVOICE
 from khalti_portal.billing.money import format_rupees
-from khalti_portal.billing.nepal_time import format_nepal, to_nepal
+from khalti_portal.billing.nepal_time import iso_utc, to_nepal
+from khalti_portal.billing.report_periods import nepal_midnight
 from khalti_portal.db.models import Invoice, LocalUser, Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
+from khalti_portal.i18n.date_input import parse_day
+from khalti_portal.i18n.dates import Calendar, format_moment
 
 PAGE_SIZE = 50
 MAX_QUERY = 64
@@ -45,7 +51,9 @@ MAX_CSV_ROWS = 20_000
 MAX_EVENTS = 500
 STATUSES: tuple[str, ...] = tuple(status.value for status in PaymentStatus)
 CSV_COLUMNS = (
-    "created",
+    "created_ad",
+    "created_bs",
+    "created_utc",
     "purchase_order_id",
     "username",
     "plan",
@@ -66,10 +74,12 @@ _MIN_REDACTABLE = 8
 
 @dataclass(frozen=True)
 class PaymentFilter:
-    """Which payments to list: one status ("" for all) and a search text ("" for none)."""
+    """Which payments to list: one status ("" for all), a search text ("" for none), the days created on (Nepal)."""
 
     status: str = ""
     query: str = ""
+    created_from: date | None = None  # AD day, Nepal calendar, included; None for no bound
+    created_to: date | None = None  # AD day, Nepal calendar, included; None for no bound
 
     @property
     def label(self) -> str:
@@ -80,8 +90,14 @@ class PaymentFilter:
         return " ".join(parts)
 
 
-def make_filter(status: object = "", query: object = "") -> PaymentFilter | str:
-    """A checked filter from the browser's values, or what is wrong with them."""
+def make_filter(
+    status: object = "",
+    query: object = "",
+    created_from: object = "",
+    created_to: object = "",
+    calendar: Calendar = Calendar.AD,
+) -> PaymentFilter | str:
+    """A checked filter from the browser's values (dates typed as `calendar`'s reader types them), or what is wrong."""
     status = status if isinstance(status, str) else None
     if status is None or (status and status not in STATUSES):
         return "Pick a status from the list."
@@ -90,7 +106,18 @@ def make_filter(status: object = "", query: object = "") -> PaymentFilter | str:
     text = " ".join(query.split())  # no control characters, no runs of spaces
     if len(text) > MAX_QUERY:
         return f"Search for at most {MAX_QUERY} characters."
-    return PaymentFilter(status=status, query=text)
+    days: list[date | None] = []
+    for field, raw in (("From", created_from), ("To", created_to)):
+        day = parse_day(raw, calendar) if isinstance(raw, str) and raw.strip() else None
+        if isinstance(day, str):
+            return f"{field}: {day}"
+        if raw is not None and not isinstance(raw, str):
+            return f"{field}: write the date as YYYY-MM-DD."
+        days.append(day)
+    first, last = days
+    if first is not None and last is not None and first > last:
+        return "The From date is after the To date: swap them to see the days between."
+    return PaymentFilter(status=status, query=text, created_from=first, created_to=last)
 
 
 def page_of(value: object) -> int:
@@ -107,6 +134,10 @@ def _escape_like(text: str) -> str:
 
 def _where(query: Select[Any], flt: PaymentFilter, mode: str) -> Select[Any]:
     query = query.where(col(Payment.khalti_mode) == mode)
+    if flt.created_from is not None:
+        query = query.where(col(Payment.created_at) >= nepal_midnight(flt.created_from))
+    if flt.created_to is not None:  # the whole of the last day, up to midnight in Nepal after it
+        query = query.where(col(Payment.created_at) < nepal_midnight(flt.created_to + timedelta(days=1)))
     if flt.status:
         query = query.where(Payment.status == flt.status)
     if flt.query:
@@ -214,6 +245,16 @@ class EventLine:
 
 
 @dataclass(frozen=True)
+class PeriodLine:
+    """The subscription period a payment bought: when it runs and, if revoked, when and why."""
+
+    starts_at: datetime
+    ends_at: datetime
+    revoked_at: datetime | None
+    revoke_reason: str
+
+
+@dataclass(frozen=True)
 class PaymentDetail:
     """Everything about one payment an admin may need to decide."""
 
@@ -229,7 +270,7 @@ class PaymentDetail:
     repeat_lookups: int  # lookups that repeated the answer before them: counted, not audited row by row
     next_check_at: datetime | None
     last_lookup_json: str
-    period: str  # the payment's subscription period in words, "" when it has none
+    period: PeriodLine | None  # the payment's subscription period, None when it has none
     events: tuple[EventLine, ...]
     # (number as printed, URL slug) of the payment's invoice and of the credit note reversing it; "" when none.
     invoice: tuple[str, str] = ("", "")
@@ -290,7 +331,7 @@ def payment_detail(payment_id: object, *, deps: BillingDeps | None = None) -> Pa
             repeat_lookups=payment.repeat_lookups,
             next_check_at=payment.next_check_at,
             last_lookup_json=pretty_json(payment.last_lookup, secret=secret),
-            period=_period_words(period),
+            period=_period_line(period),
             events=tuple(
                 EventLine(
                     id=int(event.id or 0),
@@ -314,12 +355,19 @@ def _redact(text: str, secret: str) -> str:
     return text.replace(secret, _REDACTED) if secret and len(secret) >= _MIN_REDACTABLE else text
 
 
-def _period_words(period: SubscriptionPeriod | None) -> str:
+def _period_line(period: SubscriptionPeriod | None) -> PeriodLine | None:
+    if period is None:
+        return None
+    return PeriodLine(period.starts_at, period.ends_at, period.revoked_at, period.revoke_reason or "")
+
+
+def period_words(period: PeriodLine | None, calendar: Calendar) -> str:
+    """`11 Mangsir 2083, 5:45 PM NPT → ...`, with the revocation if any: "" when there is no period."""
     if period is None:
         return ""
-    words = f"{format_nepal(period.starts_at)} → {format_nepal(period.ends_at)}"
+    words = f"{format_moment(period.starts_at, calendar)} → {format_moment(period.ends_at, calendar)}"
     if period.revoked_at is not None:
-        words += f" (revoked {format_nepal(period.revoked_at)}: {period.revoke_reason or 'no reason'})"
+        words += f" (revoked {format_moment(period.revoked_at, calendar)}: {period.revoke_reason or 'no reason'})"
     return words
 
 
@@ -346,7 +394,9 @@ def csv_cell(value: object) -> str | int:
 def csv_line(row: AdminPaymentRow) -> list[str | int]:
     """One payment in CSV_COLUMNS order."""
     return [
-        csv_cell(format_nepal(row.created_at)),
+        csv_cell(format_moment(row.created_at, Calendar.AD)),
+        csv_cell(format_moment(row.created_at, Calendar.BS)),
+        csv_cell(iso_utc(row.created_at)),
         csv_cell(row.purchase_order_id),
         csv_cell(row.username),
         csv_cell(row.plan_name),
@@ -372,5 +422,7 @@ def export_csv(flt: PaymentFilter, *, limit: int = MAX_CSV_ROWS, deps: BillingDe
 
 
 def csv_filename(flt: PaymentFilter, now: datetime) -> str:
-    """`payments-completed-2026-02-01.csv`: the status and the Nepal date (no user text in the name)."""
-    return f"payments-{flt.status or 'all'}{'-search' if flt.query else ''}-{to_nepal(now).date().isoformat()}.csv"
+    """`payments-completed-2026-02-01.csv`: the status and the Nepal date (AD) of the download (no user text)."""
+    dated = "-dates" if flt.created_from is not None or flt.created_to is not None else ""
+    searched = "-search" if flt.query else ""
+    return f"payments-{flt.status or 'all'}{searched}{dated}-{to_nepal(now).date().isoformat()}.csv"

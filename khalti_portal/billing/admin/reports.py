@@ -1,35 +1,37 @@
 """The admin figures, Cashier-style: each a small function over a matching query.
 
-Definitions (all at one instant `now`; months are Gregorian months on Nepal's wall clock, Asia/Kathmandu):
+Definitions (all at one instant `now`; a period is an AD month, a BS month or a Nepal fiscal year, as the
+admin groups them (`billing.report_periods`), from midnight to midnight on Nepal's wall clock, Asia/Kathmandu):
 
 - active subscribers: users with access at `now`, grace included (`subscription.active_query`).
-- revenue this month = gross - refunds, in paisa, cash basis:
-  gross   = the sum of `amount_paisa` of payments whose `completed_at` falls in the month (whatever their
-            status now: a payment refunded later still earned money in its own month);
-  refunds = the money given back in the month: for payments whose `refunded_at` falls in the month and
+- revenue this period = gross - refunds, in paisa, cash basis:
+  gross   = the sum of `amount_paisa` of payments whose `completed_at` falls in the period (whatever their
+            status now: a payment refunded later still earned money in its own period);
+  refunds = the money given back in the period: for payments whose `refunded_at` falls in it and
             that had been completed (`completed_at` set), `refunded_paisa`, or `amount_paisa` when
             `refunded_paisa` is 0 (a full refund recorded before that column was filled).
   A payment refunded before it ever completed (pending → refunded, or flagged → refunded) never counted
   as revenue, so its refund is not subtracted either. A flagged payment an admin accepts counts in the
-  month of the decision, at the amount we asked for. A partial refund Khalti reports leaves the payment
+  period of the decision, at the amount we asked for. A partial refund Khalti reports leaves the payment
   flagged with nothing refunded yet here, so it changes revenue only once an admin resolves it.
-  A payment completed in one month and refunded in the next counts in the first and is subtracted in the
-  second, so a month's revenue can be negative.
+  A payment completed in one period and refunded in the next counts in the first and is subtracted in the
+  second, so a period's revenue can be negative.
 - expiring soon: users whose access ends within the next 7 days (`subscription` status `expiring`).
 - pending / flagged: payments in that status now.
 
-The last twelve months (`monthly`, the admin payments page's charts, its table and its CSV), one row per
-Nepal month, oldest first, the month running now last (months with nothing in them are rows of zeros):
+The last periods (`by_period`: twelve months or five fiscal years; the admin payments page's charts, its table
+and its CSV), one row per period, oldest first, the one running now last (periods with nothing in them are
+rows of zeros):
 
-- revenue of a month: exactly the headline's gross - refunds above, for that month.
-- active subscribers at a month's end: users who had access at the month's last instant (for the month
-  running now: at `now`, so it equals the headline figure), grace included, read from the periods as they
-  are recorded now: a period gives access from `starts_at` until `GRACE_DAYS` after `ends_at`, and a revoked
-  period only until it was revoked. (A revocation moves the user's later periods earlier, so it can change
-  past months' counts too: the periods hold what was paid, not a log of who had access when.)
+- revenue of a period: exactly the headline's gross - refunds above, for that period.
+- active subscribers at a period's end: users who had access at the period's last instant (for the period
+  running now: at `now`, so it equals the headline figure), grace included, read from the subscription
+  periods as they are recorded now: one gives access from `starts_at` until `GRACE_DAYS` after `ends_at`, and a
+  revoked one only until it was revoked. (A revocation moves the user's later subscription periods earlier, so
+  it can change past counts too: they hold what was paid, not a log of who had access when.)
 
-Each is one query with a column per month (`SUM(CASE WHEN <in month i> ...)`), the same on SQLite and
-PostgreSQL: no date functions of either dialect, month bounds computed here in Asia/Kathmandu.
+Each is one query with a column per period (`SUM(CASE WHEN <in period i> ...)`), the same on SQLite and
+PostgreSQL: no date functions of either dialect, period bounds computed in `billing.report_periods`.
 
 Every figure is about the Khalti mode the portal runs in (`mode`): payments made on the emulator or the
 sandbox are no revenue in live mode, and periods they paid for give no access there.
@@ -45,26 +47,34 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_date
 from sqlalchemy import ColumnElement, Select, and_, case, or_
 from sqlmodel import Session, col, func, select
 
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import PAISA_PER_RUPEE
-from khalti_portal.billing.nepal_time import nepal_month_bounds, nepal_months, to_nepal
+from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.billing.periods import counts_in
+from khalti_portal.billing.report_periods import Grouping, Span, nepal_midnight, span_of, spans
 from khalti_portal.billing.subscription import SubscriptionStatus, active_query, status_query
 from khalti_portal.clock import ensure_utc
 from khalti_portal.db.models import Payment, PaymentStatus, SubscriptionPeriod
+from khalti_portal.i18n.dates import Calendar, format_day
 
-MONTHS_SHOWN = 12
-MONTHLY_CSV_COLUMNS = (
-    "month",
+# Both calendars on every row: the period as the admin grouped it, its days in AD (ISO, which a spreadsheet
+# reads as dates) and in BS (words, which no spreadsheet mistakes for an AD date), and its exact UTC bounds.
+PERIOD_CSV_COLUMNS = (
+    "period",
+    "first_day_ad",
+    "last_day_ad",
+    "first_day_bs",
+    "last_day_bs",
+    "starts_utc",
+    "ends_utc",
     "paid_paisa",
     "refunded_paisa",
     "revenue_paisa",
     "revenue_rupees",
-    "active_subscribers_at_month_end",
+    "active_subscribers_at_end",
 )
 
 
@@ -73,7 +83,7 @@ class Figures:
     """The admin payments page's headline numbers at one instant."""
 
     at: datetime
-    month_label: str  # e.g. "February 2026": the Nepal calendar month of `at`
+    period_label: str  # e.g. "February 2026", "Mangsir 2083", "FY 2083/84": the period `at` falls in
     active_subscribers: int
     gross_paisa: int
     refunds_paisa: int
@@ -83,29 +93,33 @@ class Figures:
 
     @property
     def revenue_paisa(self) -> int:
-        """The month's gross minus the month's refunds."""
+        """The period's gross minus the period's refunds."""
         return self.gross_paisa - self.refunds_paisa
 
 
 @dataclass(frozen=True)
-class MonthFigures:
-    """One Nepal month of the last twelve: its money and how many subscribers had access at its end."""
+class PeriodFigures:
+    """One period of the last few: its money and how many subscribers had access at its end."""
 
-    first_day: date  # the month's first day, Nepal calendar month
-    label: str  # e.g. "Feb 2026"
+    span: Span
     gross_paisa: int
     refunds_paisa: int
-    active_subscribers: int  # at the month's last instant; for the month running now, at `now`
+    active_subscribers: int  # at the period's last instant; for the period running now, at `now`
 
     @property
     def revenue_paisa(self) -> int:
-        """The month's gross minus the month's refunds (negative when refunds outweigh sales)."""
+        """The period's gross minus the period's refunds (negative when refunds outweigh sales)."""
         return self.gross_paisa - self.refunds_paisa
 
     @property
-    def month(self) -> str:
-        """`2026-02`: the month as a sortable key (the CSV's first column)."""
-        return self.first_day.strftime("%Y-%m")
+    def key(self) -> str:
+        """`2026-02`, `2083-08`, `2083/84`: the period as a sortable key."""
+        return self.span.key
+
+    @property
+    def label(self) -> str:
+        """`Feb 2026`, `Mangsir 2083`, `FY 2083/84`."""
+        return self.span.label
 
 
 # -- queries -------------------------------------------------------------------------------------------------
@@ -140,7 +154,7 @@ def _given_back() -> Any:
     return case((col(Payment.refunded_paisa) > 0, col(Payment.refunded_paisa)), else_=col(Payment.amount_paisa))
 
 
-def _per_month(when: Any, value: Any, bounds: Sequence[tuple[datetime, datetime]]) -> list[Any]:
+def _per_period(when: Any, value: Any, bounds: Sequence[tuple[datetime, datetime]]) -> list[Any]:
     """One SUM column per [start, end): `value` of the rows whose `when` falls in it."""
     return [
         func.coalesce(func.sum(case((and_(when >= ensure_utc(s), when < ensure_utc(e)), value), else_=0)), 0)
@@ -148,20 +162,20 @@ def _per_month(when: Any, value: Any, bounds: Sequence[tuple[datetime, datetime]
     ]
 
 
-def monthly_gross_query(bounds: Sequence[tuple[datetime, datetime]], mode: str) -> Select[Any]:
+def period_gross_query(bounds: Sequence[tuple[datetime, datetime]], mode: str) -> Select[Any]:
     """SELECT one column per [start, end) in `bounds`: the paisa of payments completed in it."""
     completed = col(Payment.completed_at)
-    return select(*_per_month(completed, col(Payment.amount_paisa), bounds)).where(
+    return select(*_per_period(completed, col(Payment.amount_paisa), bounds)).where(
         completed >= ensure_utc(bounds[0][0]),
         completed < ensure_utc(bounds[-1][1]),
         col(Payment.khalti_mode) == mode,
     )
 
 
-def monthly_refunds_query(bounds: Sequence[tuple[datetime, datetime]], mode: str) -> Select[Any]:
+def period_refunds_query(bounds: Sequence[tuple[datetime, datetime]], mode: str) -> Select[Any]:
     """SELECT one column per [start, end) in `bounds`: the paisa given back in it on payments that had completed."""
     refunded = col(Payment.refunded_at)
-    return select(*_per_month(refunded, _given_back(), bounds)).where(
+    return select(*_per_period(refunded, _given_back(), bounds)).where(
         refunded >= ensure_utc(bounds[0][0]),
         refunded < ensure_utc(bounds[-1][1]),
         col(Payment.completed_at).is_not(None),
@@ -229,21 +243,19 @@ def status_count(session: Session, status: PaymentStatus, mode: str) -> int:
     return int(session.exec(status_count_query(status, mode)).one())
 
 
-def month_label(now: datetime) -> str:
-    """`February 2026`: the Nepal calendar month `now` falls in."""
-    return format_date(to_nepal(now).date(), "MMMM y", locale="en")
-
-
-def figures(now: datetime | None = None, *, deps: BillingDeps | None = None) -> Figures:
-    """Every headline figure at `now` (default: the clock), read in one session."""
+def figures(
+    now: datetime | None = None, grouping: Grouping = Grouping.AD_MONTH, *, deps: BillingDeps | None = None
+) -> Figures:
+    """Every headline figure at `now` (default: the clock), revenue over the period running then, in one session."""
     deps = resolve(deps)
     now = ensure_utc(now) if now is not None else deps.now()
     grace, mode = deps.settings.grace_days, deps.settings.khalti_env
-    start, end = nepal_month_bounds(now)
+    period = span_of(now, grouping)
+    start, end = period.start, period.end
     with Session(deps.engine) as session:
         return Figures(
             at=now,
-            month_label=month_label(now),
+            period_label=period.title,
             active_subscribers=active_subscribers(session, now, grace, mode),
             gross_paisa=gross_revenue(session, start, end, mode),
             refunds_paisa=refunds(session, start, end, mode),
@@ -253,38 +265,36 @@ def figures(now: datetime | None = None, *, deps: BillingDeps | None = None) -> 
         )
 
 
-# -- the last twelve months ------------------------------------------------------------------------------
+# -- the last periods --------------------------------------------------------------------------------------
 
 
 def _row(session: Session, query: Select[Any]) -> list[int]:
-    """The one row of a query with a column per month, as ints (a Row even for a single column)."""
+    """The one row of a query with a column per period, as ints (a Row even for a single column)."""
     return [int(value) for value in session.connection().execute(query).one()]
 
 
-def monthly(
-    now: datetime | None = None, *, months: int = MONTHS_SHOWN, deps: BillingDeps | None = None
-) -> tuple[MonthFigures, ...]:
-    """Revenue and active subscribers of the last `months` Nepal months (the running one last), read in one session."""
+def by_period(
+    now: datetime | None = None,
+    grouping: Grouping = Grouping.AD_MONTH,
+    *,
+    count: int | None = None,
+    deps: BillingDeps | None = None,
+) -> tuple[PeriodFigures, ...]:
+    """Revenue and active subscribers of the last `count` periods (the running one last), read in one session."""
     deps = resolve(deps)
     now = ensure_utc(now) if now is not None else deps.now()
     grace, mode = deps.settings.grace_days, deps.settings.khalti_env
-    spans = nepal_months(now, max(1, min(months, 120)))
-    bounds = [(start, end) for _, start, end in spans]
-    # A month's last instant (its end is exclusive); the month running now is counted at `now`.
+    periods = spans(now, grouping, count)
+    bounds = [(p.start, p.end) for p in periods]
+    # A period's last instant (its end is exclusive); the period running now is counted at `now`.
     instants = [min(end - timedelta(microseconds=1), now) for _, end in bounds]
     with Session(deps.engine) as session:
-        gross = _row(session, monthly_gross_query(bounds, mode))
-        refunded = _row(session, monthly_refunds_query(bounds, mode))
+        gross = _row(session, period_gross_query(bounds, mode))
+        refunded = _row(session, period_refunds_query(bounds, mode))
         active = _row(session, active_at_query(instants, grace, mode))
     return tuple(
-        MonthFigures(
-            first_day=first,
-            label=format_date(first, "MMM y", locale="en"),
-            gross_paisa=gross[i],
-            refunds_paisa=refunded[i],
-            active_subscribers=active[i],
-        )
-        for i, (first, _, _) in enumerate(spans)
+        PeriodFigures(span=p, gross_paisa=gross[i], refunds_paisa=refunded[i], active_subscribers=active[i])
+        for i, p in enumerate(periods)
     )
 
 
@@ -293,24 +303,36 @@ def rupees_number(paisa: int) -> str:
     return str((Decimal(paisa) / PAISA_PER_RUPEE).quantize(Decimal("0.01")))
 
 
-def monthly_csv(months: Sequence[MonthFigures]) -> str:
-    """The months as CSV (MONTHLY_CSV_COLUMNS), oldest first.
+def _bs_day(day: date) -> str:
+    """`1 Mangsir 2083`: an AD day (Nepal calendar) in Bikram Sambat."""
+    return format_day(nepal_midnight(day), Calendar.BS)
 
-    Every cell is a number or a month written here, never text a person typed: none needs defusing against
+
+def periods_csv(periods: Sequence[PeriodFigures]) -> str:
+    """The periods as CSV (PERIOD_CSV_COLUMNS), oldest first, each in both calendars.
+
+    Every cell is a number or a date written here, never text a person typed: none needs defusing against
     spreadsheet formulas (a negative revenue stays a number).
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(MONTHLY_CSV_COLUMNS)
-    for m in months:
+    writer.writerow(PERIOD_CSV_COLUMNS)
+    for p in periods:
+        span = p.span
         writer.writerow(
             [
-                m.month,
-                m.gross_paisa,
-                m.refunds_paisa,
-                m.revenue_paisa,
-                rupees_number(m.revenue_paisa),
-                m.active_subscribers,
+                span.label,
+                span.first_day.isoformat(),
+                span.last_day.isoformat(),
+                _bs_day(span.first_day),
+                _bs_day(span.last_day),
+                iso_utc(span.start),
+                iso_utc(span.end),
+                p.gross_paisa,
+                p.refunds_paisa,
+                p.revenue_paisa,
+                rupees_number(p.revenue_paisa),
+                p.active_subscribers,
             ]
         )
     return out.getvalue()

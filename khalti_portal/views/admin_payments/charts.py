@@ -1,7 +1,9 @@
-"""The last twelve months under the payments list: revenue and active subscribers as charts, the same as a table.
+"""The last periods under the payments list: revenue and active subscribers as charts, the same as a table.
 
-The charts are pictures for people who would rather look (recharts, drawn in the browser); `#revenue-table`
-holds every figure they draw, in words a screen reader reads, and the CSV button gives the same numbers.
+The admin groups them by AD month, BS month or fiscal year (`#figures-grouping`). The charts are pictures for
+people who would rather look (recharts, drawn in the browser); `#revenue-table` holds every figure they draw,
+with each period's days in the admin's calendar, in words a screen reader reads, and the CSV button gives the
+same numbers with both calendars' dates.
 """
 
 from __future__ import annotations
@@ -11,22 +13,24 @@ from typing import Any
 import reflex as rx
 
 from khalti_portal.components.data_table import data_table
+from khalti_portal.components.forms import labelled
 from khalti_portal.components.styles import ACCENT
-from khalti_portal.states.admin_payment_views import MonthView
+from khalti_portal.states.admin_payment_views import PeriodView
+from khalti_portal.states.admin_payments import GROUPING_CHOICES
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
 
 CHART_HEIGHT = 240
-# The months as recharts reads them: a list of plain objects (each MonthView's fields by name).
-CHART_DATA = S.months.to(list[dict[str, Any]])
+# The periods as recharts reads them: a list of plain objects (each PeriodView's fields by name).
+CHART_DATA = S.periods.to(list[dict[str, Any]])
 TABLE_NOTE = "The same figures are in the table below."
 
 
-def _chart_card(title: str, chart_id: str, chart: rx.Component, note: str) -> rx.Component:
+def _chart_card(title: rx.Var | str, chart_id: str, chart: rx.Component, note: str) -> rx.Component:
     """A chart under its heading; for assistive technology one image described in words (the table has the rest)."""
     return rx.card(
         rx.vstack(
             rx.heading(title, size="3", as_="h3"),
-            rx.box(chart, id=chart_id, role="img", aria_label=f"{title}. {TABLE_NOTE}", width="100%"),
+            rx.box(chart, id=chart_id, role="img", aria_label=title + f". {TABLE_NOTE}", width="100%"),
             rx.text(note, size="1", color_scheme="gray"),
             spacing="2",
             width="100%",
@@ -37,7 +41,7 @@ def _chart_card(title: str, chart_id: str, chart: rx.Component, note: str) -> rx
 
 
 def revenue_chart() -> rx.Component:
-    """Revenue (paid minus refunded) per month, in rupees: a bar per month, below the axis when refunds won."""
+    """Revenue (paid minus refunded) per period, in rupees: a bar per period, below the axis when refunds won."""
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11),
@@ -58,7 +62,7 @@ def revenue_chart() -> rx.Component:
 
 
 def subscribers_chart() -> rx.Component:
-    """Active subscribers at the end of each month (the running month: now), grace included."""
+    """Active subscribers at the end of each period (the running one: now), grace included."""
     return rx.recharts.line_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11),
@@ -79,16 +83,33 @@ def subscribers_chart() -> rx.Component:
     )
 
 
-def month_row(m: MonthView) -> rx.Component:
-    """One month of the table: what was paid, refunded, the revenue and the subscribers at its end."""
+def period_row(p: PeriodView) -> rx.Component:
+    """One period of the table: its days, what was paid, refunded, the revenue and the subscribers at its end."""
     return rx.table.row(
-        rx.table.row_header_cell(m.label, white_space="nowrap"),
-        rx.table.cell(m.paid, white_space="nowrap"),
-        rx.table.cell(m.refunded, white_space="nowrap"),
-        rx.table.cell(m.revenue, white_space="nowrap", class_name="month-revenue"),
-        rx.table.cell(m.active, class_name="month-active"),
-        custom_attrs={"data-month": m.month},
+        rx.table.row_header_cell(p.label, white_space="nowrap", class_name="period-label"),
+        # Two lines that do not wrap: a day in both calendars is long, and a phone scrolls the table sideways.
+        rx.table.cell(
+            rx.text(p.first_day + " –", white_space="nowrap"),
+            rx.text(p.last_day, white_space="nowrap"),
+            class_name="period-days",
+        ),
+        rx.table.cell(p.paid, white_space="nowrap"),
+        rx.table.cell(p.refunded, white_space="nowrap"),
+        rx.table.cell(p.revenue, white_space="nowrap", class_name="period-revenue"),
+        rx.table.cell(p.active, class_name="period-active"),
+        custom_attrs={"data-period": p.key},
     )
+
+
+def grouping_choice() -> rx.Component:
+    """AD months, BS months or fiscal years: the charts, the table and the CSV follow the choice."""
+    control = rx.select.root(
+        rx.select.trigger(id="figures-grouping"),
+        rx.select.content(*(rx.select.item(name, value=value) for value, name in GROUPING_CHOICES)),
+        value=S.grouping,
+        on_change=S.group_by,
+    )
+    return labelled("Group by", control, for_id="figures-grouping", width=None)
 
 
 def monthly_figures() -> rx.Component:
@@ -96,49 +117,51 @@ def monthly_figures() -> rx.Component:
     return rx.el.section(
         rx.vstack(
             rx.hstack(
-                rx.heading("The last 12 months", size="5", as_="h2"),
+                rx.heading(S.periods_heading, size="5", as_="h2", id="periods-heading"),
+                rx.spacer(),
+                grouping_choice(),
                 rx.button(
                     rx.icon("download", size=16),
-                    "Monthly figures (CSV)",
+                    "Figures (CSV)",
                     on_click=S.download_monthly_csv,
                     variant="soft",
                     size="2",
                     id="download-monthly-csv",
                 ),
-                justify="between",
-                align="center",
+                align="end",
+                spacing="3",
                 width="100%",
                 wrap="wrap",
             ),
             rx.grid(
                 _chart_card(
-                    "Revenue by month",
+                    "Revenue by " + S.period_noun,
                     "revenue-chart",
                     revenue_chart(),
-                    "Paid minus refunded, in rupees, by Nepal calendar month.",
+                    "Paid minus refunded, in rupees, per period in Nepal time.",
                 ),
                 _chart_card(
                     "Active subscribers",
                     "subscribers-chart",
                     subscribers_chart(),
-                    "At the end of each month (this month: now), grace period included.",
+                    "At the end of each period (the running one: now), grace period included.",
                 ),
                 columns=rx.breakpoints(initial="1", md="2"),
                 spacing="3",
                 width="100%",
             ),
             data_table(
-                ("Month", "Paid", "Refunded", "Revenue", "Active at month end"),
-                S.months,
-                month_row,
+                ("Period", "Days", "Paid", "Refunded", "Revenue", "Active at the end"),
+                S.periods,
+                period_row,
                 id_="revenue-table",
-                label="Revenue and subscribers by month",
+                label="Revenue and subscribers by period",
                 size="1",
             ),
             spacing="3",
             width="100%",
         ),
         id="monthly-figures",
-        aria_label="The last 12 months",
+        aria_label=S.periods_heading,
         width="100%",
     )

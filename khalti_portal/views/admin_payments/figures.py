@@ -26,7 +26,7 @@ def figures() -> rx.Component:
     f = S.figures
     return rx.grid(
         figure("Active subscribers", f.active, "figure-active", "grace period included"),
-        figure("Revenue, " + f.month, f.revenue, "figure-revenue", f.gross + " paid − " + f.refunds + " refunded"),
+        figure("Revenue, " + f.period, f.revenue, "figure-revenue", f.gross + " paid − " + f.refunds + " refunded"),
         figure("Expiring in 7 days", f.expiring, "figure-expiring"),
         figure("Pending payments", f.pending, "figure-pending"),
         figure("Flagged payments", f.flagged, "figure-flagged", "an admin must decide"),

@@ -1,4 +1,8 @@
-"""The bar over the payments list: status filter, search, refresh and the CSV download."""
+"""The bar over the payments list: status filter, search, the days created on, refresh and the CSV download.
+
+The date boxes read the calendar the admin reads (BS for a BS reader, AD otherwise); their label says which and
+their hint how to give the other one.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,30 @@ def status_filter() -> rx.Component:
     return labelled("Status", control, for_id="payment-status-filter", width=None)
 
 
+def date_box(field: str, words: str, typed: rx.Var) -> rx.Component:
+    """One date box (`created_from` / `created_to`), labelled with the calendar it reads and described by the hint."""
+    box_id = f"payment-{field.replace('_', '-')}"
+    box = rx.input(
+        id=box_id,
+        name=field,
+        default_value=typed,
+        max_length=32,
+        placeholder="YYYY-MM-DD",
+        auto_complete="off",
+        spell_check=False,
+        width="100%",
+        custom_attrs={"aria-describedby": "payment-dates-hint"},
+    )
+    return rx.vstack(
+        rx.el.label(words + " (" + S.date_calendar + ")", html_for=box_id, font_weight="500", font_size="0.95rem"),
+        box,
+        spacing="1",
+        width="9.5rem",
+    )
+
+
 def search_form() -> rx.Component:
-    """Search by username, order id or pidx; Clear shows only while a search is on."""
+    """Search by username, order id or pidx, between two days; Clear shows only while a search or dates are on."""
     box = rx.input(
         id="payment-search",
         name="q",
@@ -30,9 +56,11 @@ def search_form() -> rx.Component:
     return rx.form(
         rx.hstack(
             labelled("Search", box, for_id="payment-search", width="18rem", max_width="100%"),
+            date_box("created_from", "From", S.created_from_text),
+            date_box("created_to", "To", S.created_to_text),
             rx.button("Search", type="submit", id="payment-search-submit"),
             rx.cond(
-                S.search_text != "",
+                (S.search_text != "") | (S.dates_in_words != ""),
                 rx.button(
                     "Clear",
                     type="button",
@@ -45,6 +73,11 @@ def search_form() -> rx.Component:
             align="end",
             spacing="2",
             wrap="wrap",
+        ),
+        rx.text(S.date_hint, id="payment-dates-hint", size="1", color_scheme="gray"),
+        rx.cond(
+            S.dates_in_words != "",
+            rx.text(S.dates_in_words, id="payment-dates-in-force", size="2", weight="medium"),
         ),
         on_submit=S.search,
         key=S.search_key,
