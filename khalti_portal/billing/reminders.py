@@ -256,9 +256,8 @@ def reminder_banner(
     deps = resolve(deps)
     now = ensure_utc(now) if now is not None else deps.now()
     query = (
-        select(SubscriptionPeriod.ends_at, Plan.name, UserProfile.calendar)
+        select(SubscriptionPeriod.ends_at, Plan.name)
         .outerjoin(Plan, col(Plan.id) == SubscriptionPeriod.plan_id)
-        .outerjoin(UserProfile, col(UserProfile.user_id) == SubscriptionPeriod.user_id)
         .where(
             col(SubscriptionPeriod.user_id) == user_id,
             col(SubscriptionPeriod.revoked_at).is_(None),
@@ -267,10 +266,14 @@ def reminder_banner(
         .order_by(col(SubscriptionPeriod.ends_at).desc(), col(SubscriptionPeriod.id).desc())
         .limit(1)
     )
+    if calendar is None:  # the subscriber's calendar rides on the same query, unless the page already read it
+        query = query.add_columns(UserProfile.calendar).outerjoin(
+            UserProfile, col(UserProfile.user_id) == SubscriptionPeriod.user_id
+        )
     with Session(deps.engine) as session:
         last = session.exec(query).first()
     if last is None:
         return None
-    end, plan_name, chosen = last
-    calendar = calendar or reader_calendar(chosen, deps.settings)
+    end, plan_name = last[0], last[1]
+    calendar = calendar or reader_calendar(last[2], deps.settings)
     return banner_for(end, plan_name or "subscription", now, deps.settings, calendar)
