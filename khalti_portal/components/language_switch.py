@@ -12,9 +12,31 @@ import reflex as rx
 from reflex_base.components.component import field
 from reflex_base.vars.base import Var
 
+from khalti_portal.components.brand import asset_url
 from khalti_portal.components.text import t
 from khalti_portal.i18n.catalogs import LANGUAGE_NAMES
 from khalti_portal.states.language import LanguageState
+
+# Devanagari code points (and the joiners, the rupee sign and the dotted circle Nepali text uses).
+DEVANAGARI_RANGE = "U+0900-097F, U+1CD0-1CFF, U+200C-200D, U+20A8, U+25CC, U+A830-A839, U+A8E0-A8FF"
+
+
+def devanagari_font_css() -> str:
+    """The shipped Noto Sans Devanagari for Nepali text, fetched only when a page shows some (unicode-range).
+
+    Listed first: Latin letters are outside its range and keep Radix's system fonts, and Nepali looks the
+    same on a machine with no Devanagari font of its own (as on a server's headless Chromium).
+    """
+    faces = "".join(
+        f"@font-face {{ font-family: 'Portal Devanagari'; font-weight: {weight}; font-display: swap;"
+        f" src: url('{asset_url(f'fonts/NotoSansDevanagari-{name}.ttf')}') format('truetype');"
+        f" unicode-range: {DEVANAGARI_RANGE}; }}\n"
+        for weight, name in (("100 500", "Regular"), ("600 900", "Bold"))
+    )
+    stack = "'Portal Devanagari', -apple-system, BlinkMacSystemFont, 'Segoe UI (Custom)', Roboto, 'Helvetica Neue'"
+    stack += ", 'Open Sans (Custom)', system-ui, sans-serif, 'Apple Color Emoji', 'Segoe UI Emoji'"
+    # A native select does not inherit the page's font: without this, नेपाली in it would need a system font.
+    return faces + f":root .radix-themes {{ --default-font-family: {stack}; }}\n.language-select {{ font: inherit; }}\n"
 
 
 class BrowserEffects(rx.Fragment):

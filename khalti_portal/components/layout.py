@@ -10,7 +10,7 @@ from khalti_portal import routes
 from khalti_portal.components.actions import link_button
 from khalti_portal.components.brand import page_meta, site_brand, site_name
 from khalti_portal.components.footer import site_footer
-from khalti_portal.components.language_switch import document_title, language_switch
+from khalti_portal.components.language_switch import devanagari_font_css, document_title, language_switch
 from khalti_portal.components.styles import GLOBAL_CSS, MAX_WIDTH
 from khalti_portal.components.text import t
 from khalti_portal.states.auth import AuthState
@@ -112,7 +112,7 @@ def skip_link() -> rx.Component:
 def layout(content: rx.Component, title: str = "") -> rx.Component:
     """Wrap a page's content in the shared chrome; `title` (English, marked with N_) shown in the chosen language."""
     return rx.box(
-        rx.el.style(GLOBAL_CSS),
+        rx.el.style(GLOBAL_CSS + devanagari_font_css()),
         document_title(title, site_name()) if title else rx.fragment(),
         skip_link(),
         rx.el.header(

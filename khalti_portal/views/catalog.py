@@ -23,7 +23,7 @@ def plan_card(card: PlanCard) -> rx.Component:
                 width="100%",
                 align="center",
             ),
-            rx.text(card.description, color_scheme="gray", size="2"),
+            rx.text(card.description, color_scheme="gray", size="2", class_name="plan-description"),
             rx.hstack(
                 rx.text(card.price, size="7", weight="bold", class_name="plan-price"),
                 rx.text(t("for {duration}", duration=card.duration), size="2", color_scheme="gray"),
