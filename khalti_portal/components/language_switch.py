@@ -21,22 +21,48 @@ from khalti_portal.states.language import LanguageState
 DEVANAGARI_RANGE = "U+0900-097F, U+1CD0-1CFF, U+200C-200D, U+20A8, U+25CC, U+A830-A839, U+A8E0-A8FF"
 
 
-def devanagari_font_css() -> str:
-    """The shipped Noto Sans Devanagari for Nepali text, fetched only when a page shows some (unicode-range).
+# The Devanagari fonts phones and computers already have, tried before the shipped one is downloaded:
+# Android and Linux (Noto, Lohit), Windows (Nirmala UI), macOS and iOS (Kohinoor, Devanagari Sangam).
+LOCAL_DEVANAGARI = {
+    "Regular": (
+        "Noto Sans Devanagari",
+        "NotoSansDevanagari-Regular",
+        "Nirmala UI",
+        "Kohinoor Devanagari",
+        "Devanagari Sangam MN",
+        "Lohit Devanagari",
+    ),
+    "Bold": (
+        "Noto Sans Devanagari Bold",
+        "NotoSansDevanagari-Bold",
+        "Nirmala UI Bold",
+        "Kohinoor Devanagari Bold",
+        "Devanagari Sangam MN Bold",
+    ),
+}
 
-    Listed first: Latin letters are outside its range and keep Radix's system fonts, and Nepali looks the
-    same on a machine with no Devanagari font of its own (as on a server's headless Chromium).
+
+def devanagari_font_css() -> str:
+    """Nepali text in a Devanagari font on every machine, at no cost to a page read in English.
+
+    The face is used only while `<html lang="ne">`, and covers only Devanagari (unicode-range): a page in
+    English never asks for it. In Nepali the machine's own Devanagari font is used when it has one (`local`);
+    the shipped Noto Sans Devanagari (~230 KB) is downloaded only when it has none, as on a server's
+    headless Chromium.
     """
-    faces = "".join(
-        f"@font-face {{ font-family: 'Portal Devanagari'; font-weight: {weight}; font-display: swap;"
-        f" src: url('{asset_url(f'fonts/NotoSansDevanagari-{name}.ttf')}') format('truetype');"
-        f" unicode-range: {DEVANAGARI_RANGE}; }}\n"
-        for weight, name in (("100 500", "Regular"), ("600 900", "Bold"))
-    )
+    faces = ""
+    for weight, name in (("100 500", "Regular"), ("600 900", "Bold")):
+        sources = ", ".join(f"local('{font}')" for font in LOCAL_DEVANAGARI[name])
+        url = asset_url(f"fonts/NotoSansDevanagari-{name}.ttf")
+        faces += (
+            f"@font-face {{ font-family: 'Portal Devanagari'; font-weight: {weight}; font-display: swap;"
+            f" src: {sources}, url('{url}') format('truetype'); unicode-range: {DEVANAGARI_RANGE}; }}\n"
+        )
     stack = "'Portal Devanagari', -apple-system, BlinkMacSystemFont, 'Segoe UI (Custom)', Roboto, 'Helvetica Neue'"
     stack += ", 'Open Sans (Custom)', system-ui, sans-serif, 'Apple Color Emoji', 'Segoe UI Emoji'"
-    # A native select does not inherit the page's font: without this, नेपाली in it would need a system font.
-    return faces + f":root .radix-themes {{ --default-font-family: {stack}; }}\n.language-select {{ font: inherit; }}\n"
+    # A native select does not inherit the page's font: without the last rule its Nepali would need a system font.
+    in_nepali = f"html[lang='ne'] .radix-themes {{ --default-font-family: {stack}; }}\n"
+    return faces + in_nepali + ".language-select { font: inherit; }\n"
 
 
 class BrowserEffects(rx.Fragment):
