@@ -19,13 +19,14 @@ export NPM_CONFIG_AUDIT := false
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup run dev test lint migrate seed services browser clean
+.PHONY: help setup run dev test lint migrate seed services browser clean messages
 
 help:
 	@echo "make run    set up (venv, requirements, Node, migrations, demo plans) and serve on PORT=$(PORT)"
 	@echo "make test   the same set-up, then every test"
 	@echo "make dev    hot-reload development server (frontend :3000, backend :8000)"
 	@echo "make lint   ruff check and ruff format --check"
+	@echo "make messages  extract the text people read into the catalogs (docs/translation.md)"
 
 .make/venv: requirements.txt
 	@mkdir -p .make
@@ -62,6 +63,18 @@ dev: setup
 lint: .make/venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The translations (docs/translation.md): every string in t(...), translate(lang, ...), translate_plural(lang, ...)
+# and N_(...) goes into messages.pot, which is merged into each language's messages.po (new strings empty,
+# changed ones fuzzy, removed ones dropped). The .po files are read as they are when the app starts
+# (i18n/catalogs.py compiles them in memory), so there is no compile step and no .mo file to go stale.
+BABEL_KEYWORDS := t translate:2 translate_plural:2,3 N_
+LOCALE_DIR := khalti_portal/locale
+messages: .make/venv
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords $(addprefix -k ,$(BABEL_KEYWORDS)) \
+	  --add-comments=TRANSLATORS: --add-location=file --sort-output --project=khalti_portal \
+	  --header-comment="# The text people read, extracted by make messages (docs/translation.md)." -o $(LOCALE_DIR)/messages.pot khalti_portal
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) --ignore-obsolete
 
 # PostgreSQL and Redis for the production-shape tests; installs them with apt when missing (as root).
 services:

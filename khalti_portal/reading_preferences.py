@@ -1,4 +1,4 @@
-"""How a person reads the portal: the calendar dates are shown in (and, later, the language); site default otherwise."""
+"""How a person reads the portal: the calendar dates are shown in and the language; the site default otherwise."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from sqlmodel import select
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import UserProfile
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.catalogs import N_, SOURCE_LANGUAGE, Language, parse_language
 from khalti_portal.i18n.dates import Calendar
 
 CALENDAR_PROBLEM = "Choose AD, Bikram Sambat (BS) or both."
+# What an unknown language code gets (translated to the caller's language by whoever shows it).
+LANGUAGE_PROBLEM = N_("Choose English or Nepali.")
 
 
 def parse_calendar(raw: object) -> Calendar | None:
@@ -50,5 +53,31 @@ def set_calendar(user_id: int, raw: object, *, engine: Engine | None = None) -> 
     with session_scope(engine) as session:
         row = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
         row.calendar = calendar.value
+        session.add(row)
+    return None
+
+
+def chosen_language(user_id: int, *, engine: Engine | None = None) -> Language | None:
+    """The language the person chose (the header's switch, while signed in), or None when they never did."""
+    with session_scope(engine) as session:
+        stored = session.exec(select(UserProfile.language).where(UserProfile.user_id == user_id)).first()
+    return parse_language(stored) if stored else None
+
+
+def language_of(user_id: int | None, *, engine: Engine | None = None) -> Language:
+    """The language to write to this person in (pages, mails, receipts): their choice, else English."""
+    if user_id is None:
+        return SOURCE_LANGUAGE
+    return chosen_language(user_id, engine=engine) or SOURCE_LANGUAGE
+
+
+def set_language(user_id: int, raw: object, *, engine: Engine | None = None) -> str | None:
+    """Store the person's language on the account; a message (nothing stored) when `raw` is not one we speak."""
+    language = parse_language(raw)
+    if language is None:
+        return LANGUAGE_PROBLEM
+    with session_scope(engine) as session:
+        row = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
+        row.language = language.value
         session.add(row)
     return None

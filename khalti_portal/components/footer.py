@@ -6,6 +6,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.styles import MAX_WIDTH
+from khalti_portal.components.text import t
 from khalti_portal.config import get_settings
 
 
@@ -36,8 +37,8 @@ def site_footer() -> rx.Component:
                 spacing="1",
             ),
             rx.hstack(
-                rx.link("Terms", href=routes.TERMS_ROUTE, id="footer-terms"),
-                rx.link("Privacy", href=routes.PRIVACY_ROUTE, id="footer-privacy"),
+                rx.link(t("Terms"), href=routes.TERMS_ROUTE, id="footer-terms"),
+                rx.link(t("Privacy"), href=routes.PRIVACY_ROUTE, id="footer-privacy"),
                 spacing="4",
             ),
             justify="between",

@@ -8,14 +8,16 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.actions import link_button
-from khalti_portal.components.brand import page_meta, site_brand
+from khalti_portal.components.brand import page_meta, site_brand, site_name
 from khalti_portal.components.footer import site_footer
+from khalti_portal.components.language_switch import devanagari_font_css, document_title, language_switch
 from khalti_portal.components.styles import GLOBAL_CSS, MAX_WIDTH
+from khalti_portal.components.text import t
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.site import SiteState
 
 
-def _test_mode_banner(text: str, banner_id: str) -> rx.Component:
+def _test_mode_banner(text: rx.Var | str, banner_id: str) -> rx.Component:
     return rx.box(
         rx.text(text, weight="bold", size="2"),
         id=banner_id,
@@ -31,12 +33,12 @@ def _test_mode_banner(text: str, banner_id: str) -> rx.Component:
 
 def emulator_banner() -> rx.Component:
     """Says loudly that no real money moves: payments go to the built-in emulator."""
-    return _test_mode_banner("Khalti emulator — no real money moves", "emulator-banner")
+    return _test_mode_banner(t("Khalti emulator — no real money moves"), "emulator-banner")
 
 
 def sandbox_banner() -> rx.Component:
     """Says loudly that payments are Khalti sandbox tests, paid with public test credentials."""
-    return _test_mode_banner("Khalti sandbox — test payments only, no real money moves", "sandbox-banner")
+    return _test_mode_banner(t("Khalti sandbox — test payments only, no real money moves"), "sandbox-banner")
 
 
 def mode_banner() -> rx.Component:
@@ -50,34 +52,35 @@ def mode_banner() -> rx.Component:
 
 
 def navbar() -> rx.Component:
-    """Brand, catalog, dashboard, admin (for admins) and the account links."""
+    """Brand, catalog, dashboard, admin (for admins), the account links and the language switch."""
     return rx.hstack(
         site_brand(),
         rx.spacer(),
         rx.hstack(
-            rx.link("Plans", href=routes.CATALOG_ROUTE, id="nav-plans"),
+            rx.link(t("Plans"), href=routes.CATALOG_ROUTE, id="nav-plans"),
             rx.cond(
                 AuthState.is_authenticated,
                 rx.hstack(
-                    rx.link("Dashboard", href=routes.DASHBOARD_ROUTE, id="nav-dashboard"),
-                    rx.link("Members", href=routes.MEMBERS_ROUTE, id="nav-members"),
-                    rx.link("Profile", href=routes.PROFILE_ROUTE, id="nav-profile"),
+                    rx.link(t("Dashboard"), href=routes.DASHBOARD_ROUTE, id="nav-dashboard"),
+                    rx.link(t("Members"), href=routes.MEMBERS_ROUTE, id="nav-members"),
+                    rx.link(t("Profile"), href=routes.PROFILE_ROUTE, id="nav-profile"),
                     rx.cond(
                         AuthState.is_admin,
-                        rx.link("Admin", href=routes.ADMIN_PLANS_ROUTE, id="nav-admin"),
+                        rx.link(t("Admin"), href=routes.ADMIN_PLANS_ROUTE, id="nav-admin"),
                     ),
-                    rx.button("Sign out", id="sign-out", on_click=AuthState.sign_out, variant="soft", size="2"),
+                    rx.button(t("Sign out"), id="sign-out", on_click=AuthState.sign_out, variant="soft", size="2"),
                     spacing="4",
                     align="center",
                     wrap="wrap",  # five links do not fit 375 px in a row: the page must not scroll sideways
                 ),
                 rx.hstack(
-                    rx.link("Sign in", href=routes.LOGIN_ROUTE, id="nav-sign-in"),
-                    link_button("Register", routes.REGISTER_ROUTE, id="nav-register", size="2"),
+                    rx.link(t("Sign in"), href=routes.LOGIN_ROUTE, id="nav-sign-in"),
+                    link_button(t("Register"), routes.REGISTER_ROUTE, id="nav-register", size="2"),
                     spacing="4",
                     align="center",
                 ),
             ),
+            language_switch(),
             spacing="4",
             align="center",
             wrap="wrap",
@@ -97,7 +100,7 @@ MAIN_ID = "main-content"
 def skip_link() -> rx.Component:
     """The first thing the keyboard reaches: straight to the page's own content, past the navigation."""
     return rx.el.a(
-        "Skip to main content",
+        t("Skip to main content"),
         href=f"#{MAIN_ID}",
         class_name="skip-link",
         id="skip-link",
@@ -106,15 +109,16 @@ def skip_link() -> rx.Component:
     )
 
 
-def layout(content: rx.Component) -> rx.Component:
-    """Wrap a page's content in the shared chrome."""
+def layout(content: rx.Component, title: str = "") -> rx.Component:
+    """Wrap a page's content in the shared chrome; `title` (English, marked with N_) shown in the chosen language."""
     return rx.box(
-        rx.el.style(GLOBAL_CSS),
+        rx.el.style(GLOBAL_CSS + devanagari_font_css()),
+        document_title(title, site_name()) if title else rx.fragment(),
         skip_link(),
         rx.el.header(
             mode_banner(),
             rx.el.nav(
-                navbar(), class_name="site-nav", aria_label="Site", border_bottom=f"1px solid {rx.color('gray', 5)}"
+                navbar(), class_name="site-nav", aria_label=t("Site"), border_bottom=f"1px solid {rx.color('gray', 5)}"
             ),
         ),
         rx.el.main(
@@ -126,11 +130,15 @@ def layout(content: rx.Component) -> rx.Component:
 
 
 def page(route: str, title: str, on_load: object = None) -> Callable[[Callable[[], rx.Component]], rx.Component]:
-    """Register a page at `route` wrapped in the layout, like reflex-dev/templates' `template`."""
+    """Register a page at `route` wrapped in the layout, like reflex-dev/templates' `template`.
+
+    `title` is English, compiled into the page's `<title>`; mark it `N_("...")` and the tab shows it in the
+    person's language too (a title not in the catalog stays English).
+    """
 
     def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def wrapped() -> rx.Component:
-            return layout(content())
+            return layout(content(), title)
 
         wrapped.__name__ = content.__name__
         # Reflex files a page's memoized components under the page function's module: each page's own file,

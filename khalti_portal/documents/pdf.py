@@ -1,8 +1,8 @@
-"""`receipt_pdf`: a receipt or credit note as an A4 PDF (fpdf2), in the DejaVu fonts bundled under `assets/fonts/`.
+"""`receipt_pdf`: a receipt or credit note as an A4 PDF (fpdf2), in the fonts bundled under `assets/fonts/`.
 
 The fonts are embedded from the repository, never from the system, so a PDF looks the same wherever the
-server runs. Text shaping (HarfBuzz) is on; DejaVu Sans has no Devanagari, so a name written in it needs
-a font that has (none is bundled yet).
+server runs. Latin text is DejaVu Sans; Devanagari (a Nepali name, label or amount) falls back to Noto Sans
+Devanagari, shaped by HarfBuzz (`uharfbuzz`) so conjuncts and vowel signs are drawn as Nepali is written.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from khalti_portal.documents.receipt import ReceiptView
 
 FONTS = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 FAMILY = "DejaVuSans"
+DEVANAGARI_FAMILY = "NotoSansDevanagari"
 LABEL_WIDTH = 55  # mm: the left column of label/value lines
 LINE = 6.5  # mm
 
@@ -36,14 +37,39 @@ def _amount(pdf: FPDF, label: str, value: str, *, bold: bool = False) -> None:
     pdf.cell(45, LINE + 1, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def receipt_pdf(view: ReceiptView) -> bytes:
-    """The document as PDF bytes: header, merchant and buyer, what was bought, the amounts, the total in words."""
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+class _Document(FPDF):
+    """FPDF that names the font again for each line of text.
+
+    fpdf2 2.8.9 can end a line that starts in the fallback font with that font still selected in the PDF
+    while believing the main one is (py-pdf/fpdf2#1772): the next Latin line would then be drawn with
+    Noto's glyph numbers, as garbage. Forgetting what the page has selected costs one `Tf` a line.
+    """
+
+    def _render_styled_text_line(self, *args: object, **kwargs: object) -> object:
+        try:
+            return super()._render_styled_text_line(*args, **kwargs)
+        finally:
+            self.current_font_is_set_on_page = False
+
+
+def new_document() -> FPDF:
+    """An empty A4 document with the bundled fonts: DejaVu Sans, and Noto Sans Devanagari for any Devanagari."""
+    pdf = _Document(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(18, 18, 18)
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.add_font(DEVANAGARI_FAMILY, "", str(FONTS / "NotoSansDevanagari-Regular.ttf"))
+    pdf.add_font(DEVANAGARI_FAMILY, "B", str(FONTS / "NotoSansDevanagari-Bold.ttf"))
+    # A character DejaVu lacks is drawn in Noto (bold in its bold); only the glyphs used are embedded.
+    pdf.set_fallback_fonts([DEVANAGARI_FAMILY], exact_match=False)
     pdf.set_text_shaping(True)
+    return pdf
+
+
+def receipt_pdf(view: ReceiptView) -> bytes:
+    """The document as PDF bytes: header, merchant and buyer, what was bought, the amounts, the total in words."""
+    pdf = new_document()
     pdf.set_title(f"{view.title} {view.number}")
     pdf.set_creator("khalti_portal")
     pdf.add_page()

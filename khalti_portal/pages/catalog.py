@@ -8,21 +8,23 @@ from khalti_portal import routes
 from khalti_portal.components.actions import link_button
 from khalti_portal.components.layout import page
 from khalti_portal.components.placeholders import empty_state
+from khalti_portal.components.text import t
+from khalti_portal.i18n.catalogs import N_
 from khalti_portal.states.catalog import CatalogState as S
 from khalti_portal.views.catalog import plan_card
 
 
-@page(routes.CATALOG_ROUTE, "Plans", on_load=S.load)
+@page(routes.CATALOG_ROUTE, N_("Plans"), on_load=S.load)
 def catalog() -> rx.Component:
     return rx.vstack(
-        rx.heading("Choose your plan", size="8"),
+        rx.heading(t("Choose your plan"), size="8"),
         rx.text(
-            "Pay securely with Khalti. Renew early and the new period starts when the current one ends.",
+            t("Pay securely with Khalti. Renew early and the new period starts when the current one ends."),
             color_scheme="gray",
         ),
         rx.cond(
             S.loaded & (S.cards.length() == 0),
-            empty_state("No plans are on sale right now. Please check back soon.", id_="catalog-empty"),
+            empty_state(t("No plans are on sale right now. Please check back soon."), id_="catalog-empty"),
         ),
         rx.grid(
             rx.foreach(S.cards, plan_card),
@@ -36,13 +38,13 @@ def catalog() -> rx.Component:
     )
 
 
-@page("404", "Page not found")  # Reflex's route for any address no page has
+@page("404", N_("Page not found"))  # Reflex's route for any address no page has
 def page_not_found() -> rx.Component:
     return rx.vstack(
-        rx.heading("Page not found", size="7"),
+        rx.heading(t("Page not found"), size="7"),
         empty_state(
-            "There is no page at this address.",
-            link_button("See the plans", routes.CATALOG_ROUTE, id="not-found-to-catalog", size="3"),
+            t("There is no page at this address."),
+            link_button(t("See the plans"), routes.CATALOG_ROUTE, id="not-found-to-catalog", size="3"),
             id_="page-not-found",
             icon="map",
         ),

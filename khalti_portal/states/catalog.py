@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import reflex as rx
 
 from khalti_portal import accounts
 from khalti_portal.billing import plans, subscription
+from khalti_portal.i18n.catalogs import Language
+from khalti_portal.i18n.numbers import format_days, format_rupees
 from khalti_portal.states.auth import AuthState
+from khalti_portal.states.language import language_for
 from khalti_portal.states.views import PlanCard
 
 
@@ -22,12 +26,21 @@ class CatalogState(AuthState):
     @rx.event
     async def load(self) -> None:
         """Read the catalog fresh on every visit (off the event loop), so admin edits show at once."""
-        self.cards, self.my_plan_slug = await asyncio.to_thread(_catalog, self.session_token)
+        language = await language_for(self)
+        self.cards, self.my_plan_slug = await asyncio.to_thread(_catalog, self.session_token, language)
         self.loaded = True
 
 
-def _catalog(session_token: str) -> tuple[list[PlanCard], str]:
-    """The plans on sale and the caller's current plan slug ('' when none or signed out)."""
-    cards = [PlanCard.of(plan) for plan in plans.active_plans()]
+def _catalog(session_token: str, language: Language) -> tuple[list[PlanCard], str]:
+    """The plans on sale, priced in `language`, and the caller's current plan slug ('' when none or signed out)."""
+    # The plan's name, description and features are the merchant's own words, shown as written.
+    cards = [
+        replace(
+            PlanCard.of(plan),
+            price=format_rupees(plan.price_paisa, language),
+            duration=format_days(plan.duration_days, language),
+        )
+        for plan in plans.active_plans()
+    ]
     user_id = accounts.session_user(session_token)
     return cards, (subscription.current_plan_slug(user_id) or "") if user_id is not None else ""

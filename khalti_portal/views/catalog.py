@@ -6,6 +6,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.actions import link_button
+from khalti_portal.components.text import t
 from khalti_portal.states.catalog import CatalogState
 from khalti_portal.states.views import PlanCard
 
@@ -17,15 +18,15 @@ def plan_card(card: PlanCard) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.heading(card.name, size="5", as_="h2"),
-                rx.cond(mine, rx.badge("Your plan", color_scheme="green", class_name="your-plan")),
+                rx.cond(mine, rx.badge(t("Your plan"), color_scheme="green", class_name="your-plan")),
                 justify="between",
                 width="100%",
                 align="center",
             ),
-            rx.text(card.description, color_scheme="gray", size="2"),
+            rx.text(card.description, color_scheme="gray", size="2", class_name="plan-description"),
             rx.hstack(
                 rx.text(card.price, size="7", weight="bold", class_name="plan-price"),
-                rx.text("for ", card.duration, size="2", color_scheme="gray"),
+                rx.text(t("for {duration}", duration=card.duration), size="2", color_scheme="gray"),
                 align="baseline",
                 spacing="2",
                 wrap="wrap",
@@ -38,7 +39,7 @@ def plan_card(card: PlanCard) -> rx.Component:
             ),
             rx.spacer(),
             link_button(
-                rx.cond(mine, "Renew", "Subscribe"),
+                rx.cond(mine, t("Renew"), t("Subscribe")),
                 routes.checkout_path(card.slug),  # a Var formats into the same path, built in the browser
                 size="3",
                 width="100%",
