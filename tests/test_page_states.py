@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -446,3 +446,17 @@ def test_the_dashboard_reads_the_calendar_once_whatever_the_number_of_rows(app_d
         event.remove(get_engine(), "before_cursor_execute", count)
     assert len(view.payments) == 4 and len(view.upcoming) == 3
     assert len([s for s in statements if "userprofile.calendar" in s.lower()]) == 1
+
+
+def test_an_expiry_beyond_the_bs_years_shows_in_ad_rather_than_failing_the_page(app_db) -> None:
+    # Periods stack: a subscriber can own access past 13 Apr 2043, the last day the portal converts to BS.
+    user = new_user("far_future")
+    plan = add_plan()
+    now = utcnow()
+    ends = datetime(2043, 6, 1, 6, 15, tzinfo=UTC)
+    with Session(get_engine()) as s:
+        s.add(SubscriptionPeriod(user_id=user, plan_id=plan.id, starts_at=now - timedelta(days=1), ends_at=ends))
+        s.commit()
+    assert reading_preferences.set_calendar(user, "bs") is None
+    view = dashboard_view(user)
+    assert view.expires_display == format_moment(ends, Calendar.AD) == "1 Jun 2043, 12:00 PM NPT"

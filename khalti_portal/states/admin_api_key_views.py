@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from khalti_portal.billing.admin.api_keys import ApiKeyRow
-from khalti_portal.i18n.dates import Calendar, format_moment
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
+from khalti_portal.i18n.dates import Calendar
 
 
 @dataclass
@@ -27,8 +28,8 @@ class ApiKeyRowView:
             id=row.id,
             label=row.label,
             prefix=row.prefix,
-            created=format_moment(row.created_at, calendar),
-            last_used=format_moment(row.last_used_at, calendar) if row.last_used_at is not None else "never",
-            revoked=format_moment(row.revoked_at, calendar) if row.revoked_at is not None else "",
+            created=format_moment_or_ad(row.created_at, calendar),
+            last_used=format_moment_or_ad(row.last_used_at, calendar) if row.last_used_at is not None else "never",
+            revoked=format_moment_or_ad(row.revoked_at, calendar) if row.revoked_at is not None else "",
             is_revoked=row.revoked,
         )

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from khalti_portal.billing.admin.mail import OutboxPage, OutboxRow
 from khalti_portal.db.models import MailStatus
-from khalti_portal.i18n.dates import Calendar, format_moment
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
+from khalti_portal.i18n.dates import Calendar
 
 
 @dataclass
@@ -35,14 +36,14 @@ class MailRowView:
         waiting = row.status is MailStatus.QUEUED
         return cls(
             id=row.id,
-            queued=format_moment(row.created_at, calendar),
+            queued=format_moment_or_ad(row.created_at, calendar),
             to_address=row.to_address,
             subject=row.subject,
             status=row.status.value,
             tries=row.attempts,
             last_error=row.last_error,
-            sent=format_moment(row.sent_at, calendar) if row.sent_at is not None else "",
-            next_try=format_moment(row.next_attempt_at, calendar) if waiting else "",
+            sent=format_moment_or_ad(row.sent_at, calendar) if row.sent_at is not None else "",
+            next_try=format_moment_or_ad(row.next_attempt_at, calendar) if waiting else "",
             key=row.key,
             failed=row.status is MailStatus.FAILED,
         )

@@ -18,7 +18,8 @@ from khalti_portal.billing.money import PAISA_PER_RUPEE, format_rupees
 from khalti_portal.billing.transitions import can_check, can_refund
 from khalti_portal.billing.verification import VerifyOutcome
 from khalti_portal.db.models import PaymentStatus
-from khalti_portal.i18n.dates import Calendar, format_day, format_moment
+from khalti_portal.i18n.date_fallback import format_day_or_ad, format_moment_or_ad
+from khalti_portal.i18n.dates import Calendar
 from khalti_portal.reading_preferences import site_calendar
 from khalti_portal.routes import receipt_path
 
@@ -42,7 +43,7 @@ class PaymentRowView:
         """Shape a billing row for the page, its date in `calendar`."""
         return cls(
             id=row.id,
-            created=format_moment(row.created_at, calendar),
+            created=format_moment_or_ad(row.created_at, calendar),
             purchase_order_id=row.purchase_order_id,
             username=row.username,
             plan=row.plan_name,
@@ -107,7 +108,7 @@ class DetailView:
         calendar = calendar or site_calendar()
 
         def when(value: Any) -> str:
-            return format_moment(value, calendar) if value is not None else ""
+            return format_moment_or_ad(value, calendar) if value is not None else ""
 
         return cls(
             id=row.id,
@@ -208,8 +209,8 @@ class PeriodView:
         return cls(
             key=span.key,
             label=span.label,
-            first_day=format_day(span.start, calendar),
-            last_day=format_day(span.end - timedelta(seconds=1), calendar),
+            first_day=format_day_or_ad(span.start, calendar),
+            last_day=format_day_or_ad(span.end - timedelta(seconds=1), calendar),
             paid=format_rupees(period.gross_paisa),
             refunded=format_rupees(period.refunds_paisa),
             revenue=format_rupees(period.revenue_paisa),

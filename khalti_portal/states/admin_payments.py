@@ -33,8 +33,9 @@ from khalti_portal.billing.report_periods import (
 )
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.clock import utcnow
+from khalti_portal.i18n.date_fallback import format_day_or_ad
 from khalti_portal.i18n.date_input import input_calendar, input_hint
-from khalti_portal.i18n.dates import Calendar, format_day
+from khalti_portal.i18n.dates import Calendar
 from khalti_portal.states.admin_base import AdminState, admin_only
 from khalti_portal.states.admin_payment_views import (
     DetailView,
@@ -131,7 +132,7 @@ class AdminPaymentsState(AdminState):
         self.date_hint = input_hint(calendar)
         first, last = flt.created_from, flt.created_to
         # format_day writes the day it is in Nepal at an instant: the day's first instant names it.
-        words = [format_day(nepal_midnight(day), calendar) if day is not None else "" for day in (first, last)]
+        words = [format_day_or_ad(nepal_midnight(day), calendar) if day is not None else "" for day in (first, last)]
         if first is not None and last is not None:
             self.dates_in_words = f"Created {words[0]} to {words[1]}"
         elif first is not None:

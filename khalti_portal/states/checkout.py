@@ -10,7 +10,7 @@ import reflex as rx
 
 from khalti_portal.accounts import get_profile
 from khalti_portal.billing import checkout, page_limits, plans, subscription
-from khalti_portal.i18n.dates import format_moment
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.routes import checkout_path
 from khalti_portal.states.account import login_url
@@ -43,8 +43,8 @@ def _order(user_id: int, slug: str) -> Order | None:
         return None
     window = subscription.next_period_window(user_id, plan.duration_days)
     calendar = calendar_of(user_id)
-    starts = "now" if not window.renewing else format_moment(window.starts_at, calendar)
-    return Order(PlanCard.of(plan), window.renewing, starts, format_moment(window.ends_at, calendar))
+    starts = "now" if not window.renewing else format_moment_or_ad(window.starts_at, calendar)
+    return Order(PlanCard.of(plan), window.renewing, starts, format_moment_or_ad(window.ends_at, calendar))
 
 
 class CheckoutState(AuthState):

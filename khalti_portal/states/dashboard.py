@@ -11,7 +11,7 @@ from khalti_portal.billing import reminders, subscription
 from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.page_limits import verify_from_page
 from khalti_portal.billing.subscription import SubscriptionStatus
-from khalti_portal.i18n.dates import format_moment
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.routes import CATALOG_ROUTE, checkout_path, receipt_path
 from khalti_portal.states.account import login_url
@@ -53,16 +53,16 @@ def dashboard_view(user_id: int) -> DashboardView:
         status=now_summary.status.value,
         plan_name=now_summary.plan_name or "",
         expires_iso=now_summary.expires_at_iso or "",
-        expires_display=format_moment(expires_at, calendar) if expires_at else "",
+        expires_display=format_moment_or_ad(expires_at, calendar) if expires_at else "",
         days_left=now_summary.days_left,
         renew_href=checkout_path(slug) if slug else CATALOG_ROUTE,
         upcoming=[
-            PeriodRow(p.plan_name, format_moment(p.starts_at, calendar), format_moment(p.ends_at, calendar))
+            PeriodRow(p.plan_name, format_moment_or_ad(p.starts_at, calendar), format_moment_or_ad(p.ends_at, calendar))
             for p in now_summary.upcoming
         ],
         payments=[
             PaymentRow(
-                date=format_moment(r.date, calendar),
+                date=format_moment_or_ad(r.date, calendar),
                 plan_name=r.plan_name,
                 amount=format_rupees(r.amount_paisa),
                 status=r.status,

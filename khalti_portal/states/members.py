@@ -17,7 +17,7 @@ from khalti_portal.billing.entitlements import entitlement_for
 from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.billing.plans import get_plan
 from khalti_portal.billing.subscription import SubscriptionStatus
-from khalti_portal.i18n.dates import format_moment
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.routes import CATALOG_ROUTE, checkout_path
 from khalti_portal.states.account import login_url
@@ -67,7 +67,7 @@ def members_view(user_id: int) -> MembersView | None:
             access=EXPIRED,
             status=status,
             plan_name=entitlement.plan_name or "",
-            ended_display=format_moment(entitlement.expires_at, calendar_of(user_id)),
+            ended_display=format_moment_or_ad(entitlement.expires_at, calendar_of(user_id)),
             ended_iso=iso_utc(entitlement.expires_at),
             unlock_href=_renew_href(entitlement.plan),
         )
@@ -80,7 +80,9 @@ def members_view(user_id: int) -> MembersView | None:
         status=status,
         plan_name=entitlement.plan_name or "",
         ended_display=(
-            format_moment(entitlement.expires_at, calendar_of(user_id)) if in_grace and entitlement.expires_at else ""
+            format_moment_or_ad(entitlement.expires_at, calendar_of(user_id))
+            if in_grace and entitlement.expires_at
+            else ""
         ),
         ended_iso=iso_utc(entitlement.expires_at) if in_grace and entitlement.expires_at else "",
         unlock_href=_renew_href(entitlement.plan) if in_grace else CATALOG_ROUTE,

@@ -11,7 +11,7 @@ import reflex as rx
 
 from khalti_portal.billing.page_limits import claim_recheck_loop, verify_from_page
 from khalti_portal.billing.verification import VerifyOutcome
-from khalti_portal.i18n.dates import format_moment
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
@@ -95,5 +95,5 @@ class PaymentReturnState(AuthState):
             self.status = outcome.status if mine else ("verifying" if viewer is None else "not_found")
             self.khalti_unreachable = mine and outcome.kind == "unavailable"
             self.reference = outcome.purchase_order_id or "" if mine else ""
-            self.expires_display = format_moment(ends, calendar) if ends and calendar else ""
+            self.expires_display = format_moment_or_ad(ends, calendar) if ends and calendar else ""
         return mine

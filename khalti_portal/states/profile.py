@@ -9,7 +9,8 @@ import reflex as rx
 
 from khalti_portal import account_email, accounts, mail_preferences, password_reset, reading_preferences
 from khalti_portal.clock import utcnow
-from khalti_portal.i18n.dates import Calendar, format_day
+from khalti_portal.i18n.date_fallback import format_day_or_ad
+from khalti_portal.i18n.dates import Calendar
 from khalti_portal.states.account import login_url, off_the_loop
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.form_data import form_text, switch_position
@@ -24,7 +25,7 @@ CALENDAR_NAMES = {Calendar.AD: "AD", Calendar.BS: "Bikram Sambat (BS)", Calendar
 
 def today_in(calendar: Calendar) -> str:
     """Today as the profile's calendar choice shows it, e.g. `12 Mangsir 2083 (28 Nov 2026)`."""
-    return format_day(utcnow(), calendar)
+    return format_day_or_ad(utcnow(), calendar)
 
 
 class ProfileState(AuthState):

@@ -12,7 +12,8 @@ from datetime import datetime
 from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.billing.subscription import PeriodView
 from khalti_portal.clock import ensure_utc
-from khalti_portal.i18n.dates import Calendar, format_day
+from khalti_portal.i18n.date_fallback import format_day_or_ad
+from khalti_portal.i18n.dates import Calendar
 
 CURRENT = "current"  # running now
 ENDED = "ended"  # the period that ended last, while the subscriber is in grace
@@ -71,8 +72,8 @@ def access_timeline(
         TimelineSegment(
             plan_name=p.plan_name,
             kind=LATER if p is not current else (ENDED if ensure_utc(p.ends_at) <= now else CURRENT),
-            starts=format_day(p.starts_at, calendar),
-            ends=format_day(p.ends_at, calendar),
+            starts=format_day_or_ad(p.starts_at, calendar),
+            ends=format_day_or_ad(p.ends_at, calendar),
             starts_iso=iso_utc(p.starts_at),
             ends_iso=iso_utc(p.ends_at),
             left=_percent(position(p.starts_at)),
@@ -82,9 +83,9 @@ def access_timeline(
     ]
     return TimelineView(
         segments=segments,
-        today=format_day(now, calendar),
+        today=format_day_or_ad(now, calendar),
         today_iso=iso_utc(now),
         today_left=_percent(position(now)),
-        first_day=format_day(start, calendar),
-        last_day=format_day(end, calendar),
+        first_day=format_day_or_ad(start, calendar),
+        last_day=format_day_or_ad(end, calendar),
     )

@@ -41,7 +41,7 @@ from khalti_portal.billing.periods import counts_in, grant_period, lock_user, re
 from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import LocalUser, Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
-from khalti_portal.i18n.dates import format_moment
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.reading_preferences import calendar_of
 
 MAX_USER_TEXT = 255  # reflex-local-auth's username column
@@ -146,7 +146,7 @@ def grant_flagged(
         )
         return DecisionOutcome(
             True,
-            f"Accepted order {payment.purchase_order_id}: access until {format_moment(ends_at, calendar)}.",
+            f"Accepted order {payment.purchase_order_id}: access until {format_moment_or_ad(ends_at, calendar)}.",
             user_id=payment.user_id,
             payment_id=ident,
             ends_at=ends_at,
@@ -273,7 +273,7 @@ def _add_days(
         days_text = f"{count} day{'s' if count != 1 else ''}"
         return DecisionOutcome(
             True,
-            f"{verb} {username}'s access by {days_text}: now until {format_moment(period.ends_at, calendar)}.",
+            f"{verb} {username}'s access by {days_text}: now until {format_moment_or_ad(period.ends_at, calendar)}.",
             user_id=user_id,
             ends_at=period.ends_at,
         )

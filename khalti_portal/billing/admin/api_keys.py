@@ -21,7 +21,7 @@ from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.db.models import ApiKey
 from khalti_portal.db.session import session_scope
-from khalti_portal.i18n.dates import format_moment
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.reading_preferences import calendar_of
 
 MAX_LABEL = 80
@@ -158,7 +158,7 @@ def revoke_key(key_id: object, *, actor_user_id: object, deps: BillingDeps | Non
         if key is None:
             return RevokeOutcome(False, f"There is no API key #{ident}; reload the page and try again.")
         if not moved:
-            when = f" on {format_moment(key.revoked_at, calendar)}" if key.revoked_at is not None else ""
+            when = f" on {format_moment_or_ad(key.revoked_at, calendar)}" if key.revoked_at is not None else ""
             return RevokeOutcome(
                 False, f"The API key {_describe(key)} was already revoked{when}; nothing was changed.", ident
             )

@@ -27,7 +27,8 @@ from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.config import Settings
 from khalti_portal.db.models import MailStatus, OutboxMessage
 from khalti_portal.db.session import session_scope
-from khalti_portal.i18n.dates import Calendar, format_moment
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
+from khalti_portal.i18n.dates import Calendar
 from khalti_portal.mail.outbox import requeue_failed
 from khalti_portal.mail.templates import TemplateError, render
 from khalti_portal.reading_preferences import calendar_of
@@ -225,7 +226,7 @@ def retry_message(message_id: object, *, actor_user_id: object, deps: BillingDep
 def _not_failed(message: OutboxMessage, calendar: Calendar) -> str:
     """Why a message that is not failed is not retried: it is waiting already, or it was sent."""
     if message.status == MailStatus.SENT:
-        sent = f" on {format_moment(message.sent_at, calendar)}" if message.sent_at is not None else ""
+        sent = f" on {format_moment_or_ad(message.sent_at, calendar)}" if message.sent_at is not None else ""
         return f"The message to {message.to_address} was sent{sent}; nothing was changed."
     return (
         f"The message to {message.to_address} is already queued (someone may have just retried it); "

@@ -41,8 +41,9 @@ from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import iso_utc, to_nepal
 from khalti_portal.billing.report_periods import nepal_midnight
 from khalti_portal.db.models import Invoice, LocalUser, Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
+from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.i18n.date_input import parse_day
-from khalti_portal.i18n.dates import Calendar, format_moment
+from khalti_portal.i18n.dates import Calendar
 
 PAGE_SIZE = 50
 MAX_QUERY = 64
@@ -365,9 +366,9 @@ def period_words(period: PeriodLine | None, calendar: Calendar) -> str:
     """`11 Mangsir 2083, 5:45 PM NPT → ...`, with the revocation if any: "" when there is no period."""
     if period is None:
         return ""
-    words = f"{format_moment(period.starts_at, calendar)} → {format_moment(period.ends_at, calendar)}"
+    words = f"{format_moment_or_ad(period.starts_at, calendar)} → {format_moment_or_ad(period.ends_at, calendar)}"
     if period.revoked_at is not None:
-        words += f" (revoked {format_moment(period.revoked_at, calendar)}: {period.revoke_reason or 'no reason'})"
+        words += f" (revoked {format_moment_or_ad(period.revoked_at, calendar)}: {period.revoke_reason or 'no reason'})"
     return words
 
 
@@ -394,8 +395,8 @@ def csv_cell(value: object) -> str | int:
 def csv_line(row: AdminPaymentRow) -> list[str | int]:
     """One payment in CSV_COLUMNS order."""
     return [
-        csv_cell(format_moment(row.created_at, Calendar.AD)),
-        csv_cell(format_moment(row.created_at, Calendar.BS)),
+        csv_cell(format_moment_or_ad(row.created_at, Calendar.AD)),
+        csv_cell(format_moment_or_ad(row.created_at, Calendar.BS)),
         csv_cell(iso_utc(row.created_at)),
         csv_cell(row.purchase_order_id),
         csv_cell(row.username),
