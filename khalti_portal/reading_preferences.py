@@ -11,7 +11,9 @@ from khalti_portal.db.session import session_scope
 from khalti_portal.i18n.catalogs import N_, SOURCE_LANGUAGE, Language, parse_language
 from khalti_portal.i18n.dates import Calendar
 
-CALENDAR_PROBLEM = "Choose AD, Bikram Sambat (BS) or both."
+CALENDAR_PROBLEM = "Choose AD, Bikram Sambat (BS), both, or the site's default."
+# The profile's "site default" choice: stored as "", so a later change of DEFAULT_CALENDAR reaches this person too.
+FOLLOW_SITE = "site"
 # What an unknown language code gets (translated to the caller's language by whoever shows it).
 LANGUAGE_PROBLEM = N_("Choose English or Nepali.")
 
@@ -46,13 +48,16 @@ def calendar_of(user_id: int | None, *, engine: Engine | None = None) -> Calenda
 
 
 def set_calendar(user_id: int, raw: object, *, engine: Engine | None = None) -> str | None:
-    """Store the profile's calendar choice; a message (nothing stored) when `raw` is not a calendar."""
-    calendar = parse_calendar(raw)
-    if calendar is None:
+    """Store the profile's calendar choice (`FOLLOW_SITE` clears it); a message, nothing stored, for anything else."""
+    if raw == FOLLOW_SITE:
+        stored = ""
+    elif (calendar := parse_calendar(raw)) is not None:
+        stored = calendar.value
+    else:
         return CALENDAR_PROBLEM
     with session_scope(engine) as session:
         row = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
-        row.calendar = calendar.value
+        row.calendar = stored
         session.add(row)
     return None
 

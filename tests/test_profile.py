@@ -98,7 +98,9 @@ async def test_the_calendar_shows_the_site_default_until_one_is_chosen_then_stor
     assert state.calendar == "ad" and reading_preferences.calendar_of(user) is Calendar.AD
 
 
-@pytest.mark.parametrize("sent", ["julian", "", " ", "b s", "bs" * 5000, None, 1, True, ["bs"], {"calendar": "bs"}])
+@pytest.mark.parametrize(
+    "sent", ["julian", "", " ", "b s", "SITE", "default", "bs" * 5000, None, 1, True, ["bs"], {"calendar": "bs"}]
+)
 async def test_an_unknown_calendar_is_refused_in_words_and_nothing_is_stored(app_db, sent) -> None:
     user = new_user("calendar_prober")
     assert reading_preferences.set_calendar(user, "ad") is None
@@ -106,7 +108,7 @@ async def test_an_unknown_calendar_is_refused_in_words_and_nothing_is_stored(app
     state = tab.state(ProfileState, "/profile")
     await tab.run(state, "load")
     await tab.run(state, "set_calendar", sent)
-    assert state.calendar_error == "Choose AD, Bikram Sambat (BS) or both. Nothing was changed."
+    assert state.calendar_error == "Choose AD, Bikram Sambat (BS), both, or the site's default. Nothing was changed."
     assert (state.calendar, state.calendar_chosen, state.calendar_message) == ("ad", True, "")
     assert reading_preferences.chosen_calendar(user) is Calendar.AD
 
@@ -120,3 +122,28 @@ async def test_a_signed_out_calendar_change_stores_nothing(app_db) -> None:
     assert reading_preferences.chosen_calendar(someone) is None
     with Session(get_engine()) as session:
         assert [p.calendar for p in session.exec(select(UserProfile)).all()] in ([], [""])
+
+
+async def test_the_site_default_can_be_chosen_again_and_follows_default_calendar(app_db, monkeypatch) -> None:
+    user = new_user("calendar_returner")
+    assert reading_preferences.set_calendar(user, "ad") is None
+    tab = StateDriver(user_id=user)
+    state = tab.state(ProfileState, "/profile")
+    await tab.run(state, "load")
+    assert (state.calendar, state.calendar_chosen) == ("ad", True)
+    await tab.run(state, "set_calendar", reading_preferences.FOLLOW_SITE)
+    assert (state.calendar, state.calendar_chosen, state.calendar_error) == ("both", False, "")
+    assert state.calendar_message == (
+        f"Saved: dates follow the site's default, now BS and AD, e.g. {format_day(utcnow(), Calendar.BOTH)}."
+    )
+    assert reading_preferences.chosen_calendar(user) is None
+    with Session(get_engine()) as session:
+        assert session.get(UserProfile, user).calendar == ""
+    # Stored as "no choice", so a later DEFAULT_CALENDAR reaches this subscriber too.
+    monkeypatch.setenv("DEFAULT_CALENDAR", "bs")
+    get_settings.cache_clear()
+    try:
+        assert reading_preferences.calendar_of(user) is Calendar.BS
+    finally:
+        monkeypatch.delenv("DEFAULT_CALENDAR")
+        get_settings.cache_clear()

@@ -82,11 +82,19 @@ class ProfileState(AuthState):
 
     @rx.event
     async def set_calendar(self, value: Any) -> rx.event.EventSpec | None:
-        """Store the calendar dates are shown in; anything but AD, BS or both is refused in words, nothing stored."""
+        """Store the calendar dates are shown in (AD, BS, both or the site's default); anything else is refused."""
         user_id = await self._user_id_async()
         if user_id is None:
             return rx.redirect(login_url(self.router.url.path))
         self.calendar_message, self.calendar_error = "", ""
+        if value == reading_preferences.FOLLOW_SITE:
+            await asyncio.to_thread(reading_preferences.set_calendar, user_id, value)
+            site = reading_preferences.site_calendar()
+            self._show_calendar(site, chosen=False)
+            self.calendar_message = (
+                f"Saved: dates follow the site's default, now {CALENDAR_NAMES[site]}, e.g. {self.calendar_example}."
+            )
+            return None
         calendar = reading_preferences.parse_calendar(value)
         if calendar is None:
             self.calendar_error = f"{reading_preferences.CALENDAR_PROBLEM} Nothing was changed."

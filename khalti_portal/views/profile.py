@@ -6,6 +6,7 @@ import reflex as rx
 
 from khalti_portal.components.forms import described_by, error_callout, field, field_error, labelled, notice_callout
 from khalti_portal.i18n.dates import Calendar
+from khalti_portal.reading_preferences import FOLLOW_SITE
 from khalti_portal.states.profile import ChangePasswordState as C
 from khalti_portal.states.profile import ProfileState as S
 from khalti_portal.views.account import PASSWORD_HINT
@@ -133,13 +134,14 @@ def calendar_choice() -> rx.Component:
     """`#calendar`: AD, BS or both, saved as soon as it changes; today in the calendar in force under it.
 
     A native select: labelled, reached and changed by keyboard with no script of ours. While the subscriber has
-    not chosen, the site's default is selected, as that is what every page shows them.
+    not chosen, "The site's default" is selected, and choosing it again later undoes a choice.
     """
     control = rx.el.select(
         *(rx.el.option(label, value=calendar.value) for calendar, label in CALENDAR_CHOICES),
+        rx.el.option("The site's default", value=FOLLOW_SITE),
         id="calendar",
         name="calendar",
-        value=S.calendar,
+        value=rx.cond(S.calendar_chosen, S.calendar, FOLLOW_SITE),
         on_change=S.set_calendar,
         custom_attrs={"data-chosen": rx.cond(S.calendar_chosen, "true", "false"), **described_by("calendar-hint")},
         width="100%",

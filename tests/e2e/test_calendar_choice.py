@@ -51,7 +51,7 @@ def test_a_subscriber_chooses_bs_and_reads_the_expiry_in_bs_then_ad(journey: Jou
 
     j.goto("/profile")
     control = j.page.locator("#calendar")
-    expect(control).to_have_value("both")  # the site default, selected while none is chosen
+    expect(control).to_have_value("site")  # "the site's default", selected while none is chosen
     expect(control).to_have_attribute("data-chosen", "false")
     expect(j.page.locator("#calendar-hint")).to_contain_text("site's default")
     j.snap("profile-calendar-default")
@@ -80,3 +80,14 @@ def test_a_subscriber_chooses_bs_and_reads_the_expiry_in_bs_then_ad(journey: Jou
     assert (iso, shown) == (iso_z(ends_at), nepal_text(ends_at, "ad"))
     assert shown == format_moment(ends_at, Calendar.AD)
     j.snap("dashboard-ad")
+
+    # Back to the site's default: the choice is cleared, and the dashboard reads both calendars again.
+    j.goto("/profile")
+    control = j.page.locator("#calendar")
+    expect(control).to_be_enabled()
+    control.select_option("site")
+    expect(j.page.locator("#calendar-result")).to_contain_text("Saved: dates follow the site's default")
+    expect(control).to_have_attribute("data-chosen", "false")
+    assert db.one("SELECT calendar FROM userprofile WHERE user_id = :u", u=user_id) == {"calendar": ""}
+    j.open_dashboard("active")
+    assert _expiry(j) == (iso_z(ends_at), nepal_text(ends_at, "both"))
