@@ -103,7 +103,9 @@ TRANSLATED = [
     "components/footer.py",
     "components/text.py",
     "pages/catalog.py",
+    "pages/checkout.py",
     "views/catalog.py",
+    "views/checkout.py",
 ]
 # Calls whose string arguments are not text people read.
 NOT_TEXT_CALLS = {
