@@ -101,11 +101,14 @@ TRANSLATED = [
     "components/language_switch.py",
     "components/layout.py",
     "components/footer.py",
+    "components/status.py",
     "components/text.py",
     "pages/catalog.py",
     "pages/checkout.py",
+    "pages/payment_return.py",
     "views/catalog.py",
     "views/checkout.py",
+    "views/payment_return.py",
 ]
 # Calls whose string arguments are not text people read.
 NOT_TEXT_CALLS = {
