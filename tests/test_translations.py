@@ -101,9 +101,19 @@ TRANSLATED = [
     "components/language_switch.py",
     "components/layout.py",
     "components/footer.py",
+    "components/status.py",
     "components/text.py",
     "pages/catalog.py",
+    "pages/checkout.py",
+    "pages/dashboard.py",
+    "pages/payment_return.py",
     "views/catalog.py",
+    "views/checkout.py",
+    "views/dashboard/history.py",
+    "views/dashboard/reminder.py",
+    "views/dashboard/summary.py",
+    "views/dashboard/timeline.py",
+    "views/payment_return.py",
 ]
 # Calls whose string arguments are not text people read.
 NOT_TEXT_CALLS = {

@@ -18,6 +18,7 @@ from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.plans import find_plan
 from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import Payment, PaymentStatus, Plan
+from khalti_portal.i18n.catalogs import N_
 from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.khalti import (
     CustomerInfo,
@@ -37,13 +38,14 @@ CheckoutKind = Literal[
 ORDER_PREFIX = "KP-"
 DEDUP_WINDOW = timedelta(seconds=60)
 
+# Marked for the catalog: pages show them translated (translate(language, outcome.message)).
 MESSAGES: dict[str, str] = {
-    "redirect": "Taking you to Khalti to pay.",
-    "plan_not_found": "This plan is not available any more. Please pick another plan.",
-    "khalti_auth": "Payments are not available right now. Please try again later.",
-    "khalti_validation": "Khalti could not accept this payment. Please try again later or contact us.",
-    "khalti_unavailable": "Khalti is not responding right now. Please try again in a few minutes.",
-    "khalti_unexpected": "Something went wrong while contacting Khalti. Please try again.",
+    "redirect": N_("Taking you to Khalti to pay."),
+    "plan_not_found": N_("This plan is not available any more. Please pick another plan."),
+    "khalti_auth": N_("Payments are not available right now. Please try again later."),
+    "khalti_validation": N_("Khalti could not accept this payment. Please try again later or contact us."),
+    "khalti_unavailable": N_("Khalti is not responding right now. Please try again in a few minutes."),
+    "khalti_unexpected": N_("Something went wrong while contacting Khalti. Please try again."),
 }
 
 

@@ -35,8 +35,10 @@ from khalti_portal.billing.subscription import days_left_at
 from khalti_portal.clock import ensure_utc
 from khalti_portal.config import Settings
 from khalti_portal.db.models import LocalUser, OutboxMessage, Plan, SubscriptionPeriod, UserProfile
+from khalti_portal.i18n.catalogs import N_, Language, translate
 from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.i18n.dates import Calendar
+from khalti_portal.i18n.numbers import format_days
 from khalti_portal.mail.outbox import queue_message
 
 LAST_WINDOW = timedelta(days=1)  # how long the last stage (grace ended) stays open
@@ -225,28 +227,56 @@ class Banner:
 
 
 def banner_for(
-    end: datetime | None, plan_name: str, now: datetime, settings: Settings, calendar: Calendar
+    end: datetime | None,
+    plan_name: str,
+    now: datetime,
+    settings: Settings,
+    calendar: Calendar,
+    language: Language = Language.EN,
 ) -> Banner | None:
-    """The dashboard's reminder, its dates in `calendar`, from the first stage until the last one closes; else None."""
+    """The dashboard's reminder from the first stage until the last one closes, else None.
+
+    Written in `language`, its dates in `calendar`.
+    """
     if end is None:
         return None
     stage = open_stage(stages_for(end, settings.reminder_days, settings.grace_days), now)
     if stage is None:
         return None
-    when = format_moment_or_ad(end, calendar)
+    when = format_moment_or_ad(end, calendar, language)
     if now < end:
         days = days_left_at(end, now)  # rounded up, as the dashboard's "days left" is
-        text = f"Your {plan_name} access ends in {days} day{'s' if days != 1 else ''}, on {when}. Renew to keep it."
+        # TRANSLATORS: {plan} is the plan's name, {days} e.g. "3 days", {when} the date and time access ends.
+        text = translate(
+            language,
+            "Your {plan} access ends in {days}, on {when}. Renew to keep it.",
+            plan=plan_name,
+            days=format_days(days, language),
+            when=when,
+        )
     elif settings.grace_days > 0 and now < end + timedelta(days=settings.grace_days):
-        grace = format_moment_or_ad(end + timedelta(days=settings.grace_days), calendar)
-        text = f"Your {plan_name} access ended on {when}. You keep access until {grace} while you renew."
+        grace = format_moment_or_ad(end + timedelta(days=settings.grace_days), calendar, language)
+        text = translate(
+            language,
+            "Your {plan} access ended on {when}. You keep access until {grace} while you renew.",
+            plan=plan_name,
+            when=when,
+            grace=grace,
+        )
     else:
-        text = f"Your {plan_name} access ended on {when}. Renew to get it back."
+        text = translate(
+            language, "Your {plan} access ended on {when}. Renew to get it back.", plan=plan_name, when=when
+        )
     return Banner(stage.name, text)
 
 
 def reminder_banner(
-    user_id: int, now: datetime | None = None, *, calendar: Calendar | None = None, deps: BillingDeps | None = None
+    user_id: int,
+    now: datetime | None = None,
+    *,
+    calendar: Calendar | None = None,
+    language: Language = Language.EN,
+    deps: BillingDeps | None = None,
 ) -> Banner | None:
     """The dashboard's reminder for one subscriber at `now` (default: the clock), dates in `calendar`, or None.
 
@@ -276,4 +306,6 @@ def reminder_banner(
         return None
     end, plan_name = last[0], last[1]
     calendar = calendar or reader_calendar(last[2], deps.settings)
-    return banner_for(end, plan_name or "subscription", now, deps.settings, calendar)
+    # TRANSLATORS: stands for the plan's name when the plan was deleted ("Your subscription access ended ...").
+    name = plan_name or translate(language, N_("subscription"))
+    return banner_for(end, name, now, deps.settings, calendar, language)

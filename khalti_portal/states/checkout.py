@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import reflex as rx
 
 from khalti_portal.accounts import get_profile
 from khalti_portal.billing import checkout, page_limits, plans, subscription
+from khalti_portal.i18n.catalogs import N_, Language, translate
 from khalti_portal.i18n.date_fallback import format_moment_or_ad
+from khalti_portal.i18n.numbers import format_days, format_rupees
 from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.routes import checkout_path
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
+from khalti_portal.states.language import language_for
 from khalti_portal.states.views import PlanCard
 
 
@@ -23,7 +26,9 @@ def leave_for(url: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
-TOO_MANY_CHECKOUTS = "You have started several payments in the last few minutes. Please wait ten minutes and try again."
+TOO_MANY_CHECKOUTS = N_(
+    "You have started several payments in the last few minutes. Please wait ten minutes and try again."
+)
 
 
 @dataclass(frozen=True)
@@ -36,15 +41,25 @@ class Order:
     period_ends: str
 
 
-def _order(user_id: int, slug: str) -> Order | None:
-    """The plan on sale under `slug` and the period it would buy `user_id` now (dates in their calendar), or None."""
+def _order(user_id: int, slug: str, language: Language = Language.EN) -> Order | None:
+    """The plan on sale under `slug` and the period it would buy `user_id` now (dates in their calendar), or None.
+
+    Price, length and dates are written in `language`; the plan's name stays the merchant's own words.
+    """
     plan = plans.get_plan(slug)
     if plan is None:
         return None
     window = subscription.next_period_window(user_id, plan.duration_days)
     calendar = calendar_of(user_id)
-    starts = "now" if not window.renewing else format_moment_or_ad(window.starts_at, calendar)
-    return Order(PlanCard.of(plan), window.renewing, starts, format_moment_or_ad(window.ends_at, calendar))
+    starts = (
+        translate(language, "now") if not window.renewing else format_moment_or_ad(window.starts_at, calendar, language)
+    )
+    card = replace(
+        PlanCard.of(plan),
+        price=format_rupees(plan.price_paisa, language),
+        duration=format_days(plan.duration_days, language),
+    )
+    return Order(card, window.renewing, starts, format_moment_or_ad(window.ends_at, calendar, language))
 
 
 class CheckoutState(AuthState):
@@ -73,7 +88,8 @@ class CheckoutState(AuthState):
         user_id = await self._user_id_async()
         if user_id is None:
             return rx.redirect(login_url(self.router.url.path))
-        order = await asyncio.to_thread(_order, user_id, self._slug())  # database reads off the event loop
+        language = await language_for(self)
+        order = await asyncio.to_thread(_order, user_id, self._slug(), language)  # database reads off the event loop
         self.found = order is not None
         if order is not None:
             self.card, self.renewing = order.card, order.renewing
@@ -96,6 +112,7 @@ class CheckoutState(AuthState):
         """Create the payment with Khalti outside the state lock, then send the tab to Khalti."""
         async with self:
             user_id, slug = await self._user_id_async(), self._slug()
+            language = await language_for(self)
         if user_id is None:
             async with self:
                 self.busy = False
@@ -104,7 +121,7 @@ class CheckoutState(AuthState):
         if not await asyncio.to_thread(page_limits.checkout_allowed, user_id):
             async with self:
                 self.busy = False
-                self.error_message = TOO_MANY_CHECKOUTS
+                self.error_message = translate(language, TOO_MANY_CHECKOUTS)
             return None
         customer = await asyncio.to_thread(get_profile, user_id)
         outcome = await checkout.start_checkout(user_id=user_id, plan_slug=slug, customer=customer)
@@ -117,7 +134,7 @@ class CheckoutState(AuthState):
             return leave_for(outcome.payment_url)
         async with self:
             self.busy = False
-            self.error_message = outcome.message
+            self.error_message = translate(language, outcome.message)
             self.reference = outcome.purchase_order_id or ""
             self.found = outcome.kind != "plan_not_found"
         return None

@@ -15,6 +15,7 @@ from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
+from khalti_portal.states.language import language_for
 
 PIDX_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FIRST_RECHECK_SECONDS = 2.0
@@ -95,5 +96,6 @@ class PaymentReturnState(AuthState):
             self.status = outcome.status if mine else ("verifying" if viewer is None else "not_found")
             self.khalti_unreachable = mine and outcome.kind == "unavailable"
             self.reference = outcome.purchase_order_id or "" if mine else ""
-            self.expires_display = format_moment_or_ad(ends, calendar) if ends and calendar else ""
+            language = await language_for(self)
+            self.expires_display = format_moment_or_ad(ends, calendar, language) if ends and calendar else ""
         return mine

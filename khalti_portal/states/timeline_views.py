@@ -12,6 +12,7 @@ from datetime import datetime
 from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.billing.subscription import PeriodView
 from khalti_portal.clock import ensure_utc
+from khalti_portal.i18n.catalogs import Language
 from khalti_portal.i18n.date_fallback import format_day_or_ad
 from khalti_portal.i18n.dates import Calendar
 
@@ -51,11 +52,15 @@ def _percent(value: float) -> str:
 
 
 def access_timeline(
-    current: PeriodView | None, upcoming: Sequence[PeriodView], now: datetime, calendar: Calendar
+    current: PeriodView | None,
+    upcoming: Sequence[PeriodView],
+    now: datetime,
+    calendar: Calendar,
+    language: Language = Language.EN,
 ) -> TimelineView:
     """The bar from the start of `current` (or now) to the end of the last period (or now); empty without periods.
 
-    Its days are in `calendar` (the viewer's); the instants in attributes stay ISO UTC.
+    Its days are in `calendar` (the viewer's), written in `language`; the instants in attributes stay ISO UTC.
     """
     now = ensure_utc(now)
     periods = [p for p in (current, *upcoming) if p is not None]
@@ -72,8 +77,8 @@ def access_timeline(
         TimelineSegment(
             plan_name=p.plan_name,
             kind=LATER if p is not current else (ENDED if ensure_utc(p.ends_at) <= now else CURRENT),
-            starts=format_day_or_ad(p.starts_at, calendar),
-            ends=format_day_or_ad(p.ends_at, calendar),
+            starts=format_day_or_ad(p.starts_at, calendar, language),
+            ends=format_day_or_ad(p.ends_at, calendar, language),
             starts_iso=iso_utc(p.starts_at),
             ends_iso=iso_utc(p.ends_at),
             left=_percent(position(p.starts_at)),
@@ -83,9 +88,9 @@ def access_timeline(
     ]
     return TimelineView(
         segments=segments,
-        today=format_day_or_ad(now, calendar),
+        today=format_day_or_ad(now, calendar, language),
         today_iso=iso_utc(now),
         today_left=_percent(position(now)),
-        first_day=format_day_or_ad(start, calendar),
-        last_day=format_day_or_ad(end, calendar),
+        first_day=format_day_or_ad(start, calendar, language),
+        last_day=format_day_or_ad(end, calendar, language),
     )

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from khalti_portal.i18n.catalogs import Language, translate
+from khalti_portal.i18n.catalogs import Language, translate, translate_plural
 from khalti_portal.i18n.numbers import format_days, format_rupees
 from tests.e2e.helpers import Journey
 
@@ -84,3 +84,60 @@ def test_switching_to_nepali_shows_the_header_and_catalog_from_the_catalog(journ
     expect(card.locator(".plan-price")).to_have_text(format_rupees(basic["price_paisa"]))
     expect(page).to_have_title(re.compile(r"^Plans · "))
     journey.snap("catalog-back-in-english")
+
+
+# The page's own text with the merchant's and Khalti's names and codes taken out (plan names, the reference).
+PAGE_TEXT_JS = """(sel) => {
+  const copy = document.querySelector(sel).cloneNode(true);
+  copy.querySelectorAll('h2, code, #payment-reference').forEach(el => el.remove());
+  return copy.innerText;
+}"""
+
+
+def test_a_subscriber_reading_nepali_buys_a_plan_in_nepali(journey: Journey) -> None:
+    j, page = journey, journey.page
+    j.register("sita_nepali")
+    page.get_by_label("Language").select_option("ne")
+    expect(page.locator("html")).to_have_attribute("lang", "ne")
+    basic = j.db.plan("basic")
+    assert basic is not None
+
+    # Checkout: the catalog's words, the price and length written on the server in Devanagari digits.
+    j.goto("/checkout/basic")
+    price = format_rupees(basic["price_paisa"], NE)
+    assert re.fullmatch(r"रु [०-९,.]+", price)
+    expect(page.locator("#order-amount")).to_have_text(price)
+    expect(page.locator("#order-starts")).to_have_text(translate(NE, "now"))
+    expect(page.locator("#order-ends")).to_contain_text("नेपाली समय")
+    expect(page.locator("#main-content h1")).to_have_text(translate(NE, "Checkout"))
+    expect(page.locator("#pay-with-khalti")).to_have_text(translate(NE, "Pay with Khalti"))
+    expect(page.locator("#main-content")).to_contain_text(format_days(basic["duration_days"], NE))
+    expect(page).to_have_title(re.compile("^" + re.escape(translate(NE, "Checkout")) + " · "))
+    text = page.evaluate(PAGE_TEXT_JS, "#main-content")
+    assert not LATIN.search(text), text
+    j.snap("checkout-in-nepali")
+
+    # Khalti's page is Khalti's; back on the return page the outcome is in Nepali, the expiry in BS digits.
+    j.pay_with_khalti()
+    j.khalti_sign_in()
+    j.khalti_pay()
+    j.expect_return_status("completed")
+    expect(page.locator("#payment-status h2")).to_have_text(translate(NE, "Payment received — thank you!"))
+    expect(page.locator("#return-expiry")).to_contain_text("नेपाली समय")
+    expect(page.locator("#to-dashboard")).to_have_text(translate(NE, "Go to your dashboard"))
+    text = page.evaluate(PAGE_TEXT_JS, "#main-content")
+    assert not LATIN.search(text), text
+    j.snap("return-in-nepali")
+
+    # The dashboard: status, expiry and days left in Nepali, the payment's amount in Devanagari digits.
+    j.open_dashboard("active")
+    expect(page.locator("#subscription-status h2")).to_have_text(translate(NE, "Your subscription is active"))
+    expect(page.locator("#subscription-expiry")).to_contain_text("नेपाली समय")
+    assert re.search(r"[०-९]", page.locator("#subscription-expiry").inner_text())
+    expect(page.locator("#days-left")).to_have_text(
+        re.compile(
+            r"^[०-९]+ " + re.escape(translate_plural(NE, "{n} day left", "{n} days left", 30, n="").strip()) + "$"
+        )
+    )
+    expect(page.locator("#payment-history")).to_contain_text(price)
+    j.snap("dashboard-in-nepali")

@@ -8,6 +8,7 @@ from khalti_portal.components.data_table import data_table
 from khalti_portal.components.moments import moment_text
 from khalti_portal.components.placeholders import empty_state
 from khalti_portal.components.status import status_badge
+from khalti_portal.components.text import t
 from khalti_portal.states.dashboard import DashboardState as S
 from khalti_portal.states.views import PaymentRow, PeriodRow
 
@@ -22,13 +23,13 @@ def upcoming() -> rx.Component:
     return rx.cond(
         S.upcoming.length() > 0,
         rx.vstack(
-            rx.heading("Already paid, starting later", size="4", as_="h2"),
+            rx.heading(t("Already paid, starting later"), size="4", as_="h2"),
             data_table(
-                ("Plan", "Starts", "Ends"),
+                (t("Plan"), t("Starts"), t("Ends")),
                 S.upcoming,
                 upcoming_row,
                 id_="upcoming-periods",
-                label="Already paid",
+                label=t("Already paid"),
                 size="2",
             ),
             width="100%",
@@ -38,7 +39,7 @@ def upcoming() -> rx.Component:
 
 def receipt_link(p: PaymentRow) -> rx.Component:
     """A link to the payment's invoice; nothing while it has none (pending, failed)."""
-    return rx.cond(p.receipt_href != "", rx.link("Receipt", href=p.receipt_href, class_name="receipt-link"))
+    return rx.cond(p.receipt_href != "", rx.link(t("Receipt"), href=p.receipt_href, class_name="receipt-link"))
 
 
 def payment_row(p: PaymentRow) -> rx.Component:
@@ -66,8 +67,8 @@ def payment_card(p: PaymentRow) -> rx.Component:
                 width="100%",
                 align="center",
             ),
-            rx.cond(p.transaction_id != "", rx.text("Khalti: ", rx.code(p.transaction_id), size="1")),
-            rx.text("Reference: ", p.reference, size="1", color_scheme="gray"),
+            rx.cond(p.transaction_id != "", rx.text(t("Khalti:"), " ", rx.code(p.transaction_id), size="1")),
+            rx.text(t("Reference:"), " ", p.reference, size="1", color_scheme="gray"),
             receipt_link(p),
             spacing="1",
             width="100%",
@@ -84,11 +85,11 @@ def payment_history() -> rx.Component:
         rx.box(
             rx.tablet_and_desktop(
                 data_table(
-                    ("Date", "Plan", "Amount", "Status", "Khalti transaction", "Receipt"),
+                    (t("Date"), t("Plan"), t("Amount"), t("Status"), t("Khalti transaction"), t("Receipt")),
                     S.payments,
                     payment_row,
                     id_="payment-history",
-                    label="Your payments",
+                    label=t("Your payments"),
                     size="2",
                 ),
             ),
@@ -96,7 +97,7 @@ def payment_history() -> rx.Component:
             width="100%",
         ),
         empty_state(
-            "No payments yet. Once you pay for a plan, each payment shows here with its receipt.",
+            t("No payments yet. Once you pay for a plan, each payment shows here with its receipt."),
             id_="payment-history-empty",
             icon="receipt",
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal.components.actions import link_button
+from khalti_portal.components.text import t
 from khalti_portal.states.dashboard import DashboardState as S
 
 # Before the end it is a nudge; once access has ended it is the thing to act on.
@@ -19,7 +20,7 @@ def renewal_reminder() -> rx.Component:
             rx.callout.icon(rx.icon("bell")),
             rx.flex(
                 rx.callout.text(S.reminder_text, id="renewal-reminder-text"),
-                link_button("Renew now", S.renew_href, id="renewal-reminder-renew", size="2"),
+                link_button(t("Renew now"), S.renew_href, id="renewal-reminder-renew", size="2"),
                 spacing="3",
                 align="center",
                 justify="between",

@@ -7,14 +7,16 @@ import reflex as rx
 from khalti_portal.components.actions import link_button
 from khalti_portal.components.moments import moment_text
 from khalti_portal.components.status import SUBSCRIPTION_COLOURS, status_badge
+from khalti_portal.components.text import t
+from khalti_portal.i18n.catalogs import N_
 from khalti_portal.states.dashboard import DashboardState as S
 
 HEADLINES = {
-    "active": "Your subscription is active",
-    "expiring": "Your subscription ends soon",
-    "grace": "Your subscription has ended — you are in the grace period",
-    "expired": "Your subscription has expired",
-    "none": "You have no subscription yet",
+    "active": N_("Your subscription is active"),
+    "expiring": N_("Your subscription ends soon"),
+    "grace": N_("Your subscription has ended — you are in the grace period"),
+    "expired": N_("Your subscription has expired"),
+    "none": N_("You have no subscription yet"),
 }
 
 
@@ -23,9 +25,10 @@ def access_until() -> rx.Component:
     return rx.cond(
         S.expires_iso != "",
         rx.vstack(
-            rx.text("Plan: ", rx.text.strong(S.plan_name)),
+            rx.text(t("Plan:"), " ", rx.text.strong(S.plan_name)),
             rx.text(
-                rx.cond(S.status == "expired", "Ended ", "Access until "),
+                rx.cond(S.status == "expired", t("Ended"), t("Access until")),
+                " ",
                 rx.el.time(
                     moment_text(S.expires_display),
                     date_time=S.expires_iso,
@@ -36,16 +39,11 @@ def access_until() -> rx.Component:
             ),
             rx.cond(
                 S.days_left > 0,
-                rx.text(
-                    S.days_left,
-                    rx.cond(S.days_left == 1, " day left", " days left"),
-                    color_scheme="gray",
-                    id="days-left",
-                ),
+                rx.text(S.days_left_text, color_scheme="gray", id="days-left"),
             ),
             spacing="1",
         ),
-        rx.text("Pick a plan to get started.", color_scheme="gray"),
+        rx.text(t("Pick a plan to get started."), color_scheme="gray"),
     )
 
 
@@ -54,7 +52,7 @@ def summary() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.heading(rx.match(S.status, *HEADLINES.items(), ""), size="5", as_="h2"),
+                rx.heading(rx.match(S.status, *[(k, t(v)) for k, v in HEADLINES.items()], ""), size="5", as_="h2"),
                 status_badge(S.status, SUBSCRIPTION_COLOURS),
                 justify="between",
                 width="100%",
@@ -64,9 +62,11 @@ def summary() -> rx.Component:
             access_until(),
             rx.cond(
                 S.rechecking,
-                rx.text("Checking a pending payment with Khalti…", size="2", color_scheme="amber", role="status"),
+                rx.text(t("Checking a pending payment with Khalti…"), size="2", color_scheme="amber", role="status"),
             ),
-            link_button(rx.cond(S.status == "none", "Choose a plan", "Renew"), S.renew_href, id="renew", size="3"),
+            link_button(
+                rx.cond(S.status == "none", t("Choose a plan"), t("Renew")), S.renew_href, id="renew", size="3"
+            ),
             spacing="3",
             width="100%",
         ),

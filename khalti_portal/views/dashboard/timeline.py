@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal.components.styles import ACCENT
+from khalti_portal.components.text import t
 from khalti_portal.states.dashboard import DashboardState as S
 from khalti_portal.states.timeline_views import CURRENT, ENDED, LATER, TimelineSegment
 
@@ -52,9 +53,9 @@ def segment_item(seg: TimelineSegment) -> rx.Component:
                 seg.ends,
                 rx.match(
                     seg.kind,
-                    (CURRENT, " (now)"),
-                    (ENDED, " (ended; grace period now)"),
-                    (LATER, " (paid, starts later)"),
+                    (CURRENT, " (" + t("now") + ")"),
+                    (ENDED, " (" + t("ended; grace period now") + ")"),
+                    (LATER, " (" + t("paid, starts later") + ")"),
                     "",
                 ),
                 size="2",
@@ -84,14 +85,14 @@ def today_mark() -> rx.Component:
 
 def access_timeline() -> rx.Component:
     """The card: the bar with today's mark, its first and last day, and the list in words; nothing without periods."""
-    t = S.timeline
+    tl = S.timeline
     return rx.cond(
-        t.segments.length() > 0,
+        tl.segments.length() > 0,
         rx.card(
             rx.vstack(
-                rx.heading("Your paid time", size="4", as_="h2"),
+                rx.heading(t("Your paid time"), size="4", as_="h2"),
                 rx.box(
-                    rx.foreach(t.segments, segment_bar),
+                    rx.foreach(tl.segments, segment_bar),
                     today_mark(),
                     position="relative",
                     height=BAR_HEIGHT,
@@ -104,18 +105,18 @@ def access_timeline() -> rx.Component:
                 ),
                 rx.hstack(
                     # Both calendars' day is long for half a phone: balanced lines break at "(", not in the AD day.
-                    rx.text(t.first_day, size="1", color_scheme="gray", text_wrap="balance"),
-                    rx.text(t.last_day, size="1", color_scheme="gray", text_wrap="balance", text_align="right"),
+                    rx.text(tl.first_day, size="1", color_scheme="gray", text_wrap="balance"),
+                    rx.text(tl.last_day, size="1", color_scheme="gray", text_wrap="balance", text_align="right"),
                     justify="between",
                     width="100%",
                     aria_hidden="true",
                 ),
                 rx.el.ul(
-                    rx.foreach(t.segments, segment_item),
+                    rx.foreach(tl.segments, segment_item),
                     rx.el.li(
                         rx.hstack(
                             _swatch(rx.color("gray", 12), width="3px"),
-                            rx.text("Today: ", t.today, size="2"),
+                            rx.text(t("Today:"), " ", tl.today, size="2"),
                             spacing="2",
                             align="center",
                         ),
