@@ -22,7 +22,9 @@ from khalti_portal.clock import utcnow
 from khalti_portal.config import Settings, get_settings
 from khalti_portal.db.models import LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.catalogs import Language
 from khalti_portal.mail.outbox import queue_message
+from khalti_portal.reading_preferences import language_from
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MAX_EMAIL_CHARS = 254
@@ -70,30 +72,36 @@ def set_email(session: Session, settings: Settings, *, user_id: int, email: str,
     return None
 
 
-def _name(session: Session, user_id: int) -> str:
+def _addressee(session: Session, user_id: int) -> tuple[str, Language]:
+    """The name a mail greets the account by and the language it is written in, in one query."""
     row = session.exec(
-        select(UserProfile.display_name, LocalUser.username)
+        select(UserProfile.display_name, LocalUser.username, UserProfile.language)
         .select_from(LocalUser)
         .join(UserProfile, UserProfile.user_id == LocalUser.id, isouter=True)  # type: ignore[arg-type]
         .where(LocalUser.id == user_id)
     ).first()
-    return (row[0] or row[1]) if row else "there"
+    return ((row[0] or row[1]), language_from(row[2])) if row else ("there", language_from(None))
 
 
 def queue_verification(session: Session, settings: Settings, *, user_id: int, email: str, now: datetime) -> None:
-    """Issue a confirmation link for `email` (older ones stop working) and queue the mail carrying it."""
+    """Issue a confirmation link for `email` (older ones stop working) and queue the mail carrying it.
+
+    The mail is written in the account's language (`language` in its context).
+    """
     token_id, raw = account_tokens.issue(
         session, user_id=user_id, purpose=Purpose.VERIFY_EMAIL, now=now, valid_for=VERIFY_FOR, email=email
     )
+    name, language = _addressee(session, user_id)
     queue_message(
         session,
         key=f"verify-email:{token_id}",
         template="verify_email",
         to_address=email,
         context={
-            "name": _name(session, user_id),
+            "name": name,
             "email": email,
             "link": f"{settings.app_url}{routes.VERIFY_EMAIL_ROUTE}?{urlencode({'token': raw})}",
+            "language": language.value,
         },
         mail_from=settings.mail.mail_from,
         now=now,

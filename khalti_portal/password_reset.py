@@ -24,7 +24,10 @@ from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import LocalAuthSession, LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.catalogs import translate_plural
+from khalti_portal.i18n.numbers import format_number
 from khalti_portal.mail.outbox import queue_message
+from khalti_portal.reading_preferences import language_from
 
 RESET_FOR = timedelta(minutes=30)
 RESETS_PER_ADDRESS_PER_HOUR = 3
@@ -67,7 +70,11 @@ def request_reset(email: str, *, client_key: str, now: datetime | None = None, e
 
 
 def _queue_reset(session: Session, *, user_id: int, email: str, name: str, now: datetime) -> None:
+    """Issue a reset link (older ones stop working) and queue the mail carrying it, in the account's language."""
     settings = get_settings()
+    # One indexed read in the request's transaction: a reset mail is one message, never a batch.
+    language = language_from(session.exec(select(UserProfile.language).where(UserProfile.user_id == user_id)).first())
+    minutes = int(RESET_FOR.total_seconds()) // 60
     token_id, raw = account_tokens.issue(
         session, user_id=user_id, purpose=Purpose.RESET_PASSWORD, now=now, valid_for=RESET_FOR
     )
@@ -79,7 +86,10 @@ def _queue_reset(session: Session, *, user_id: int, email: str, name: str, now: 
         context={
             "name": name,
             "link": f"{settings.app_url}{routes.RESET_PASSWORD_ROUTE}?{urlencode({'token': raw})}",
-            "valid_for": "30 minutes",
+            "valid_for": translate_plural(
+                language, "{n} minute", "{n} minutes", minutes, n=format_number(minutes, language)
+            ),
+            "language": language.value,
         },
         mail_from=settings.mail.mail_from,
         now=now,

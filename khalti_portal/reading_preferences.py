@@ -76,6 +76,15 @@ def language_of(user_id: int | None, *, engine: Engine | None = None) -> Languag
     return chosen_language(user_id, engine=engine) or SOURCE_LANGUAGE
 
 
+def language_from(stored: object) -> Language:
+    """`language_of`'s rule applied to a `UserProfile.language` the caller already read (None: no profile).
+
+    Whoever queues a mail reads the column in its own query, so writing in the account's language costs no
+    second connection.
+    """
+    return parse_language(stored) or SOURCE_LANGUAGE
+
+
 def set_language(user_id: int, raw: object, *, engine: Engine | None = None) -> str | None:
     """Store the person's language on the account; a message (nothing stored) when `raw` is not one we speak."""
     language = parse_language(raw)
