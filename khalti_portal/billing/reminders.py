@@ -45,6 +45,10 @@ from khalti_portal.reading_preferences import language_from
 LAST_WINDOW = timedelta(days=1)  # how long the last stage (grace ended) stays open
 UNSUBSCRIBE_FOR = timedelta(days=365)
 
+# TRANSLATORS: stands in for the plan's name in the reminders ("Your {plan} access ended ...") when the plan
+# was deleted. Nepali: a word that reads right before सदस्यता ("तपाईंको पछिल्लो सदस्यताको म्याद ..."), not सदस्यता itself.
+DELETED_PLAN_NAME = N_("subscription")
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -144,7 +148,7 @@ def _runs_near_their_end(session: Session, now: datetime, settings: Settings) ->
             end,
             email,
             display or username,
-            plan or translate(language, N_("subscription")),
+            plan or translate(language, DELETED_PLAN_NAME),
             slug if active else None,
             reader_calendar(chosen, settings),
             language,
@@ -313,6 +317,5 @@ def reminder_banner(
         return None
     end, plan_name = last[0], last[1]
     calendar = calendar or reader_calendar(last[2], deps.settings)
-    # TRANSLATORS: stands for the plan's name when the plan was deleted ("Your subscription access ended ...").
-    name = plan_name or translate(language, N_("subscription"))
+    name = plan_name or translate(language, DELETED_PLAN_NAME)
     return banner_for(end, name, now, deps.settings, calendar, language)
