@@ -11,8 +11,10 @@ import asyncio
 import reflex as rx
 
 from khalti_portal import mail_preferences
+from khalti_portal.i18n.messages import shown
 from khalti_portal.mail_preferences import Preference
 from khalti_portal.states.auth import AuthState
+from khalti_portal.states.language import language_for
 
 
 class UnsubscribeState(AuthState):
@@ -28,8 +30,8 @@ class UnsubscribeState(AuthState):
         token = self.router.url.query_parameters.get("token", "")
         return token if isinstance(token, str) else ""
 
-    def _show(self, done: Preference) -> None:
-        self.ok, self.message, self.checked = done.ok, done.message, True
+    async def _show(self, done: Preference) -> None:
+        self.ok, self.message, self.checked = done.ok, shown(done.message, await language_for(self)), True
         # A refused link changed nothing and names nobody: whether reminders are on is not ours to say then.
         self.reminders = ("on" if done.reminders_enabled else "off") if done.ok else ""
 
@@ -38,10 +40,10 @@ class UnsubscribeState(AuthState):
         """Turn the link holder's renewal reminders off (opening the link again does no harm)."""
         if not self.is_hydrated:
             return UnsubscribeState.load
-        self._show(await asyncio.to_thread(mail_preferences.unsubscribe, self._token()))
+        await self._show(await asyncio.to_thread(mail_preferences.unsubscribe, self._token()))
         return None
 
     @rx.event
     async def resubscribe(self) -> None:
         """Undo a mistaken click: the same link turns the reminders back on."""
-        self._show(await asyncio.to_thread(mail_preferences.resubscribe, self._token()))
+        await self._show(await asyncio.to_thread(mail_preferences.resubscribe, self._token()))
