@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
-from khalti_portal import accounts, mail_preferences, password_reset, throttle
+from sqlmodel import Session
+
+from khalti_portal import account_email, account_tokens, accounts, mail_preferences, password_reset, throttle
+from khalti_portal.account_tokens import Purpose
+from khalti_portal.clock import utcnow
+from khalti_portal.config import get_settings
+from khalti_portal.db.session import get_engine
 from khalti_portal.i18n.catalogs import N_, Language, translate
 from khalti_portal.i18n.messages import said, shown
 from khalti_portal.states.account import LoginState, RegisterState
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.language import LanguageState
 from khalti_portal.states.profile import ChangePasswordState, ProfileState
-from khalti_portal.states.recovery import ForgotPasswordState
+from khalti_portal.states.recovery import ForgotPasswordState, VerifyEmailState
 from khalti_portal.states.unsubscribe import UnsubscribeState
 from tests.state_support import StateDriver, new_user
 
@@ -123,3 +130,52 @@ async def test_an_unknown_unsubscribe_link_is_explained_in_nepali(app_db) -> Non
     await tab.run(state, "load")
     assert not state.ok and state.message == translate(NE, mail_preferences.LINK_PROBLEM)
     assert not LATIN.search(state.message) and not ASCII_DIGIT.search(state.message)
+
+
+def issued(user_id: int, purpose: Purpose) -> str:
+    with Session(get_engine()) as session:
+        _, token = account_tokens.issue(
+            session, user_id=user_id, purpose=purpose, now=utcnow(), valid_for=timedelta(days=1), supersede=False
+        )
+        session.commit()
+    return token
+
+
+async def test_switching_language_on_the_unsubscribe_page_says_it_again_and_undoes_nothing(app_db) -> None:
+    user = new_user("indra")
+    token = issued(user, Purpose.UNSUBSCRIBE)
+    tab = reading(StateDriver(), "en")
+    state = tab.state(UnsubscribeState, f"/unsubscribe?token={token}", "/unsubscribe")
+    await tab.run(state, "load")
+    await tab.run(state, "resubscribe")
+    assert mail_preferences.reminders_enabled(user) and state.message == "Renewal reminders are on again."
+    reading(tab, "ne")
+    state = tab.state(UnsubscribeState, f"/unsubscribe?token={token}", "/unsubscribe")
+    await tab.run(state, "load")  # what the switch does: the page's on_load again
+    assert state.message == "नवीकरण सम्झना फेरि खुला भयो।"
+    assert mail_preferences.reminders_enabled(user)  # the link did not turn them off a second time
+    await tab.run(state, "load")  # a reload in the same language opens the link anew
+    assert not mail_preferences.reminders_enabled(user)
+
+
+async def test_switching_language_on_the_confirmation_page_shows_the_same_answer(app_db) -> None:
+    user = new_user("jamuna")
+    with Session(get_engine()) as session:
+        account_email.set_email(session, get_settings(), user_id=user, email="jamuna@example.com", now=utcnow())
+        _, token = account_tokens.issue(
+            session,
+            user_id=user,
+            purpose=Purpose.VERIFY_EMAIL,
+            now=utcnow(),
+            valid_for=timedelta(days=1),
+            email="jamuna@example.com",
+        )
+        session.commit()
+    tab = reading(StateDriver(), "en")
+    state = tab.state(VerifyEmailState, f"/verify-email?token={token}", "/verify-email")
+    await tab.run(state, "load")
+    assert state.ok and state.message == "Thank you: jamuna@example.com is confirmed."
+    reading(tab, "ne")
+    state = tab.state(VerifyEmailState, f"/verify-email?token={token}", "/verify-email")
+    await tab.run(state, "load")
+    assert state.ok and state.message == "धन्यवाद: jamuna@example.com पुष्टि भयो।"  # not "this link was used"

@@ -48,3 +48,8 @@ def shown(message: str, language: Language) -> str:
     if isinstance(message, Said):
         return message.in_language(language)
     return translate(language, message) if message else message
+
+
+def in_every_language(message: str) -> dict[str, str]:
+    """`message` written in each language (by code): a page shows it again in another language without redoing it."""
+    return {language.value: shown(message, language) for language in Language}

@@ -7,6 +7,7 @@ browser is sent; what a page shows is only the backend's sentence about the link
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
 
 import reflex as rx
@@ -14,7 +15,7 @@ import reflex as rx
 from khalti_portal import accounts, password_reset, routes
 from khalti_portal.account_email import verify_email
 from khalti_portal.i18n.catalogs import translate
-from khalti_portal.i18n.messages import shown
+from khalti_portal.i18n.messages import in_every_language, shown
 from khalti_portal.states.account import PASSWORDS_DIFFER, client_key, off_the_loop
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.form_data import form_text
@@ -98,6 +99,12 @@ class VerifyEmailState(AuthState):
     checked: bool = False
     ok: bool = False
     message: str = ""
+    # The answer in each language, a digest of its link and the language it was shown in: switching language
+    # re-runs on_load, which shows the same answer in the new language (the link is spent: opening it again
+    # would say so); a reload in the same language opens the link anew.
+    _answers: dict[str, str] = {}
+    _answered_for: str = ""
+    _answered_in: str = ""
 
     @rx.event
     async def load(self) -> rx.event.EventSpec | None:
@@ -105,6 +112,11 @@ class VerifyEmailState(AuthState):
         if not self.is_hydrated:
             return VerifyEmailState.load
         token = self.router.url.query_parameters.get("token", "")
-        result = await asyncio.to_thread(verify_email, token if isinstance(token, str) else "")
-        self.ok, self.message, self.checked = result.ok, shown(result.message, await language_for(self)), True
+        token = token if isinstance(token, str) else ""
+        digest, language = hashlib.sha256(token.encode()).hexdigest(), (await language_for(self)).value
+        if not (self.checked and self._answered_for == digest and self._answered_in != language):
+            result = await asyncio.to_thread(verify_email, token)
+            self.ok, self.checked = result.ok, True
+            self._answers, self._answered_for = in_every_language(result.message), digest
+        self.message, self._answered_in = self._answers[language], language
         return None
