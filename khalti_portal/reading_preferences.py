@@ -11,7 +11,7 @@ from khalti_portal.db.session import session_scope
 from khalti_portal.i18n.catalogs import N_, SOURCE_LANGUAGE, Language, parse_language
 from khalti_portal.i18n.dates import Calendar
 
-CALENDAR_PROBLEM = "Choose AD, Bikram Sambat (BS), both, or the site's default."
+CALENDAR_PROBLEM = N_("Choose AD, Bikram Sambat (BS), both, or the site's default.")
 # The profile's "site default" choice: stored as "", so a later change of DEFAULT_CALENDAR reaches this person too.
 FOLLOW_SITE = "site"
 # What an unknown language code gets (translated to the caller's language by whoever shows it).

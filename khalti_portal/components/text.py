@@ -14,6 +14,8 @@ translated from the state instead: see i18n/catalogs.translate and states/langua
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 from reflex.vars.base import Var
 
@@ -36,4 +38,22 @@ def t(message: str, **values: Var | str) -> Var | str:
         if translated == message:
             continue  # untranslated, or a name that reads the same: no condition in the bundle
         shown = rx.cond(LanguageState.language == language.value, _filled(translated, values), shown)
+    return shown
+
+
+def per_language(render: Callable[[Language], str]) -> Var | str:
+    """Page text written by `render` once for each language when the page is compiled, shown in the person's.
+
+    For text whose numbers are fixed (a password's length): `t` fills one value into every language, while
+    `per_language(lambda lang: translate(lang, "At least {n} characters.", n=format_number(8, lang)))`
+    gives each its own digits.
+    """
+    english = render(SOURCE_LANGUAGE)
+    shown: Var | str = english
+    for language in Language:
+        if language is SOURCE_LANGUAGE:
+            continue
+        translated = render(language)
+        if translated != english:
+            shown = rx.cond(LanguageState.language == language.value, translated, shown)
     return shown
