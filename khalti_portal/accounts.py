@@ -60,8 +60,13 @@ def username_problem(username: str) -> str | None:
     return None
 
 
-def create_user(username: str, password: str, *, email: str = "", engine: Engine | None = None) -> int:
-    """Create an enabled account and its profile (with `email`, mailed a link to confirm it); raises AccountError."""
+def create_user(
+    username: str, password: str, *, email: str = "", language: Language | None = None, engine: Engine | None = None
+) -> int:
+    """Create an enabled account and its profile (with `email`, mailed a link to confirm it); raises AccountError.
+
+    `language` is the one the person chose before signing up: stored first, so the confirmation mail is in it.
+    """
     username, email = username.strip(), email.strip()
     if problem := username_problem(username):
         raise AccountError(problem, "username")
@@ -76,7 +81,7 @@ def create_user(username: str, password: str, *, email: str = "", engine: Engine
             user = LocalUser(username=username, password_hash=LocalUser.hash_password(password), enabled=True)
             session.add(user)
             session.flush()
-            session.add(UserProfile(user_id=user.id))
+            session.add(UserProfile(user_id=user.id, language=language.value if language else ""))
             session.flush()
             if email:
                 account_email.set_email(session, get_settings(), user_id=int(user.id), email=email, now=utcnow())
@@ -179,7 +184,15 @@ def registration_allowed(client_key: str, *, now: datetime | None = None, engine
     return throttle.take(key, limit, REGISTRATION_WINDOW, now=now, marks=marks) is not None
 
 
-def register(username: str, password: str, *, email: str, client_key: str, engine: Engine | None = None) -> int:
+def register(
+    username: str,
+    password: str,
+    *,
+    email: str,
+    client_key: str,
+    language: Language | None = None,
+    engine: Engine | None = None,
+) -> int:
     """Sign-up (an email address is required): count it against the client's address, then create the account.
 
     Raises AccountError.
@@ -192,7 +205,7 @@ def register(username: str, password: str, *, email: str, client_key: str, engin
         raise AccountError(problem, "email")
     if not registration_allowed(client_key, engine=engine):
         raise AccountError(N_("Too many new accounts from this address. Please try again in an hour."), "username")
-    return create_user(username, password, email=email, engine=engine)
+    return create_user(username, password, email=email, language=language, engine=engine)
 
 
 def is_admin(user_id: int | None, *, engine: Engine | None = None) -> bool:

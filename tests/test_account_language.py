@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlmodel import Session
+import pytest
+from sqlmodel import Session, select
 
 from khalti_portal import account_email, account_tokens, accounts, mail_preferences, password_reset, throttle
 from khalti_portal.account_tokens import Purpose
 from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
+from khalti_portal.db.models import OutboxMessage, UserProfile
 from khalti_portal.db.session import get_engine
 from khalti_portal.i18n.catalogs import N_, Language, translate
 from khalti_portal.i18n.messages import said, shown
@@ -65,6 +67,23 @@ async def test_sign_up_says_the_passwords_differ_and_the_name_is_taken_in_nepali
     assert (state.error_field, state.error_message) == ("confirm_password", "दुई पासवर्ड मिलेनन्।")
     await tab.run(state, "submit", {**form, "username": "chandra", "confirm_password": "long enough pw"})
     assert state.error_field == "username" and not LATIN.search(state.error_message)
+
+
+@pytest.mark.parametrize(("chosen", "stored"), [("ne", "ne"), ("en", "en"), ("", "")])
+async def test_a_sign_up_keeps_the_language_chosen_before_it_so_the_first_mail_is_in_it(
+    app_db, chosen: str, stored: str
+) -> None:
+    tab = reading(StateDriver(), chosen)
+    state = tab.state(RegisterState, "/register")
+    form = {"username": f"gita{chosen}", "email": f"gita{chosen}@example.com", "password": "long enough pw"}
+    await tab.run(state, "submit", {**form, "confirm_password": form["password"]})
+    assert state.error_message == ""
+    with Session(get_engine()) as session:
+        user_id = accounts.find_user_id(form["username"])
+        profile = session.get(UserProfile, user_id)
+        assert profile is not None and profile.language == stored  # never chosen: no choice stored
+        mail = session.exec(select(OutboxMessage).where(OutboxMessage.to_address == form["email"])).one()
+    assert mail.context["language"] == (stored or "en")
 
 
 async def test_a_wrong_password_and_the_slow_down_after_it_are_in_nepali_digits(app_db) -> None:

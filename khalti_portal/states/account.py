@@ -16,7 +16,7 @@ from khalti_portal.i18n.catalogs import N_
 from khalti_portal.i18n.messages import shown
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.form_data import form_text
-from khalti_portal.states.language import language_for
+from khalti_portal.states.language import chosen_here, language_for
 
 T = TypeVar("T")
 
@@ -82,7 +82,12 @@ class RegisterState(AuthState):
             return rx.set_value("confirm_password", "")
         try:
             user_id = await off_the_loop(
-                accounts.register, username, password, email=email, client_key=client_key(self)
+                accounts.register,
+                username,
+                password,
+                email=email,
+                client_key=client_key(self),
+                language=await chosen_here(self),  # the confirmation mail is written in it
             )
         except accounts.AccountError as err:
             self.error_message, self.error_field = err.text(language), err.field
