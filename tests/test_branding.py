@@ -113,7 +113,7 @@ async def test_the_legal_state_loads_each_page_and_says_when_one_is_missing(monk
     await tab.run(state, "load_privacy")
     assert (state.found, state.title) == (True, "Privacy")
 
-    monkeypatch.setattr(content, "legal_page", lambda name, directory=None: None)
+    monkeypatch.setattr(content, "legal_page", lambda *_args, **_kwargs: None)
     await tab.run(state, "load_terms")
     assert (state.loaded, state.found, state.title, state.html) == (True, False, "", "")
 

@@ -282,7 +282,7 @@ def test_the_compiled_page_carries_the_ids() -> None:
         '"data-access":',
         "dangerouslySetInnerHTML",
         "Subscribe to unlock",
-        "expired on ",
+        "subscription expired on",
     ):
         assert hook in jsx, hook
     assert "MARKER" not in jsx

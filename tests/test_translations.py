@@ -114,6 +114,12 @@ TRANSLATED = [
     "views/dashboard/summary.py",
     "views/dashboard/timeline.py",
     "views/payment_return.py",
+    "pages/receipt.py",
+    "views/receipt.py",
+    "pages/members.py",
+    "views/members.py",
+    "pages/legal.py",
+    "views/legal.py",
 ]
 # Calls whose string arguments are not text people read.
 NOT_TEXT_CALLS = {
