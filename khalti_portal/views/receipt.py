@@ -71,7 +71,7 @@ def header() -> rx.Component:
         ),
         rx.heading(r.title, size="7", as_="h1", id="receipt-title"),
         rx.text(r.merchant_name, weight="bold", size="4", id="receipt-merchant"),
-        rx.cond(r.merchant_address != "", rx.text(r.merchant_address, size="2")),
+        rx.cond(r.merchant_address != "", rx.text(r.merchant_address, size="2", id="receipt-merchant-address")),
         rx.cond(
             r.merchant_pan != "", rx.text(t("PAN: {pan}", pan=r.merchant_pan), size="2", id="receipt-merchant-pan")
         ),
