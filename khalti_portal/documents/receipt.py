@@ -93,13 +93,11 @@ def _period_text(details: dict[str, Any], key: str, calendar: Calendar, language
 
 def _issued(invoice: Invoice, details: dict[str, Any], language: Language) -> tuple[str, str]:
     """The date of issue in BS and AD: as stored in English, drawn again from `issued_at` in another language."""
-    stored = _text(details, "issued_bs"), _text(details, "issued_ad")
-    if language is SOURCE_LANGUAGE or invoice.issued_at is None:
+    stored, issued_at = (_text(details, "issued_bs"), _text(details, "issued_ad")), invoice.issued_at
+    if language is SOURCE_LANGUAGE or issued_at is None:
         return stored
     try:
-        return format_day(invoice.issued_at, Calendar.BS, language), format_day(
-            invoice.issued_at, Calendar.AD, language
-        )
+        return format_day(issued_at, Calendar.BS, language), format_day(issued_at, Calendar.AD, language)
     except OutOfCalendarRange:  # not for any date the portal issues on; the stored words rather than none
         return stored
 
