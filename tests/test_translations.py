@@ -125,6 +125,12 @@ TRANSLATED = [
     "views/profile.py",
     "views/recovery.py",
     "views/unsubscribe.py",
+    "pages/receipt.py",
+    "views/receipt.py",
+    "pages/members.py",
+    "views/members.py",
+    "pages/legal.py",
+    "views/legal.py",
 ]
 # Calls whose string arguments are not text people read.
 NOT_TEXT_CALLS = {
