@@ -7,8 +7,19 @@ from typing import Any
 import reflex as rx
 
 
+def has_text(text: rx.Var | str) -> bool:
+    """Whether a label or hint was given: a Var (text from `t`) always counts, a str when it is not empty."""
+    return isinstance(text, rx.Var) or bool(text)
+
+
 def labelled(
-    label: str, control: rx.Component, *, for_id: str, hint: str = "", error: rx.Component | None = None, **props: Any
+    label: rx.Var | str,
+    control: rx.Component,
+    *,
+    for_id: str,
+    hint: rx.Var | str = "",
+    error: rx.Component | None = None,
+    **props: Any,
 ) -> rx.Component:
     """`label` bound to `control` (whose id is `for_id`), then an optional hint (id `<for_id>-hint`) and error.
 
@@ -17,7 +28,7 @@ def labelled(
     return rx.vstack(
         rx.el.label(label, html_for=for_id, font_weight="500", font_size="0.95rem"),
         control,
-        rx.text(hint, id=f"{for_id}-hint", size="1", color_scheme="gray") if hint else rx.fragment(),
+        rx.text(hint, id=f"{for_id}-hint", size="1", color_scheme="gray") if has_text(hint) else rx.fragment(),
         *([error] if error is not None else []),
         **{"spacing": "1", "width": "100%", **props},
     )

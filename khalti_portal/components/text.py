@@ -14,10 +14,13 @@ translated from the state instead: see i18n/catalogs.translate and states/langua
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 from reflex.vars.base import Var
 
 from khalti_portal.i18n.catalogs import SOURCE_LANGUAGE, Language, translate
+from khalti_portal.i18n.numbers import format_rupees, localise_digits
 from khalti_portal.states.language import LanguageState
 
 
@@ -37,3 +40,21 @@ def t(message: str, **values: Var | str) -> Var | str:
             continue  # untranslated, or a name that reads the same: no condition in the bundle
         shown = rx.cond(LanguageState.language == language.value, _filled(translated, values), shown)
     return shown
+
+
+def _in_each_language(write: Callable[[Language], str]) -> Var | str:
+    shown: Var | str = write(SOURCE_LANGUAGE)
+    for language in Language:
+        if language is not SOURCE_LANGUAGE and (text := write(language)) != shown:
+            shown = rx.cond(LanguageState.language == language.value, text, shown)
+    return shown
+
+
+def number(value: int) -> Var | str:
+    """A limit fixed in the page, plain digits in the reader's script: `t("At most {n}.", n=number(1000))`."""
+    return _in_each_language(lambda language: localise_digits(str(value), language))
+
+
+def rupees(paisa: int) -> Var | str:
+    """An amount fixed in the page in the reader's language: `Rs 10` / `रु १०`."""
+    return _in_each_language(lambda language: format_rupees(paisa, language))
