@@ -75,8 +75,8 @@ def plan_row(row: AdminPlanView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(row.name, white_space="nowrap"),
         rx.table.cell(rx.code(row.slug)),
-        rx.table.cell(row.price, class_name="plan-price"),
-        rx.table.cell(row.duration),
+        rx.table.cell(row.price, class_name="plan-price", white_space="nowrap"),
+        rx.table.cell(row.duration, white_space="nowrap"),
         rx.table.cell(
             rx.cond(row.feature_keys != "", rx.code(row.feature_keys), rx.text(t("none"), color_scheme="gray")),
             class_name="plan-feature-keys",
