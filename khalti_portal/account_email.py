@@ -23,7 +23,7 @@ from khalti_portal.config import Settings, get_settings
 from khalti_portal.db.models import LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
 from khalti_portal.i18n.catalogs import N_, Language
-from khalti_portal.i18n.messages import said
+from khalti_portal.i18n.messages import Message
 from khalti_portal.mail.outbox import queue_message
 from khalti_portal.reading_preferences import language_from
 
@@ -134,13 +134,13 @@ def resend_verification(user_id: int, *, now: datetime | None = None, engine: En
     if not status.email:
         return N_("Add an email address first.")
     if status.verified:
-        return said(N_("{email} is already confirmed."), email=status.email)
+        return Message(N_("{email} is already confirmed."), email=status.email)
     key = f"verify-resend:user:{user_id}"
     if throttle.take(key, RESENDS_PER_HOUR, timedelta(hours=1), now=now, marks=throttle.store(engine)) is None:
         return N_("We have sent several links in the last hour: please use the newest one, or try again later.")
     with session_scope(engine) as session:
         queue_verification(session, get_settings(), user_id=user_id, email=status.email, now=now)
-    return said(N_("A new link is on its way to {email}. It works for two days."), email=status.email)
+    return Message(N_("A new link is on its way to {email}. It works for two days."), email=status.email)
 
 
 @dataclass(frozen=True)
@@ -169,4 +169,4 @@ def verify_email(token: str, *, now: datetime | None = None, engine: Engine | No
         if profile.email_verified_at is None:
             profile.email_verified_at = now
             session.add(profile)
-        return Verified(True, said(N_("Thank you: {email} is confirmed."), email=profile.email), found.user_id)
+        return Verified(True, Message(N_("Thank you: {email} is confirmed."), email=profile.email), found.user_id)

@@ -20,7 +20,7 @@ from khalti_portal.config import get_settings
 from khalti_portal.db.models import LocalAuthSession, LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
 from khalti_portal.i18n.catalogs import N_, Language, translate_plural
-from khalti_portal.i18n.messages import Said, said, shown
+from khalti_portal.i18n.messages import Message, Said, shown
 from khalti_portal.i18n.numbers import format_number
 
 MIN_PASSWORD_CHARS = 8
@@ -47,16 +47,16 @@ class AccountError(ValueError):
 def password_problem(password: str) -> str | None:
     """Why this password is refused, or None."""
     if len(password) < MIN_PASSWORD_CHARS:
-        return said(N_("Use at least {n} characters."), n=MIN_PASSWORD_CHARS)
+        return Message(N_("Use at least {n} characters."), n=MIN_PASSWORD_CHARS)
     if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
-        return said(N_("Use at most {n} bytes (fewer for accented letters or emoji)."), n=MAX_PASSWORD_BYTES)
+        return Message(N_("Use at most {n} bytes (fewer for accented letters or emoji)."), n=MAX_PASSWORD_BYTES)
     return None
 
 
 def username_problem(username: str) -> str | None:
     """Why this username is refused, or None."""
     if not USERNAME_RE.fullmatch(username):
-        return said(N_("Use {least} to {most} letters, digits, dots, dashes or underscores."), least=3, most=32)
+        return Message(N_("Use {least} to {most} letters, digits, dots, dashes or underscores."), least=3, most=32)
     return None
 
 
@@ -319,16 +319,16 @@ def profile_problems(profile: Profile) -> dict[str, str]:
     """Field → message for each value we cannot use; empty when all is well."""
     problems: dict[str, str] = {}
     if len(profile.display_name) > 120:
-        problems["display_name"] = said(N_("Use at most {n} characters."), n=120)
+        problems["display_name"] = Message(N_("Use at most {n} characters."), n=120)
     if profile.email and account_email.email_problem(profile.email):
         problems["email"] = N_("Enter an email address like name@example.com, or leave it empty.")
     if profile.phone and not PHONE_RE.fullmatch(profile.phone):
         # The example stays in Latin digits in every language: it is what people type.
-        problems["phone"] = said(
+        problems["phone"] = Message(
             N_("Enter a {n}-digit mobile number such as {example}, or leave it empty."), n=10, example="9800000001"
         )
     if profile.pan and not PAN_RE.fullmatch(profile.pan):
-        problems["pan"] = said(
+        problems["pan"] = Message(
             N_("A PAN is {n} digits, such as {example}; leave it empty when buying as a person."),
             n=9,
             example="301234567",

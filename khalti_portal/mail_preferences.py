@@ -20,7 +20,7 @@ from khalti_portal.clock import utcnow
 from khalti_portal.db.models import UserProfile
 from khalti_portal.db.session import session_scope
 from khalti_portal.i18n.catalogs import N_
-from khalti_portal.i18n.messages import said
+from khalti_portal.i18n.messages import Message
 
 # The messages are English msgids (or `Said`s): the page that shows one translates it (i18n.messages.shown).
 LINK_PROBLEM = N_(
@@ -75,7 +75,7 @@ def unsubscribe(token: str, *, now: datetime | None = None, engine: Engine | Non
     if user_id is None:
         return Preference(False, True, LINK_PROBLEM)
     email = _set(user_id, False, engine)
-    done = said(N_("Done: no more renewal reminders to {email}. Receipts and account mail still come."), email=email)
+    done = Message(N_("Done: no more renewal reminders to {email}. Receipts and account mail still come."), email=email)
     return Preference(True, False, done)
 
 

@@ -25,7 +25,7 @@ from khalti_portal.config import get_settings
 from khalti_portal.db.models import LocalAuthSession, LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
 from khalti_portal.i18n.catalogs import N_, translate_plural
-from khalti_portal.i18n.messages import said
+from khalti_portal.i18n.messages import Message
 from khalti_portal.i18n.numbers import format_number
 from khalti_portal.mail.outbox import queue_message
 from khalti_portal.reading_preferences import language_from
@@ -34,7 +34,7 @@ RESET_FOR = timedelta(minutes=30)
 RESETS_PER_ADDRESS_PER_HOUR = 3
 RESETS_PER_CLIENT_PER_HOUR = 10
 # The answers and refusals below are English msgids: the state that shows one translates it (i18n.messages.shown).
-RESET_ANSWER = said(
+RESET_ANSWER = Message(
     N_(
         "If that address belongs to an account and is confirmed, a link to choose a new password is on its way. "
         "It works once, for {minutes} minutes."
@@ -103,7 +103,7 @@ def _queue_reset(session: Session, *, user_id: int, email: str, name: str, now: 
 
 
 LINK_PROBLEMS: dict[TokenState, str] = {
-    "expired": said(
+    "expired": Message(
         N_("This link has expired (a reset link works for {minutes} minutes). Ask for a new one."), minutes=30
     ),
     "used": N_("This link has been used, or a newer one replaced it. Ask for a new one if you still need it."),
@@ -184,7 +184,9 @@ def change_password(
     wait = throttle.wait_left(key, now=now, marks=marks)
     if wait > timedelta(0):
         seconds = max(1, int(wait.total_seconds()))
-        raise AccountError(said(N_("Too many wrong passwords. Try again in {seconds} s."), seconds=seconds), "current")
+        raise AccountError(
+            Message(N_("Too many wrong passwords. Try again in {seconds} s."), seconds=seconds), "current"
+        )
     if problem := password_problem(new):
         raise AccountError(problem, "new")
     with session_scope(engine) as session:

@@ -15,7 +15,7 @@ from khalti_portal.config import get_settings
 from khalti_portal.db.models import OutboxMessage, UserProfile
 from khalti_portal.db.session import get_engine
 from khalti_portal.i18n.catalogs import N_, Language, translate
-from khalti_portal.i18n.messages import said, shown
+from khalti_portal.i18n.messages import Message, shown
 from khalti_portal.states.account import LoginState, RegisterState
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.language import LanguageState
@@ -37,7 +37,7 @@ def reading(tab: StateDriver, language: str) -> StateDriver:
 
 
 def test_a_domain_message_is_english_text_that_writes_itself_in_nepali() -> None:
-    message = said(N_("Use at least {n} characters."), n=8)
+    message = Message(N_("Use at least {n} characters."), n=8)
     assert message == "Use at least 8 characters." and str(message) == "Use at least 8 characters."
     assert shown(message, NE) == "कम्तीमा ८ अक्षर प्रयोग गर्नुहोस्।"
     assert shown(password_reset.TOO_MANY, NE) == translate(NE, password_reset.TOO_MANY) != password_reset.TOO_MANY

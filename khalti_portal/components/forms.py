@@ -10,9 +10,9 @@ import reflex as rx
 Text = str | rx.Var
 
 
-def _given(hint: Text) -> bool:
-    # A Var (translated text) is always given; only the empty string means "no hint".
-    return not isinstance(hint, str) or hint != ""
+def has_text(text: Text) -> bool:
+    """Whether a label or hint was given: a Var (translated text) always counts, a str when it is not empty."""
+    return not isinstance(text, str) or text != ""
 
 
 def labelled(
@@ -25,7 +25,7 @@ def labelled(
     return rx.vstack(
         rx.el.label(label, html_for=for_id, font_weight="500", font_size="0.95rem"),
         control,
-        rx.text(hint, id=f"{for_id}-hint", size="1", color_scheme="gray") if _given(hint) else rx.fragment(),
+        rx.text(hint, id=f"{for_id}-hint", size="1", color_scheme="gray") if has_text(hint) else rx.fragment(),
         *([error] if error is not None else []),
         **{"spacing": "1", "width": "100%", **props},
     )
@@ -61,7 +61,7 @@ def field(
     """
     if error is not None or error_id:
         error_id = error_id or f"{name}-error"
-    attrs = described_by(f"{name}-hint" if _given(hint) else "", error_id, invalid)
+    attrs = described_by(f"{name}-hint" if has_text(hint) else "", error_id, invalid)
     control = rx.input(
         id=name,
         name=name,

@@ -20,6 +20,7 @@ import reflex as rx
 from reflex.vars.base import Var
 
 from khalti_portal.i18n.catalogs import SOURCE_LANGUAGE, Language, translate
+from khalti_portal.i18n.numbers import format_rupees, localise_digits
 from khalti_portal.states.language import LanguageState
 
 
@@ -57,3 +58,13 @@ def per_language(render: Callable[[Language], str]) -> Var | str:
         if translated != english:
             shown = rx.cond(LanguageState.language == language.value, translated, shown)
     return shown
+
+
+def number(value: int) -> Var | str:
+    """A limit fixed in the page, plain digits in the reader's script: `t("At most {n}.", n=number(1000))`."""
+    return per_language(lambda language: localise_digits(str(value), language))
+
+
+def rupees(paisa: int) -> Var | str:
+    """An amount fixed in the page in the reader's language: `Rs 10` / `रु १०`."""
+    return per_language(lambda language: format_rupees(paisa, language))

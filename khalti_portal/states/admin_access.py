@@ -12,9 +12,12 @@ import reflex as rx
 
 from khalti_portal.billing.admin import access
 from khalti_portal.billing.admin.access import DecisionOutcome
+from khalti_portal.i18n.catalogs import N_
+from khalti_portal.i18n.messages import shown
 from khalti_portal.states.admin_base import admin_only
 from khalti_portal.states.admin_payments import AdminPaymentsState
 from khalti_portal.states.form_data import form_text
+from khalti_portal.states.language import language_for
 
 MANUAL_ACTIONS = ("grant", "extend", "revoke")
 
@@ -38,10 +41,11 @@ class AdminAccessState(AdminPaymentsState):
 
     @rx.event
     @admin_only
-    def manual_action(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
+    async def manual_action(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Grant, extend or revoke a user's access by hand: username or #id, days, and a reason."""
         outcome = _decide(form_data, self._actor())
-        self.manual_notice, self.manual_error = (outcome.message, "") if outcome.ok else ("", outcome.message)
+        message = shown(outcome.message, await language_for(self))  # billing's English, in the tab's language
+        self.manual_notice, self.manual_error = (message, "") if outcome.ok else ("", message)
         if outcome.ok:
             self.manual_key += 1
             self._page()._refresh()  # the figures count the change
@@ -53,7 +57,7 @@ def _decide(form_data: object, admin_id: int) -> DecisionOutcome:
     action = form_text(form_data, "action")
     user, reason = form_text(form_data, "user"), form_text(form_data, "reason")
     if action not in MANUAL_ACTIONS:
-        return DecisionOutcome(False, "Choose grant, extend or revoke.")
+        return DecisionOutcome(False, N_("Choose grant, extend or revoke."))
     if action == "revoke":
         return access.revoke_access(user, actor_user_id=admin_id, reason=reason)
     change = access.grant_access if action == "grant" else access.extend_access

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+from khalti_portal.i18n.catalogs import N_
+from khalti_portal.i18n.messages import Message
+
 MAX_ID = 2**31 - 1  # the largest integer primary key
 MIN_DAYS, MAX_DAYS = 1, 3650
 MAX_REASON = 500
@@ -36,9 +39,12 @@ def days_of(value: object) -> int | None:
 
 
 def reason_problem(reason: object) -> str | None:
-    """Why this reason is refused (every decision needs one, 1-500 characters), or None."""
+    """Why this reason is refused (every decision needs one, 1-500 characters), or None.
+
+    The answer is English marked for the catalog: show it with `i18n.messages.in_language`.
+    """
     if not isinstance(reason, str) or not reason.strip():
-        return "Give a reason: it is kept in the audit trail with your name."
+        return N_("Give a reason: it is kept in the audit trail with your name.")
     if len(reason.strip()) > MAX_REASON:
-        return f"Keep the reason to {MAX_REASON} characters (it has {len(reason.strip())})."
+        return Message(N_("Keep the reason to {max} characters (it has {n})."), max=MAX_REASON, n=len(reason.strip()))
     return None
