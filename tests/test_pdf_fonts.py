@@ -173,6 +173,9 @@ def test_a_nepali_receipt_pdf_embeds_the_devanagari_font_and_writes_its_labels_i
     assert devanagari_only(translate(Language.NE, "VAT {rate}%", rate="१३")) in nepali
     assert devanagari_only(format_rupees(49_900, Language.NE)) in nepali  # रु ४९९
     assert devanagari_only(format_rupees(5_741, Language.NE)) in nepali
+    # The total in words, after its label (both Devanagari, compared as devanagari_only reads them).
+    words = translate(Language.NE, "In words: {words}", words="चार सय उनान्सय रुपैयाँ")
+    assert devanagari_only(words) in nepali and devanagari_only(words).endswith("उनान्सय रुपैयाँ"), nepali
     for english in ("Taxable amount", "Billed to", "Total", "Period from", "Invoice", "VAT", "In words", "Rs "):
         assert english not in text
     # What was issued is written as issued: names, number, Khalti's ids, PANs.
@@ -231,6 +234,8 @@ def test_a_nepali_reader_reads_the_issued_facts_with_nepali_words_digits_and_dat
     assert (view.taxable_text, view.vat_text, view.total_text) == ("रु ४४१.५९", "रु ५७.४१", "रु ४९९")
     assert (view.issued_bs, view.issued_ad, view.duration) == ("११ मंसिर २०८३", "२७ नोभेम्बर २०२६", "३० दिन")
     assert view.period_from == "११ मंसिर २०८३, ५:४५ अपराह्न नेपाली समय"
-    assert view.total_words == ""  # stored in English only: left out rather than shown in English
+    # Written from the stored paisa (the stored words are English), also on a credit note.
+    assert view.total_words == "चार सय उनान्सय रुपैयाँ"
     credit = ISSUED.model_copy(update={"kind": "credit_note", "reverses_number": "TEST-2083/84-000006"})
     assert receipt_view(credit, Calendar.BS, Language.NE).title == "क्रेडिट नोट"
+    assert receipt_view(credit, Calendar.BS, Language.NE).total_words == "चार सय उनान्सय रुपैयाँ"

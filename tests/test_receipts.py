@@ -368,6 +368,7 @@ async def test_a_tab_reading_nepali_gets_the_page_and_the_pdf_in_nepali_and_the_
 
     r = state.receipt
     assert (r.title, r.language, r.total_text) == ("कर बीजक", "ne", format_rupees(49_900, Language.NE))
+    assert r.total_words == "चार सय उनान्सय रुपैयाँ"  # the "In words" line, from the stored paisa
     assert (r.number, r.plan_name, r.merchant_name, r.total_paisa) == (
         invoice.number,
         invoice.details["plan_name"],
@@ -381,6 +382,7 @@ async def test_a_tab_reading_nepali_gets_the_page_and_the_pdf_in_nepali_and_the_
     assert devanagari_only(translate(Language.NE, "Taxable amount")) in nepali and "Taxable amount" not in pdf_text(
         data
     )
+    assert devanagari_only("चार सय उनान्सय रुपैयाँ") in nepali and "Rupees" not in pdf_text(data)
 
     # The same document in an English tab reads as before: what was issued did not change with the reading.
     _, english = await receipt_page(owner, invoice.slug)
@@ -389,6 +391,7 @@ async def test_a_tab_reading_nepali_gets_the_page_and_the_pdf_in_nepali_and_the_
         "Rs 499",
         invoice.number,
     )
+    assert english.receipt.total_words == invoice.details["total_words"] == "Rupees Four Hundred and Ninety-Nine Only"
 
 
 async def test_download_checks_the_caller_again_on_the_server(app_db) -> None:

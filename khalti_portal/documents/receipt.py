@@ -5,8 +5,8 @@ payment, plan or profile: an invoice says the same however often it is drawn. On
 reader's: the labels, the calendar the period is written in (drawn from the stored instants) and the language
 (`receipt_view(invoice, calendar, language)`). The date of issue shows in BS and AD to all; in English as it
 was stored, in Nepali drawn again from `issued_at` with Nepali months and digits. In Nepali the amounts are
-written again from the stored paisa (`रु १,२९९.५०`); the total in words is stored in English only, and is left
-out rather than shown in another language than the page.
+written again from the stored paisa (`रु १,२९९.५०`), and so is the total in words (`i18n.amount_words`): the
+words stored with the document are num2words' English, for English readers.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from khalti_portal.db.models import Invoice
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.amount_words import rupees_in_words
 from khalti_portal.i18n.catalogs import N_, SOURCE_LANGUAGE, Language, translate
 from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.i18n.dates import Calendar, OutOfCalendarRange, format_day
@@ -102,6 +103,16 @@ def _issued(invoice: Invoice, details: dict[str, Any], language: Language) -> tu
         return stored
 
 
+def _total_words(invoice: Invoice, details: dict[str, Any], language: Language) -> str:
+    """The total in words: as stored in English, written from the stored paisa in Nepali.
+
+    A language without words here gets none: left out rather than shown in another language than the page.
+    """
+    if language is SOURCE_LANGUAGE:
+        return _text(details, "total_words")
+    return rupees_in_words(invoice.total_paisa) if language is Language.NE else ""
+
+
 def title_of(invoice: Invoice, language: Language = SOURCE_LANGUAGE) -> str:
     """`Credit Note`, `Tax Invoice` (VAT charged or the merchant VAT-registered) or plain `Invoice`."""
     if invoice.kind == CREDIT_NOTE:
@@ -148,7 +159,7 @@ def receipt_view(invoice: Invoice, calendar: Calendar, language: Language = SOUR
         vat_label=_vat_label(invoice, language),
         vat_text=format_rupees(invoice.vat_paisa, language),
         total_text=(_text(details, "total_text") if english else "") or format_rupees(invoice.total_paisa, language),
-        total_words=_text(details, "total_words") if english else "",
+        total_words=_total_words(invoice, details, language),
         total_paisa=invoice.total_paisa,
         taxable_paisa=invoice.taxable_paisa,
         vat_paisa=invoice.vat_paisa,
