@@ -276,6 +276,34 @@ def test_an_edit_that_changes_nothing_writes_nothing(world):
     assert len(audit_rows(world)) == 1  # the create only
 
 
+def test_the_nepali_description_and_features_are_stored_edited_audited_and_shown_to_nepali_readers(world):
+    from khalti_portal.states.views import PlanCard
+
+    admin = world.user()
+    nepali = {"description_ne": "  पूरा वर्ष सबै कुरा।  ", "features_ne": " पूरा पहुँच \n\n फोनबाट सहयोग \n"}
+    plan = plan_admin.create_plan(form(**nepali), actor_user_id=admin, deps=world.deps)
+    assert isinstance(plan, Plan)
+    stored = world.get(Plan, plan.id)
+    assert (stored.description_ne, stored.nepali_feature_list()) == ("पूरा वर्ष सबै कुरा।", ["पूरा पहुँच", "फोनबाट सहयोग"])
+    card = PlanCard.of(stored, "ne")
+    assert (card.description, card.features) == ("पूरा वर्ष सबै कुरा।", ["पूरा पहुँच", "फोनबाट सहयोग"])
+    assert PlanCard.of(stored, "en").description == "A year of everything."
+
+    # The edit form holds them, round-trips without a change, and an edit is audited in words.
+    draft = plan_admin.form_of(stored)
+    assert (draft.description_ne, draft.features_ne) == ("पूरा वर्ष सबै कुरा।", "पूरा पहुँच\nफोनबाट सहयोग")
+    assert plan_admin.update_plan(plan.id, draft, deps=world.deps).updated_at == stored.updated_at
+    edited = plan_admin.update_plan(plan.id, form(features_ne=""), actor_user_id=admin, deps=world.deps)
+    assert isinstance(edited, Plan) and edited.features_ne == "" and edited.description_ne == ""
+    assert PlanCard.of(world.get(Plan, plan.id), "ne").features == ["Full access", "Phone support"]  # back to English
+    last = audit_rows(world)[-1]
+    assert "Nepali features changed" in last.detail and "Nepali description changed" in last.detail
+
+    # The same limits as the English fields, on their own fields.
+    fields = errors_of(validate(form(description_ne="क" * 1001, features_ne="\n".join(["क"] * 21))))
+    assert set(fields) == {"description_ne", "features_ne"}
+
+
 def test_archive_takes_a_plan_off_sale_but_the_admin_still_lists_it_and_restore_brings_it_back(world):
     admin = world.user()
     plan = world.plan("basic")

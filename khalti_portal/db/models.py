@@ -105,9 +105,13 @@ class Plan(SQLModel, table=True):
         """The description a reader of `language` ("en", "ne") sees: the Nepali one when there is one."""
         return self.description_ne if language == "ne" and self.description_ne.strip() else self.description
 
+    def nepali_feature_list(self) -> list[str]:
+        """The Nepali features, one per non-blank line (none: readers of Nepali see `feature_list`)."""
+        return _lines(self.features_ne)
+
     def features_in(self, language: str) -> list[str]:
         """The features a reader of `language` sees: the Nepali lines when there are any."""
-        return (_lines(self.features_ne) if language == "ne" else []) or self.feature_list()
+        return (self.nepali_feature_list() if language == "ne" else []) or self.feature_list()
 
 
 class Payment(SQLModel, table=True):

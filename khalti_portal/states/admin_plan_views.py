@@ -58,6 +58,8 @@ class PlanDraft:
     feature_keys: str = ""
     description: str = ""
     sort_order: str = "0"
+    description_ne: str = ""
+    features_ne: str = ""
 
     @classmethod
     def of(cls, form: PlanForm) -> PlanDraft:

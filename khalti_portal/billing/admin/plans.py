@@ -48,7 +48,18 @@ MAX_PRICE_TEXT = 32
 # Said above the form when only fields are wrong (the state shows it translated).
 FIX_FIELDS = N_("Please correct the highlighted fields.")
 
-FIELDS = ("slug", "name", "price", "duration", "features", "feature_keys", "description", "sort_order")
+FIELDS = (
+    "slug",
+    "name",
+    "price",
+    "duration",
+    "features",
+    "feature_keys",
+    "description",
+    "sort_order",
+    "description_ne",
+    "features_ne",
+)
 
 
 # -- the form -----------------------------------------------------------------------------------------
@@ -66,6 +77,8 @@ class PlanForm:
     feature_keys: str = ""  # slugs, separated by commas or spaces
     description: str = ""
     sort_order: str = ""
+    description_ne: str = ""  # the card's words for readers of Nepali; empty shows the English ones
+    features_ne: str = ""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> PlanForm:
@@ -85,6 +98,8 @@ class PlanValues:
     description: str
     sort_order: int
     feature_keys: tuple[str, ...] = ()
+    description_ne: str = ""
+    features_ne: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +132,8 @@ def form_of(plan: Plan) -> PlanForm:
         feature_keys=", ".join(plan.feature_keys or ()),
         description=plan.description,
         sort_order=str(plan.sort_order),
+        description_ne=plan.description_ne,
+        features_ne="\n".join(plan.nepali_feature_list()),
     )
 
 
@@ -220,6 +237,7 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
     """Check every field (all at once, so the admin sees every problem); slug uniqueness is checked on save."""
     errors: dict[str, str] = {}
     slug, name, description = form.slug.strip(), form.name.strip(), form.description.strip()
+    description_ne = form.description_ne.strip()
     if problem := _slug_problem(slug):
         errors["slug"] = problem
     if problem := _name_problem(name):
@@ -230,6 +248,7 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
         _features(form.features),
         _sort_order(form.sort_order),
     )
+    features_ne = _features(form.features_ne)
     feature_keys = feature_keys_of(form.feature_keys)
     checked = (
         ("price", price),
@@ -237,16 +256,19 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
         ("features", features),
         ("feature_keys", feature_keys),
         ("sort_order", sort_order),
+        ("features_ne", features_ne),
     )
     for name_, value in checked:
         if isinstance(value, str):
             errors[name_] = value
     if len(description) > MAX_DESCRIPTION:
         errors["description"] = Message(N_("Use at most {max} characters for the description."), max=MAX_DESCRIPTION)
+    if len(description_ne) > MAX_DESCRIPTION:
+        errors["description_ne"] = Message(N_("Use at most {max} characters for the description."), max=MAX_DESCRIPTION)
     if errors:
         return PlanErrors(fields=errors)
     assert isinstance(price, int) and isinstance(duration, int) and isinstance(sort_order, int)
-    assert isinstance(features, tuple) and isinstance(feature_keys, tuple)
+    assert isinstance(features, tuple) and isinstance(feature_keys, tuple) and isinstance(features_ne, tuple)
     return PlanValues(
         slug=slug,
         name=name,
@@ -256,6 +278,8 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
         description=description,
         sort_order=sort_order,
         feature_keys=feature_keys,
+        description_ne=description_ne,
+        features_ne=features_ne,
     )
 
 
@@ -333,6 +357,10 @@ def _changes(plan: Plan, values: PlanValues) -> list[str]:
         changes.append(f"feature_keys {list(plan.feature_keys or ())} -> {list(values.feature_keys)}")
     if plan.description != values.description:
         changes.append("description changed")
+    if plan.nepali_feature_list() != list(values.features_ne):
+        changes.append("Nepali features changed")
+    if plan.description_ne != values.description_ne:
+        changes.append("Nepali description changed")
     return changes
 
 
@@ -346,6 +374,7 @@ def _slug_exists(session: Session, slug: str, *, besides: int | None = None) -> 
 def _apply(plan: Plan, values: PlanValues, now: datetime) -> None:
     plan.slug, plan.name, plan.description = values.slug, values.name, values.description
     plan.features = "\n".join(values.features)
+    plan.description_ne, plan.features_ne = values.description_ne, "\n".join(values.features_ne)
     plan.feature_keys = list(values.feature_keys)  # a new list: the JSON column notices assignment, not mutation
     plan.price_paisa, plan.duration_days, plan.sort_order = values.price_paisa, values.duration_days, values.sort_order
     plan.updated_at = now
@@ -382,6 +411,8 @@ def create_plan(
                 name=values.name,
                 description=values.description,
                 features="\n".join(values.features),
+                description_ne=values.description_ne,
+                features_ne="\n".join(values.features_ne),
                 feature_keys=list(values.feature_keys),
                 price_paisa=values.price_paisa,
                 duration_days=values.duration_days,

@@ -93,6 +93,19 @@ def plan_fields() -> rx.Component:
             multiline=True,
             max_length=L.max_description,
         ),
+        plan_field(
+            t("Features in Nepali"),
+            "features_ne",
+            hint=t("Shown to readers of Nepali, one per line; leave empty to show the features above."),
+            multiline=True,
+        ),
+        plan_field(
+            t("Description in Nepali"),
+            "description_ne",
+            hint=t("Shown to readers of Nepali; leave empty to show the description above."),
+            multiline=True,
+            max_length=L.max_description,
+        ),
     )
 
 
