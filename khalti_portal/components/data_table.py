@@ -46,20 +46,28 @@ def pager(
     total: rx.Var[int],
     noun: str,
     go_to_page: Callable[[Any], Any],
+    words: rx.Var[str] | None = None,
+    previous: rx.Var | str = "Previous",
+    next_: rx.Var | str = "Next",
 ) -> rx.Component:
-    """Previous, "Page 2 of 5 · 230 payment(s)", Next: ids `<id_prefix>-prev`, `-page`, `-next`."""
+    """Previous, "Page 2 of 5 · 230 payment(s)", Next: ids `<id_prefix>-prev`, `-page`, `-next`.
+
+    A translated page passes `words` (where it is, written on the server in the reader's language and digits)
+    and the buttons' words through `t`.
+    """
+    where = words if words is not None else rx.text.span("Page ", page, " of ", pages, " · ", total, f" {noun}")
     return rx.hstack(
         rx.button(
-            "Previous",
+            previous,
             size="1",
             variant="soft",
             id=f"{id_prefix}-prev",
             disabled=page <= 1,
             on_click=go_to_page(page - 1),
         ),
-        rx.text("Page ", page, " of ", pages, " · ", total, f" {noun}", size="2", id=f"{id_prefix}-page"),
+        rx.text(where, size="2", id=f"{id_prefix}-page"),
         rx.button(
-            "Next",
+            next_,
             size="1",
             variant="soft",
             id=f"{id_prefix}-next",

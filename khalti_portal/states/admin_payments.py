@@ -21,7 +21,7 @@ import reflex as rx
 
 from khalti_portal.billing.admin import access, reports
 from khalti_portal.billing.admin import payments as admin_payments
-from khalti_portal.billing.admin.inputs import id_of, reason_problem
+from khalti_portal.billing.admin.inputs import MAX_REASON, id_of, reason_problem
 from khalti_portal.billing.admin.payments import PaymentFilter
 from khalti_portal.billing.admin.refunds import RefundOutcome, refund_payment
 from khalti_portal.billing.nepal_time import to_nepal
@@ -36,7 +36,7 @@ from khalti_portal.billing.report_periods import (
 )
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.clock import utcnow
-from khalti_portal.i18n.catalogs import N_, SOURCE_LANGUAGE, Language, parse_language, translate
+from khalti_portal.i18n.catalogs import N_, SOURCE_LANGUAGE, Language, parse_language, translate, translate_plural
 from khalti_portal.i18n.date_fallback import format_day_or_ad
 from khalti_portal.i18n.date_input import MARKERS, input_calendar, input_hint
 from khalti_portal.i18n.dates import Calendar
@@ -68,6 +68,25 @@ HEADINGS = {
 # What a chart's title groups by ("Revenue by AD month"): the grouping's name, a fiscal year in lower case.
 PERIOD_NOUNS = {**GROUPING_NAMES, Grouping.FISCAL_YEAR: N_("fiscal year")}
 NO_SUCH_PAYMENT = N_("That payment does not exist; the list has been reloaded.")
+REASON_HINT = N_("Required, at most {most} characters. Kept in the audit trail with your name.")
+
+
+def reason_hint(language: Language = SOURCE_LANGUAGE) -> str:
+    """The Reason box's hint in `language`."""
+    return translate(language, REASON_HINT, most=format_number(MAX_REASON, language))
+
+
+def pager_words(page: int, pages: int, total: int, language: Language = SOURCE_LANGUAGE) -> str:
+    """`Page 2 of 5 · 230 payments` in `language`."""
+    return translate_plural(
+        language,
+        "Page {page} of {pages} · {n} payment",
+        "Page {page} of {pages} · {n} payments",
+        total,
+        page=format_number(page, language),
+        pages=format_number(pages, language),
+        n=format_number(total, language),
+    )
 
 
 def heading(grouping: Grouping, language: Language = SOURCE_LANGUAGE) -> str:
@@ -91,6 +110,8 @@ class AdminPaymentsState(AdminState):
     total: int = 0
     page: int = 1
     pages: int = 1
+    pager_words: str = pager_words(1, 1, 0)  # where the pager is, in words and the admin's digits
+    reason_hint: str = reason_hint()
     status_filter: str = ALL
     search_text: str = ""
     search_key: int = 0  # bumped to remount the search box (after Clear)
@@ -150,6 +171,8 @@ class AdminPaymentsState(AdminState):
         found = admin_payments.list_payments(flt, page if page is not None else self.page)
         self.rows = [PaymentRowView.of(row, calendar, language) for row in found.rows]
         self.total, self.page, self.pages = found.total, found.page, found.pages
+        self.pager_words = pager_words(found.page, found.pages, found.total, language)
+        self.reason_hint = reason_hint(language)
         self.loaded = True
 
     def _describe_dates(self, flt: PaymentFilter, calendar: Calendar) -> None:
