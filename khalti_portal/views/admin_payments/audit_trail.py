@@ -22,7 +22,8 @@ def event_item(event: EventView) -> rx.Component:
             wrap="wrap",
             align="center",
         ),
-        rx.cond(event.detail != "", rx.text(event.detail, size="2", white_space="pre-wrap")),
+        # The detail is the audit row as it was logged (English, Khalti's words verbatim): a record, not page text.
+        rx.cond(event.detail != "", rx.text(event.detail, size="2", white_space="pre-wrap", class_name="event-detail")),
         rx.cond(
             event.khalti_json != "",
             rx.el.details(
