@@ -22,19 +22,22 @@ from khalti_portal.clock import utcnow
 from khalti_portal.config import Settings, get_settings
 from khalti_portal.db.models import LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.catalogs import N_, Language
+from khalti_portal.i18n.messages import Message
 from khalti_portal.mail.outbox import queue_message
+from khalti_portal.reading_preferences import language_from
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MAX_EMAIL_CHARS = 254
 VERIFY_FOR = timedelta(days=2)
 RESENDS_PER_HOUR = 3
-TAKEN = "That email address belongs to another account. Sign in to it, or reset its password."
+TAKEN = N_("That email address belongs to another account. Sign in to it, or reset its password.")
 
 
 def email_problem(email: str) -> str | None:
     """Why this address cannot be used, or None (an empty one is the caller's business)."""
     if len(email) > MAX_EMAIL_CHARS or not EMAIL_RE.fullmatch(email):
-        return "Enter an email address like name@example.com."
+        return N_("Enter an email address like name@example.com.")
     return None
 
 
@@ -70,30 +73,36 @@ def set_email(session: Session, settings: Settings, *, user_id: int, email: str,
     return None
 
 
-def _name(session: Session, user_id: int) -> str:
+def _addressee(session: Session, user_id: int) -> tuple[str, Language]:
+    """The name a mail greets the account by and the language it is written in, in one query."""
     row = session.exec(
-        select(UserProfile.display_name, LocalUser.username)
+        select(UserProfile.display_name, LocalUser.username, UserProfile.language)
         .select_from(LocalUser)
         .join(UserProfile, UserProfile.user_id == LocalUser.id, isouter=True)  # type: ignore[arg-type]
         .where(LocalUser.id == user_id)
     ).first()
-    return (row[0] or row[1]) if row else "there"
+    return ((row[0] or row[1]), language_from(row[2])) if row else ("there", language_from(None))
 
 
 def queue_verification(session: Session, settings: Settings, *, user_id: int, email: str, now: datetime) -> None:
-    """Issue a confirmation link for `email` (older ones stop working) and queue the mail carrying it."""
+    """Issue a confirmation link for `email` (older ones stop working) and queue the mail carrying it.
+
+    The mail is written in the account's language (`language` in its context).
+    """
     token_id, raw = account_tokens.issue(
         session, user_id=user_id, purpose=Purpose.VERIFY_EMAIL, now=now, valid_for=VERIFY_FOR, email=email
     )
+    name, language = _addressee(session, user_id)
     queue_message(
         session,
         key=f"verify-email:{token_id}",
         template="verify_email",
         to_address=email,
         context={
-            "name": _name(session, user_id),
+            "name": name,
             "email": email,
             "link": f"{settings.app_url}{routes.VERIFY_EMAIL_ROUTE}?{urlencode({'token': raw})}",
+            "language": language.value,
         },
         mail_from=settings.mail.mail_from,
         now=now,
@@ -123,15 +132,15 @@ def resend_verification(user_id: int, *, now: datetime | None = None, engine: En
     now = now or utcnow()
     status = email_status(user_id, engine=engine)
     if not status.email:
-        return "Add an email address first."
+        return N_("Add an email address first.")
     if status.verified:
-        return f"{status.email} is already confirmed."
+        return Message(N_("{email} is already confirmed."), email=status.email)
     key = f"verify-resend:user:{user_id}"
     if throttle.take(key, RESENDS_PER_HOUR, timedelta(hours=1), now=now, marks=throttle.store(engine)) is None:
-        return "We have sent several links in the last hour: please use the newest one, or try again later."
+        return N_("We have sent several links in the last hour: please use the newest one, or try again later.")
     with session_scope(engine) as session:
         queue_verification(session, get_settings(), user_id=user_id, email=status.email, now=now)
-    return f"A new link is on its way to {status.email}. It works for two days."
+    return Message(N_("A new link is on its way to {email}. It works for two days."), email=status.email)
 
 
 @dataclass(frozen=True)
@@ -139,7 +148,7 @@ class Verified:
     """What opening a confirmation link did."""
 
     ok: bool
-    message: str
+    message: str  # English (an N_ msgid or a `Said`): shown with i18n.messages.shown in the reader's language
     user_id: int | None = None
 
 
@@ -149,15 +158,15 @@ def verify_email(token: str, *, now: datetime | None = None, engine: Engine | No
     with session_scope(engine) as session:
         found = account_tokens.find(session, token, Purpose.VERIFY_EMAIL, now=now)
         if found.state == "expired":
-            return Verified(False, "This link has expired. Sign in and ask for a new one on your profile.")
+            return Verified(False, N_("This link has expired. Sign in and ask for a new one on your profile."))
         if found.state != "valid" or found.id is None or found.user_id is None:
-            return Verified(False, "This link has been used or replaced by a newer one, or is not a link of ours.")
+            return Verified(False, N_("This link has been used or replaced by a newer one, or is not a link of ours."))
         profile = session.get(UserProfile, found.user_id)
         if profile is None or profile.email.lower() != found.email.lower():
-            return Verified(False, "This link was for an address that is no longer on the account.")
+            return Verified(False, N_("This link was for an address that is no longer on the account."))
         if not account_tokens.spend(session, found.id, now=now):
-            return Verified(False, "This link has just been used.")
+            return Verified(False, N_("This link has just been used."))
         if profile.email_verified_at is None:
             profile.email_verified_at = now
             session.add(profile)
-        return Verified(True, f"Thank you: {profile.email} is confirmed.", found.user_id)
+        return Verified(True, Message(N_("Thank you: {email} is confirmed."), email=profile.email), found.user_id)

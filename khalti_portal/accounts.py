@@ -19,6 +19,9 @@ from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import LocalAuthSession, LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.catalogs import N_, Language, translate_plural
+from khalti_portal.i18n.messages import Message, Said, shown
+from khalti_portal.i18n.numbers import format_number
 
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt raises beyond 72 bytes, on sign-up and on sign-in alike
@@ -26,31 +29,44 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 
 
 class AccountError(ValueError):
-    """A sign-up or sign-in refused, with a message for the person and the form field it is about."""
+    """A sign-up or sign-in refused, with a message for the person and the form field it is about.
+
+    `str(err)` is the English; `err.text(language)` the same in the reader's language (states show that).
+    """
 
     def __init__(self, message: str, field: str = "") -> None:
         super().__init__(message)
+        self.message = message  # an N_-marked msgid or a `Said`
         self.field = field
+
+    def text(self, language: Language) -> str:
+        """The message in `language`."""
+        return shown(self.message, language)
 
 
 def password_problem(password: str) -> str | None:
     """Why this password is refused, or None."""
     if len(password) < MIN_PASSWORD_CHARS:
-        return f"Use at least {MIN_PASSWORD_CHARS} characters."
+        return Message(N_("Use at least {n} characters."), n=MIN_PASSWORD_CHARS)
     if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
-        return f"Use at most {MAX_PASSWORD_BYTES} bytes (fewer for accented letters or emoji)."
+        return Message(N_("Use at most {n} bytes (fewer for accented letters or emoji)."), n=MAX_PASSWORD_BYTES)
     return None
 
 
 def username_problem(username: str) -> str | None:
     """Why this username is refused, or None."""
     if not USERNAME_RE.fullmatch(username):
-        return "Use 3 to 32 letters, digits, dots, dashes or underscores."
+        return Message(N_("Use {least} to {most} letters, digits, dots, dashes or underscores."), least=3, most=32)
     return None
 
 
-def create_user(username: str, password: str, *, email: str = "", engine: Engine | None = None) -> int:
-    """Create an enabled account and its profile (with `email`, mailed a link to confirm it); raises AccountError."""
+def create_user(
+    username: str, password: str, *, email: str = "", language: Language | None = None, engine: Engine | None = None
+) -> int:
+    """Create an enabled account and its profile (with `email`, mailed a link to confirm it); raises AccountError.
+
+    `language` is the one the person chose before signing up: stored first, so the confirmation mail is in it.
+    """
     username, email = username.strip(), email.strip()
     if problem := username_problem(username):
         raise AccountError(problem, "username")
@@ -65,7 +81,7 @@ def create_user(username: str, password: str, *, email: str = "", engine: Engine
             user = LocalUser(username=username, password_hash=LocalUser.hash_password(password), enabled=True)
             session.add(user)
             session.flush()
-            session.add(UserProfile(user_id=user.id))
+            session.add(UserProfile(user_id=user.id, language=language.value if language else ""))
             session.flush()
             if email:
                 account_email.set_email(session, get_settings(), user_id=int(user.id), email=email, now=utcnow())
@@ -73,7 +89,7 @@ def create_user(username: str, password: str, *, email: str = "", engine: Engine
     except IntegrityError as err:
         if "email" in str(err.orig).lower():  # another sign-up took the address a moment ago
             raise AccountError(account_email.TAKEN, "email") from None
-        raise AccountError("That username is taken; choose another.", "username") from None
+        raise AccountError(N_("That username is taken; choose another."), "username") from None
 
 
 def find_user_id(username: str, *, engine: Engine | None = None) -> int | None:
@@ -109,6 +125,18 @@ def _seconds(wait: timedelta) -> int:
     return max(1, int(wait.total_seconds() + 0.999))
 
 
+def _signin_wait(seconds: int) -> Said:
+    return Said(
+        lambda language: translate_plural(
+            language,
+            "Too many failed sign-ins. Try again in {n} second.",
+            "Too many failed sign-ins. Try again in {n} seconds.",
+            seconds,
+            n=format_number(seconds, language),
+        )
+    )
+
+
 def authenticate(
     username: str, password: str, *, client_key: str, now: datetime | None = None, engine: Engine | None = None
 ) -> int:
@@ -124,10 +152,7 @@ def authenticate(
     if not throttle.seen(known, now=now, within=KNOWN_CLIENT_FOR, marks=marks):
         wait = max(wait, throttle.wait_left(by_name, now=now, marks=marks))
     if wait > timedelta(0):
-        seconds = _seconds(wait)
-        raise AccountError(
-            f"Too many failed sign-ins. Try again in {seconds} second{'s' if seconds != 1 else ''}.", "password"
-        )
+        raise AccountError(_signin_wait(_seconds(wait)), "password")
     # bcrypt would raise on > 72 bytes: refuse before hashing (and count it as a failure).
     ok_shape = not password_problem(password) and len(username) <= 255
     with session_scope(engine) as session:
@@ -142,10 +167,10 @@ def authenticate(
     if not matched or user_id is None:
         throttle.note_failure(by_client, now=now, marks=marks)
         throttle.note_failure(by_name, now=now, marks=marks)
-        raise AccountError("That username and password do not match.", "password")
+        raise AccountError(N_("That username and password do not match."), "password")
     if not enabled:
         # Said only to someone who knows the password: a guesser learns nothing about the account.
-        raise AccountError("This account is disabled.", "username")
+        raise AccountError(N_("This account is disabled."), "username")
     throttle.forget(by_name, marks=marks)
     throttle.remember(known, keep=KNOWN_CLIENT_FOR, now=now, marks=marks)
     return user_id
@@ -159,18 +184,28 @@ def registration_allowed(client_key: str, *, now: datetime | None = None, engine
     return throttle.take(key, limit, REGISTRATION_WINDOW, now=now, marks=marks) is not None
 
 
-def register(username: str, password: str, *, email: str, client_key: str, engine: Engine | None = None) -> int:
+def register(
+    username: str,
+    password: str,
+    *,
+    email: str,
+    client_key: str,
+    language: Language | None = None,
+    engine: Engine | None = None,
+) -> int:
     """Sign-up (an email address is required): count it against the client's address, then create the account.
 
     Raises AccountError.
     """
     if not email.strip():
-        raise AccountError("Enter your email address: it is how you get back in if you forget your password.", "email")
+        raise AccountError(
+            N_("Enter your email address: it is how you get back in if you forget your password."), "email"
+        )
     if problem := account_email.email_problem(email.strip()):
         raise AccountError(problem, "email")
     if not registration_allowed(client_key, engine=engine):
-        raise AccountError("Too many new accounts from this address. Please try again in an hour.", "username")
-    return create_user(username, password, email=email, engine=engine)
+        raise AccountError(N_("Too many new accounts from this address. Please try again in an hour."), "username")
+    return create_user(username, password, email=email, language=language, engine=engine)
 
 
 def is_admin(user_id: int | None, *, engine: Engine | None = None) -> bool:
@@ -284,13 +319,20 @@ def profile_problems(profile: Profile) -> dict[str, str]:
     """Field → message for each value we cannot use; empty when all is well."""
     problems: dict[str, str] = {}
     if len(profile.display_name) > 120:
-        problems["display_name"] = "Use at most 120 characters."
+        problems["display_name"] = Message(N_("Use at most {n} characters."), n=120)
     if profile.email and account_email.email_problem(profile.email):
-        problems["email"] = "Enter an email address like name@example.com, or leave it empty."
+        problems["email"] = N_("Enter an email address like name@example.com, or leave it empty.")
     if profile.phone and not PHONE_RE.fullmatch(profile.phone):
-        problems["phone"] = "Enter a 10-digit mobile number such as 9800000001, or leave it empty."
+        # The example stays in Latin digits in every language: it is what people type.
+        problems["phone"] = Message(
+            N_("Enter a {n}-digit mobile number such as {example}, or leave it empty."), n=10, example="9800000001"
+        )
     if profile.pan and not PAN_RE.fullmatch(profile.pan):
-        problems["pan"] = "A PAN is 9 digits, such as 301234567; leave it empty when buying as a person."
+        problems["pan"] = Message(
+            N_("A PAN is {n} digits, such as {example}; leave it empty when buying as a person."),
+            n=9,
+            example="301234567",
+        )
     return problems
 
 

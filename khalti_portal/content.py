@@ -1,6 +1,7 @@
 """The Markdown the merchant edits, rendered to HTML on the server: members' pages and the terms and privacy.
 
-Members' pages are `content/members/*.md`; the legal pages `content/terms.md` and `content/privacy.md`. Each
+Members' pages are `content/members/*.md`; the legal pages `content/terms.md` and `content/privacy.md`, and for
+a reader of another language `content/terms.<lang>.md` (`terms.ne.md`) when the merchant wrote one. Each
 file has YAML front matter (`title:`, and for a members' page `feature:`) and a Markdown body. Raw HTML in the
 body is escaped, not passed through (markdown-it-py with `html=False`; it also drops `javascript:` and similar links). A
 file is parsed again only when its modification time or size changes. A file that cannot be read or has no
@@ -22,6 +23,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from khalti_portal.config import PROJECT_ROOT
+from khalti_portal.i18n.catalogs import SOURCE_LANGUAGE, Language
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -118,11 +120,19 @@ def load_block(path: Path) -> Block | None:
     return _cached(path, "block", _parse)
 
 
-def legal_page(name: str, directory: Path | None = None) -> Document | None:
-    """`content/<name>.md` (`terms` or `privacy`) as a Document; None when it is missing or unusable."""
+def legal_page(name: str, directory: Path | None = None, language: Language = SOURCE_LANGUAGE) -> Document | None:
+    """`content/<name>.md` (`terms` or `privacy`) as a Document; None when it is missing or unusable.
+
+    A reader of another language gets `content/<name>.<lang>.md` when it exists and is usable, else the English.
+    """
     if name not in LEGAL_PAGES:
         return None
-    return _cached((CONTENT_ROOT if directory is None else directory) / f"{name}.md", "document", _parse_document)
+    directory = CONTENT_ROOT if directory is None else directory
+    if language is not SOURCE_LANGUAGE:
+        translated = _cached(directory / f"{name}.{language.value}.md", "document", _parse_document)
+        if translated is not None:
+            return translated
+    return _cached(directory / f"{name}.md", "document", _parse_document)
 
 
 def member_pages(directory: Path | None = None) -> list[Block]:

@@ -19,8 +19,13 @@ from khalti_portal.account_tokens import Purpose
 from khalti_portal.clock import utcnow
 from khalti_portal.db.models import UserProfile
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.catalogs import N_
+from khalti_portal.i18n.messages import Message
 
-LINK_PROBLEM = "This unsubscribe link is not valid (or is over a year old). Sign in and use the switch on your profile."
+# The messages are English msgids (or `Said`s): the page that shows one translates it (i18n.messages.shown).
+LINK_PROBLEM = N_(
+    "This unsubscribe link is not valid (or is over a year old). Sign in and use the switch on your profile."
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,8 @@ def _set(user_id: int, enabled: bool, engine: Engine | None) -> str:
 def set_reminders(user_id: int, enabled: bool, *, engine: Engine | None = None) -> Preference:
     """The profile switch (`#reminders-enabled`)."""
     _set(user_id, bool(enabled), engine)
-    said = "Renewal reminders are on." if enabled else "Renewal reminders are off. Account mail still comes."
-    return Preference(True, bool(enabled), said)
+    answer = N_("Renewal reminders are on.") if enabled else N_("Renewal reminders are off. Account mail still comes.")
+    return Preference(True, bool(enabled), answer)
 
 
 def reminders_enabled(user_id: int, *, engine: Engine | None = None) -> bool:
@@ -70,7 +75,8 @@ def unsubscribe(token: str, *, now: datetime | None = None, engine: Engine | Non
     if user_id is None:
         return Preference(False, True, LINK_PROBLEM)
     email = _set(user_id, False, engine)
-    return Preference(True, False, f"Done: no more renewal reminders to {email}. Receipts and account mail still come.")
+    done = Message(N_("Done: no more renewal reminders to {email}. Receipts and account mail still come."), email=email)
+    return Preference(True, False, done)
 
 
 def resubscribe(token: str, *, now: datetime | None = None, engine: Engine | None = None) -> Preference:
@@ -79,4 +85,4 @@ def resubscribe(token: str, *, now: datetime | None = None, engine: Engine | Non
     if user_id is None:
         return Preference(False, False, LINK_PROBLEM)
     _set(user_id, True, engine)
-    return Preference(True, True, "Renewal reminders are on again.")
+    return Preference(True, True, N_("Renewal reminders are on again."))

@@ -24,17 +24,25 @@ from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import LocalAuthSession, LocalUser, UserProfile
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.catalogs import N_, translate_plural
+from khalti_portal.i18n.messages import Message
+from khalti_portal.i18n.numbers import format_number
 from khalti_portal.mail.outbox import queue_message
+from khalti_portal.reading_preferences import language_from
 
 RESET_FOR = timedelta(minutes=30)
 RESETS_PER_ADDRESS_PER_HOUR = 3
 RESETS_PER_CLIENT_PER_HOUR = 10
-RESET_ANSWER = (
-    "If that address belongs to an account and is confirmed, a link to choose a new password is on its way. "
-    "It works once, for 30 minutes."
+# The answers and refusals below are English msgids: the state that shows one translates it (i18n.messages.shown).
+RESET_ANSWER = Message(
+    N_(
+        "If that address belongs to an account and is confirmed, a link to choose a new password is on its way. "
+        "It works once, for {minutes} minutes."
+    ),
+    minutes=30,
 )
-TOO_MANY = "Too many reset requests. Please try again in an hour."
-WRONG_CURRENT = "Your current password is not right."
+TOO_MANY = N_("Too many reset requests. Please try again in an hour.")
+WRONG_CURRENT = N_("Your current password is not right.")
 
 
 def request_reset(email: str, *, client_key: str, now: datetime | None = None, engine: Engine | None = None) -> str:
@@ -67,7 +75,11 @@ def request_reset(email: str, *, client_key: str, now: datetime | None = None, e
 
 
 def _queue_reset(session: Session, *, user_id: int, email: str, name: str, now: datetime) -> None:
+    """Issue a reset link (older ones stop working) and queue the mail carrying it, in the account's language."""
     settings = get_settings()
+    # One indexed read in the request's transaction: a reset mail is one message, never a batch.
+    language = language_from(session.exec(select(UserProfile.language).where(UserProfile.user_id == user_id)).first())
+    minutes = int(RESET_FOR.total_seconds()) // 60
     token_id, raw = account_tokens.issue(
         session, user_id=user_id, purpose=Purpose.RESET_PASSWORD, now=now, valid_for=RESET_FOR
     )
@@ -79,7 +91,10 @@ def _queue_reset(session: Session, *, user_id: int, email: str, name: str, now: 
         context={
             "name": name,
             "link": f"{settings.app_url}{routes.RESET_PASSWORD_ROUTE}?{urlencode({'token': raw})}",
-            "valid_for": "30 minutes",
+            "valid_for": translate_plural(
+                language, "{n} minute", "{n} minutes", minutes, n=format_number(minutes, language)
+            ),
+            "language": language.value,
         },
         mail_from=settings.mail.mail_from,
         now=now,
@@ -88,9 +103,11 @@ def _queue_reset(session: Session, *, user_id: int, email: str, name: str, now: 
 
 
 LINK_PROBLEMS: dict[TokenState, str] = {
-    "expired": "This link has expired (a reset link works for 30 minutes). Ask for a new one.",
-    "used": "This link has been used, or a newer one replaced it. Ask for a new one if you still need it.",
-    "unknown": "This is not a reset link of ours. Check that you opened the whole link from the mail.",
+    "expired": Message(
+        N_("This link has expired (a reset link works for {minutes} minutes). Ask for a new one."), minutes=30
+    ),
+    "used": N_("This link has been used, or a newer one replaced it. Ask for a new one if you still need it."),
+    "unknown": N_("This is not a reset link of ours. Check that you opened the whole link from the mail."),
 }
 
 
@@ -166,7 +183,10 @@ def change_password(
     key = f"password-change:user:{user_id}"
     wait = throttle.wait_left(key, now=now, marks=marks)
     if wait > timedelta(0):
-        raise AccountError(f"Too many wrong passwords. Try again in {max(1, int(wait.total_seconds()))} s.", "current")
+        seconds = max(1, int(wait.total_seconds()))
+        raise AccountError(
+            Message(N_("Too many wrong passwords. Try again in {seconds} s."), seconds=seconds), "current"
+        )
     if problem := password_problem(new):
         raise AccountError(problem, "new")
     with session_scope(engine) as session:

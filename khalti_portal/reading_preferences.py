@@ -11,7 +11,7 @@ from khalti_portal.db.session import session_scope
 from khalti_portal.i18n.catalogs import N_, SOURCE_LANGUAGE, Language, parse_language
 from khalti_portal.i18n.dates import Calendar
 
-CALENDAR_PROBLEM = "Choose AD, Bikram Sambat (BS), both, or the site's default."
+CALENDAR_PROBLEM = N_("Choose AD, Bikram Sambat (BS), both, or the site's default.")
 # The profile's "site default" choice: stored as "", so a later change of DEFAULT_CALENDAR reaches this person too.
 FOLLOW_SITE = "site"
 # What an unknown language code gets (translated to the caller's language by whoever shows it).
@@ -74,6 +74,15 @@ def language_of(user_id: int | None, *, engine: Engine | None = None) -> Languag
     if user_id is None:
         return SOURCE_LANGUAGE
     return chosen_language(user_id, engine=engine) or SOURCE_LANGUAGE
+
+
+def language_from(stored: object) -> Language:
+    """`language_of`'s rule applied to a `UserProfile.language` the caller already read (None: no profile).
+
+    Whoever queues a mail reads the column in its own query, so writing in the account's language costs no
+    second connection.
+    """
+    return parse_language(stored) or SOURCE_LANGUAGE
 
 
 def set_language(user_id: int, raw: object, *, engine: Engine | None = None) -> str | None:

@@ -576,7 +576,7 @@ def test_the_compiled_page_carries_the_hooks_outside_tests_rely_on():
         'id:"mail-status-filter"',
         'id:"admin-nav-mail"',
         'className:"retry-mail"',
-        '"aria-label":("Retry the message to "+',
+        '("Retry the message to "+row_rx_state_?.["to_address"])',  # the aria-label, in English
         '"data-mail-status":',
         '"data-message-id":',
         "SMTP_HOST is not set: mail waits in the outbox",

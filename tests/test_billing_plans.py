@@ -46,3 +46,27 @@ def test_active_plans_in_catalogue_order_without_archived(sqlite_world):
     archived = get_plan("standard", include_archived=True, deps=deps)
     assert archived is not None and archived.name == "Standard"
     assert get_plan("nope", include_archived=True, deps=deps) is None
+
+
+def test_a_reader_of_nepali_sees_the_plans_nepali_words_and_the_english_where_there_are_none(sqlite_world):
+    from khalti_portal.states.views import PlanCard
+
+    seed_demo_plans(deps=sqlite_world.deps)
+    basic = get_plan("basic", deps=sqlite_world.deps)
+    assert basic is not None
+    nepali, english = PlanCard.of(basic, "ne"), PlanCard.of(basic, "en")
+    assert nepali.name == english.name == "Basic"  # a name is the merchant's, in every language
+    assert nepali.description == "सुरु गर्न चाहिने सबै कुरा, महिनैपिच्छे।"
+    assert nepali.features[0] == "३० दिनसम्म पूरा पहुँच" and len(nepali.features) == 3
+    assert english.description == "Everything you need to get started, month by month."
+    assert english.features == basic.feature_list()
+
+    own = sqlite_world.plan("own", price_paisa=1000, duration_days=1)
+    own.description, own.features, own.features_ne = "Only English", "One\nTwo", " \n "
+    card = PlanCard.of(own, "ne")
+    assert (card.description, card.features) == ("Only English", ["One", "Two"])  # blank Nepali falls back
+
+
+def test_every_demo_plan_has_its_words_in_nepali():
+    for spec in DEMO_PLANS:
+        assert spec.description_ne and len(spec.features_ne) == len(spec.features), spec.slug

@@ -13,6 +13,8 @@ import reflex as rx
 from khalti_portal import content
 from khalti_portal.components import brand, footer, layout
 from khalti_portal.config import ASSETS_DIR, load_settings
+from khalti_portal.i18n.catalogs import Language
+from khalti_portal.states.language import LanguageState
 from khalti_portal.states.legal import LegalState
 from tests.state_support import StateDriver
 
@@ -87,6 +89,30 @@ def test_the_shipped_legal_pages_are_templates_that_say_so() -> None:
         assert f"content/{name}.md" in page.html
 
 
+def test_nepali_readers_get_the_nepali_templates_which_say_they_must_be_adapted() -> None:
+    for name, title in (("terms", "सेवाका सर्तहरू"), ("privacy", "गोपनीयता")):
+        page = content.legal_page(name, language=Language.NE)
+        assert page is not None and page.title == title
+        assert "<strong>यो नमुना मात्र हो, कानुनी सल्लाह होइन।</strong>" in page.html
+        assert f"content/{name}.ne.md" in page.html
+
+
+def test_without_a_nepali_file_a_nepali_reader_gets_the_english_one(tmp_path: Path) -> None:
+    (tmp_path / "terms.md").write_text("---\ntitle: Terms\n---\nOurs.\n")
+    assert content.legal_page("terms", tmp_path, Language.NE) == content.Document("Terms", "<p>Ours.</p>\n")
+    (tmp_path / "terms.ne.md").write_text("---\ntitle: सर्तहरू\n---\nहाम्रा।\n")
+    assert content.legal_page("terms", tmp_path, Language.NE) == content.Document("सर्तहरू", "<p>हाम्रा।</p>\n")
+    assert content.legal_page("terms", tmp_path) == content.Document("Terms", "<p>Ours.</p>\n")  # English unchanged
+
+
+async def test_the_legal_state_shows_a_nepali_tab_the_nepali_file() -> None:
+    tab = StateDriver()
+    tab.root.get_substate(LanguageState.get_full_name().split(".")).language = "ne"
+    state = tab.state(LegalState, "/terms")
+    await tab.run(state, "load_terms")
+    assert (state.found, state.title) == (True, "सेवाका सर्तहरू")
+
+
 def test_only_the_legal_pages_can_be_asked_for(tmp_path: Path) -> None:
     (tmp_path / "secret.md").write_text("---\ntitle: Not a page\n---\nx\n")
     assert content.legal_page("secret", tmp_path) is None
@@ -113,7 +139,7 @@ async def test_the_legal_state_loads_each_page_and_says_when_one_is_missing(monk
     await tab.run(state, "load_privacy")
     assert (state.found, state.title) == (True, "Privacy")
 
-    monkeypatch.setattr(content, "legal_page", lambda name, directory=None: None)
+    monkeypatch.setattr(content, "legal_page", lambda *_args, **_kwargs: None)
     await tab.run(state, "load_terms")
     assert (state.loaded, state.found, state.title, state.html) == (True, False, "", "")
 

@@ -290,3 +290,41 @@ async def test_the_confirmation_mail_carries_the_receipt_as_a_pdf(world, khalti,
         f"Date (BS) {format_bs(invoice.issued_at)}" in flat
         and f"Date (AD) {format_nepal_day(invoice.issued_at)}" in flat
     )
+
+
+async def test_the_receipt_mailed_to_a_nepali_reader_is_written_in_nepali(world, khalti):
+    import io
+
+    from pypdf import PdfReader
+
+    from khalti_portal.i18n.catalogs import Language, translate
+    from khalti_portal.mail.delivery import deliver_once
+    from khalti_portal.mail.smtp import SmtpTransport
+    from tests.smtp_support import TestSmtpServer
+    from tests.test_pdf_fonts import devanagari_only, embedded_fonts
+
+    user_id = world.user("sita")
+    with Session(world.engine) as session:
+        session.add(UserProfile(user_id=user_id, email="sita@example.com", email_verified_at=world.now()))
+        session.commit()
+    assert reading_preferences.set_language(user_id, "ne", engine=world.engine) is None  # the account's language
+    payment = paid(world, user_id=user_id)
+    khalti.routes["lookup"].mock(side_effect=khalti_says(world, "Completed", 129_950))
+    await verify_payment(payment.pidx, source="return", deps=world.deps)
+    [invoice] = invoices(world)
+    server = TestSmtpServer()
+    port = await server.start()
+    try:
+        report = await deliver_once(world.engine, world.settings, SmtpTransport("127.0.0.1", port, "none"))
+    finally:
+        await server.stop()
+    assert report.sent == 1
+    [attachment] = list(server.received[0].iter_attachments())
+    data = attachment.get_content()
+    assert any("NotoSansDevanagari" in name for name in embedded_fonts(data))
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert invoice.number in text and "Period from" not in text and "Total" not in text
+    nepali = devanagari_only(text)
+    for label in ("Period from", "Total", "Number"):
+        assert devanagari_only(translate(Language.NE, label)) in nepali
+    assert "रु १,२९९.५०" in text

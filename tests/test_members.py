@@ -20,9 +20,11 @@ from khalti_portal.clock import utcnow
 from khalti_portal.config import get_settings
 from khalti_portal.db.models import Plan, SubscriptionPeriod
 from khalti_portal.db.session import get_engine
+from khalti_portal.i18n.catalogs import Language
 from khalti_portal.i18n.dates import Calendar, format_moment
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
+from khalti_portal.states.language import LanguageState
 from khalti_portal.states.members import EXPIRED, NEVER, NO_PAGES, OPEN, MembersState
 from tests.state_support import StateDriver, add_plan, new_user, own_handlers, redirect_target
 
@@ -155,6 +157,19 @@ async def test_in_grace_access_goes_on_with_a_renew_link(app_db) -> None:
     assert leaked(tab) == {"downloads"}
 
 
+async def test_a_tab_reading_nepali_gets_the_end_of_access_in_nepali_and_the_pages_as_written(app_db) -> None:
+    plan = plan_with("gold", ["downloads"])
+    user_id = subscriber(plan, ends_in=-timedelta(hours=2))
+    assert reading_preferences.set_calendar(user_id, "bs") is None
+    tab = StateDriver(user_id=user_id)
+    tab.root.get_substate(LanguageState.get_full_name().split(".")).language = "ne"
+    _, state = await members_page(user_id, tab)
+    expires = entitlement_for(user_id).expires_at
+    assert state.ended_display == format_moment(expires, Calendar.BS, Language.NE)
+    assert "नेपाली समय" in state.ended_display and state.ended_iso == iso_utc(expires)  # the attribute stays ISO
+    assert [b.feature for b in state.blocks] == ["downloads"] and leaked(tab) == {"downloads"}
+
+
 async def test_a_plan_that_unlocks_no_page_says_so(app_db) -> None:
     plan = plan_with("bare", [])
     tab, state = await members_page(subscriber(plan, ends_in=timedelta(days=5)))
@@ -282,7 +297,7 @@ def test_the_compiled_page_carries_the_ids() -> None:
         '"data-access":',
         "dangerouslySetInnerHTML",
         "Subscribe to unlock",
-        "expired on ",
+        "subscription expired on",
     ):
         assert hook in jsx, hook
     assert "MARKER" not in jsx

@@ -30,12 +30,16 @@ from khalti_portal.db.models import Invoice, Payment, Plan, SubscriptionPeriod
 from khalti_portal.db.session import get_engine
 from khalti_portal.documents.pdf import receipt_pdf
 from khalti_portal.documents.receipt import SLUG_RE, TEST_MARKER, find_for, receipt_view
+from khalti_portal.i18n.catalogs import Language, translate
 from khalti_portal.i18n.dates import Calendar, format_moment
+from khalti_portal.i18n.numbers import format_rupees
 from khalti_portal.states.admin_payment_views import DetailView
 from khalti_portal.states.dashboard import DashboardState
+from khalti_portal.states.language import LanguageState
 from khalti_portal.states.profile import ProfileState
 from khalti_portal.states.receipt import ReceiptState
 from tests.state_support import StateDriver, add_plan, make_admin, new_user, redirect_target
+from tests.test_pdf_fonts import devanagari_only, embedded_fonts
 
 ROUTE = "/receipts/[number]"
 VAT_MERCHANT = MerchantSettings(
@@ -351,6 +355,40 @@ async def test_download_gives_the_pdf_of_the_document_in_the_address(app_db) -> 
     assert data.startswith(b"%PDF")
     text = pdf_text(data)
     assert invoice.number in text and "Rs 499" in text
+
+
+async def test_a_tab_reading_nepali_gets_the_page_and_the_pdf_in_nepali_and_the_facts_as_issued(app_db) -> None:
+    owner = new_user("nepali_reader")
+    _, invoice, _ = paid(owner, add_plan(price=49_900), merchant=VAT_MERCHANT)
+    tab = StateDriver(user_id=owner)
+    # The header's switch, as the browser keeps it.
+    tab.root.get_substate(LanguageState.get_full_name().split(".")).language = "ne"
+    state = tab.state(ReceiptState, f"/receipts/{invoice.slug}", route=ROUTE)
+    await tab.run(state, "load")
+
+    r = state.receipt
+    assert (r.title, r.language, r.total_text) == ("कर बीजक", "ne", format_rupees(49_900, Language.NE))
+    assert (r.number, r.plan_name, r.merchant_name, r.total_paisa) == (
+        invoice.number,
+        invoice.details["plan_name"],
+        "Acme Subscriptions Pvt Ltd",
+        49_900,
+    )
+    [download] = await tab.run(state, "download_pdf")
+    data = base64.b64decode(var_value(download, "url").split(",", 1)[1])
+    assert any("NotoSansDevanagari" in name for name in embedded_fonts(data))
+    nepali = devanagari_only(pdf_text(data))
+    assert devanagari_only(translate(Language.NE, "Taxable amount")) in nepali and "Taxable amount" not in pdf_text(
+        data
+    )
+
+    # The same document in an English tab reads as before: what was issued did not change with the reading.
+    _, english = await receipt_page(owner, invoice.slug)
+    assert (english.receipt.title, english.receipt.total_text, english.receipt.number) == (
+        "Tax Invoice",
+        "Rs 499",
+        invoice.number,
+    )
 
 
 async def test_download_checks_the_caller_again_on_the_server(app_db) -> None:

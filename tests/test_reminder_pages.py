@@ -5,6 +5,7 @@ the profile's switch, and the dashboard's banner from the first stage until the 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,6 +23,7 @@ from khalti_portal.billing.deps import default_deps
 from khalti_portal.clock import utcnow
 from khalti_portal.db.models import AccountToken, OutboxMessage, Plan, SubscriptionPeriod, UserProfile
 from khalti_portal.db.session import get_engine
+from khalti_portal.i18n.catalogs import Language
 from khalti_portal.i18n.dates import Calendar, format_moment
 from khalti_portal.states.dashboard import DashboardState
 from khalti_portal.states.form_data import switch_position
@@ -359,6 +361,32 @@ def test_the_plan_name_comes_from_the_period_that_ends_last(sqlite_world) -> Non
     period(w, other, None, ends=end)  # a period whose plan is gone (or an admin grant without one)
     nameless = reminders.reminder_banner(other, end - timedelta(days=1), deps=w.deps)
     assert nameless is not None and "Your subscription access ends" in nameless.text
+
+
+@pytest.mark.parametrize(
+    ("before_or_after_end", "words"),
+    [
+        (-timedelta(days=2), "सकिँदै छ"),  # ends in 2 days
+        (timedelta(days=1), "चलिरहन्छ"),  # in grace: access kept until ...
+        (timedelta(days=3, hours=1), "सकियो"),  # after grace
+    ],
+)
+def test_the_banner_in_nepali(sqlite_world, before_or_after_end: timedelta, words: str) -> None:
+    w = sqlite_world
+    user, plan, other = w.user(), w.plan("standard"), w.user()
+    end = w.t0 + END
+    period(w, user, plan, ends=end)
+    period(w, other, None, ends=end)  # a period whose plan is gone
+    for who in (user, other):
+        banner = reminders.reminder_banner(
+            who, end + before_or_after_end, calendar=Calendar.BS, language=Language.NE, deps=w.deps
+        )
+        assert banner is not None and words in banner.text, banner
+        # No English but the plan's name; the date in Nepali month names and Devanagari digits.
+        assert not re.search(r"[A-Za-z]", banner.text.replace("Standard", "")), banner.text
+        assert re.search(r"[०-९]", banner.text) and not re.search(r"[0-9]", banner.text)
+        # The nameless plan reads as "your latest subscription", not "your subscription subscription".
+        assert not re.search(r"सदस्यता\s+सदस्यता", banner.text), banner.text
 
 
 @pytest.mark.parametrize("chosen", [Calendar.BS, Calendar.AD, None])

@@ -95,19 +95,37 @@ def test_the_guard_sees_a_new_string_and_a_wrong_placeholder() -> None:
 
 # --- English written past the catalog --------------------------------------------------------------------
 
-# UI modules whose text goes through `t`. Every other module of pages/, views/ and components/ (and mail's
-# templates) is still English only: the next sessions move files from NOT_YET_TRANSLATED to here.
+# UI modules whose text goes through `t`. Every other module of pages/, views/ and components/ is still
+# English only: the next sessions move files from NOT_YET_TRANSLATED to here. Mail's templates write their
+# text in f-strings, which this check cannot see: tests/test_mail_language.py renders each one in Nepali and
+# finds no English left instead.
 TRANSLATED = [
+    "components/admin_nav.py",
+    "components/dialogs.py",
+    "components/footer.py",
+    "components/forms.py",
     "components/language_switch.py",
     "components/layout.py",
-    "components/footer.py",
     "components/status.py",
     "components/text.py",
+    "pages/account.py",
+    "pages/admin_api_keys.py",
+    "pages/admin_mail.py",
     "pages/admin_payments.py",
+    "pages/admin_plans.py",
     "pages/catalog.py",
     "pages/checkout.py",
     "pages/dashboard.py",
+    "pages/legal.py",
+    "pages/members.py",
     "pages/payment_return.py",
+    "pages/profile.py",
+    "pages/receipt.py",
+    "pages/recovery.py",
+    "pages/unsubscribe.py",
+    "views/account.py",
+    "views/admin_api_keys.py",
+    "views/admin_mail.py",
     "views/admin_payments/access.py",
     "views/admin_payments/audit_trail.py",
     "views/admin_payments/charts.py",
@@ -117,13 +135,21 @@ TRANSLATED = [
     "views/admin_payments/filters.py",
     "views/admin_payments/payments_table.py",
     "views/admin_payments/reason.py",
+    "views/admin_plans/plan_form.py",
+    "views/admin_plans/plans_table.py",
     "views/catalog.py",
     "views/checkout.py",
     "views/dashboard/history.py",
     "views/dashboard/reminder.py",
     "views/dashboard/summary.py",
     "views/dashboard/timeline.py",
+    "views/legal.py",
+    "views/members.py",
     "views/payment_return.py",
+    "views/profile.py",
+    "views/receipt.py",
+    "views/recovery.py",
+    "views/unsubscribe.py",
 ]
 # Calls whose string arguments are not text people read.
 NOT_TEXT_CALLS = {

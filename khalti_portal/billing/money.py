@@ -7,6 +7,9 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
 
+from khalti_portal.i18n.catalogs import N_
+from khalti_portal.i18n.messages import Message, Rupees
+
 LOCALE = "en_IN"  # lakh grouping: 1,00,000
 PAISA_PER_RUPEE = 100
 # Our paisa columns are INTEGER; anything larger cannot be stored, so it cannot be an amount.
@@ -17,7 +20,7 @@ _NUMBER = re.compile(r"^\d+(?:,\d+)*(?:\.\d*)?$|^\.\d+$", re.ASCII)
 
 
 class MoneyError(ValueError):
-    """An amount a person typed could not be read; the message says how to write it."""
+    """An amount a person typed could not be read; the message (`args[0]`, a `Message`) says how to write it."""
 
 
 def format_rupees(paisa: int) -> str:
@@ -34,20 +37,24 @@ def parse_rupees(text: str) -> int:
     """Paisa from what a person typed: `12.99` → 1299, `1,00,000` → 10000000, `Rs 10` → 1000."""
     cleaned = _PREFIX.sub("", (text or "").strip()).strip()
     if not cleaned:
-        raise MoneyError("Enter an amount in rupees, for example 499 or 1,299.50.")
+        raise MoneyError(N_("Enter an amount in rupees, for example 499 or 1,299.50."))
     if cleaned.startswith("-"):
-        raise MoneyError("An amount cannot be negative.")
+        raise MoneyError(N_("An amount cannot be negative."))
     if not _NUMBER.match(cleaned):
-        raise MoneyError(f"{text.strip()!r} is not an amount in rupees; write it like 499 or 1,299.50.")
+        raise MoneyError(
+            Message(N_("{text} is not an amount in rupees; write it like 499 or 1,299.50."), text=repr(text.strip()))
+        )
     whole, _, fraction = cleaned.replace(",", "").partition(".")
     if len(fraction) > 2:
-        raise MoneyError("Use at most two digits after the decimal point (paisa), for example 1,299.50.")
+        raise MoneyError(N_("Use at most two digits after the decimal point (paisa), for example 1,299.50."))
     try:
         paisa = int(Decimal(f"{whole or '0'}.{fraction or '0'}") * PAISA_PER_RUPEE)
     except InvalidOperation:  # pragma: no cover - the pattern above admits only digits
-        raise MoneyError(f"{text.strip()!r} is not an amount in rupees.") from None
+        raise MoneyError(Message(N_("{text} is not an amount in rupees."), text=repr(text.strip()))) from None
     if paisa > MAX_PAISA:
-        raise MoneyError(f"That amount is too large; the most we can handle is {format_rupees(MAX_PAISA)}.")
+        raise MoneyError(
+            Message(N_("That amount is too large; the most we can handle is {amount}."), amount=Rupees(MAX_PAISA))
+        )
     return paisa
 
 

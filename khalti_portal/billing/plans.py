@@ -23,6 +23,8 @@ class PlanSpec:
     duration_days: int
     sort_order: int
     feature_keys: tuple[str, ...] = ()  # what the plan unlocks in the members area (content/members/*.md)
+    description_ne: str = ""  # the card's words for readers of Nepali
+    features_ne: tuple[str, ...] = ()
 
 
 DEMO_PLANS: tuple[PlanSpec, ...] = (
@@ -35,6 +37,8 @@ DEMO_PLANS: tuple[PlanSpec, ...] = (
         duration_days=30,
         sort_order=10,
         feature_keys=("members",),
+        description_ne="सुरु गर्न चाहिने सबै कुरा, महिनैपिच्छे।",
+        features_ne=("३० दिनसम्म पूरा पहुँच", "इमेलबाट सहयोग", "जुनसुकै बेला नवीकरण गर्नुहोस्: बाँकी दिन थपिन्छन्"),
     ),
     PlanSpec(
         slug="standard",
@@ -45,6 +49,8 @@ DEMO_PLANS: tuple[PlanSpec, ...] = (
         duration_days=90,
         sort_order=20,
         feature_keys=("members", "downloads"),
+        description_ne="राम्रो मासिक दरमा तीन महिनाको पहुँच।",
+        features_ne=("९० दिनसम्म पूरा पहुँच", "इमेलबाट पहिले सहयोग", "जुनसुकै बेला नवीकरण गर्नुहोस्: बाँकी दिन थपिन्छन्"),
     ),
     PlanSpec(
         slug="premium",
@@ -55,6 +61,8 @@ DEMO_PLANS: tuple[PlanSpec, ...] = (
         duration_days=365,
         sort_order=30,
         feature_keys=("members", "downloads", "priority-support"),
+        description_ne="एक पटक तिरेर पूरा एक वर्ष, सबैभन्दा राम्रो दरमा।",
+        features_ne=("३६५ दिनसम्म पूरा पहुँच", "फोन र इमेलबाट सहयोग", "जुनसुकै बेला नवीकरण गर्नुहोस्: बाँकी दिन थपिन्छन्"),
     ),
 )
 
@@ -74,6 +82,8 @@ def seed_demo_plans(deps: BillingDeps | None = None) -> int:
                         name=spec.name,
                         description=spec.description,
                         features="\n".join(spec.features),
+                        description_ne=spec.description_ne,
+                        features_ne="\n".join(spec.features_ne),
                         feature_keys=list(spec.feature_keys),
                         price_paisa=spec.price_paisa,
                         duration_days=spec.duration_days,

@@ -13,7 +13,7 @@ from when it is due until the next one is due (the last for LAST_WINDOW). Each r
 - nothing goes to an unconfirmed address, or to a subscriber who turned reminders off.
 
 Dates are written in the subscriber's calendar (their profile's choice, else the site's), in the mail and
-in the dashboard's banner alike.
+in the dashboard's banner alike; the mail in the account's language, read in the same query.
 """
 
 from __future__ import annotations
@@ -40,9 +40,14 @@ from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.i18n.dates import Calendar
 from khalti_portal.i18n.numbers import format_days
 from khalti_portal.mail.outbox import queue_message
+from khalti_portal.reading_preferences import language_from
 
 LAST_WINDOW = timedelta(days=1)  # how long the last stage (grace ended) stays open
 UNSUBSCRIBE_FOR = timedelta(days=365)
+
+# TRANSLATORS: stands in for the plan's name in the reminders ("Your {plan} access ended ...") when the plan
+# was deleted. Nepali: a word that reads right before सदस्यता ("तपाईंको पछिल्लो सदस्यताको म्याद ..."), not सदस्यता itself.
+DELETED_PLAN_NAME = N_("subscription")
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class _Run:
     plan_name: str
     plan_slug: str | None
     calendar: Calendar  # the one the subscriber reads dates in
+    language: Language  # the one the mail is written in
 
 
 def _runs_near_their_end(session: Session, now: datetime, settings: Settings) -> list[_Run]:
@@ -116,6 +122,7 @@ def _runs_near_their_end(session: Session, now: datetime, settings: Settings) ->
             Plan.slug,
             Plan.is_active,
             UserProfile.calendar,
+            UserProfile.language,
         )
         .join(ends, and_(ends.c.user_id == SubscriptionPeriod.user_id, ends.c.end == SubscriptionPeriod.ends_at))
         .join(UserProfile, col(UserProfile.user_id) == SubscriptionPeriod.user_id)
@@ -132,7 +139,8 @@ def _runs_near_their_end(session: Session, now: datetime, settings: Settings) ->
         .order_by(col(SubscriptionPeriod.id))
     ).all()
     runs: dict[int, _Run] = {}  # two periods ending at the same instant: the later one names the run
-    for pid, uid, created, end, email, display, username, plan, slug, active, chosen in rows:
+    for pid, uid, created, end, email, display, username, plan, slug, active, chosen, spoken in rows:
+        language = language_from(spoken)
         runs[uid] = _Run(
             pid,
             uid,
@@ -140,9 +148,10 @@ def _runs_near_their_end(session: Session, now: datetime, settings: Settings) ->
             end,
             email,
             display or username,
-            plan or "subscription",
+            plan or translate(language, DELETED_PLAN_NAME),
             slug if active else None,
             reader_calendar(chosen, settings),
+            language,
         )
     return list(runs.values())
 
@@ -182,11 +191,13 @@ def _queue(session: Session, settings: Settings, run: _Run, stage: Stage, now: d
         "name": run.name,
         "plan_name": run.plan_name,
         "stage": stage.name,
-        "ends_at": format_moment_or_ad(run.end, run.calendar),
+        "ends_at": format_moment_or_ad(run.end, run.calendar, run.language),
         "renew_url": f"{settings.app_url}{renew}",
+        "language": run.language.value,
     }
     if settings.grace_days > 0:
-        context["grace_until"] = format_moment_or_ad(run.end + timedelta(days=settings.grace_days), run.calendar)
+        grace_until = run.end + timedelta(days=settings.grace_days)
+        context["grace_until"] = format_moment_or_ad(grace_until, run.calendar, run.language)
     key = _key(run, stage)
     # A racing job queuing the same key waits here (PostgreSQL) and then adds nothing, issuing no token.
     if not queue_message(
@@ -306,6 +317,5 @@ def reminder_banner(
         return None
     end, plan_name = last[0], last[1]
     calendar = calendar or reader_calendar(last[2], deps.settings)
-    # TRANSLATORS: stands for the plan's name when the plan was deleted ("Your subscription access ended ...").
-    name = plan_name or translate(language, N_("subscription"))
+    name = plan_name or translate(language, DELETED_PLAN_NAME)
     return banner_for(end, name, now, deps.settings, calendar, language)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal import routes
+from khalti_portal.components.text import t
+from khalti_portal.i18n.catalogs import N_
 
 ADMIN_LINKS = (
-    ("Plans", routes.ADMIN_PLANS_ROUTE, "admin-nav-plans"),
-    ("Payments", routes.ADMIN_PAYMENTS_ROUTE, "admin-nav-payments"),
-    ("Mail", routes.ADMIN_MAIL_ROUTE, "admin-nav-mail"),
-    ("API keys", routes.ADMIN_API_KEYS_ROUTE, "admin-nav-api-keys"),
+    (N_("Plans"), routes.ADMIN_PLANS_ROUTE, "admin-nav-plans"),
+    (N_("Payments"), routes.ADMIN_PAYMENTS_ROUTE, "admin-nav-payments"),
+    (N_("Mail"), routes.ADMIN_MAIL_ROUTE, "admin-nav-mail"),
+    (N_("API keys"), routes.ADMIN_API_KEYS_ROUTE, "admin-nav-api-keys"),
 )
 
 
@@ -18,10 +20,10 @@ def admin_nav(current: str) -> rx.Component:
     """Links to every admin page; the one at `current` (a route) is marked as the current page."""
     return rx.el.nav(
         rx.hstack(
-            rx.text("Admin", weight="bold", color_scheme="gray", size="2"),
+            rx.text(t("Admin"), weight="bold", color_scheme="gray", size="2"),
             *[
                 rx.link(
-                    title,
+                    t(title),
                     href=route,
                     id=id_,
                     weight="bold" if route == current else "regular",
@@ -33,7 +35,7 @@ def admin_nav(current: str) -> rx.Component:
             spacing="4",
             align="center",
         ),
-        aria_label="Admin pages",
+        aria_label=t("Admin pages"),
         id="admin-nav",
         width="100%",
     )

@@ -7,6 +7,8 @@ from typing import Any
 
 import reflex as rx
 
+from khalti_portal.components.text import t
+
 
 def data_table(
     headers: Sequence[str],
@@ -44,30 +46,28 @@ def pager(
     page: rx.Var[int],
     pages: rx.Var[int],
     total: rx.Var[int],
-    noun: str,
+    noun: str = "",
     go_to_page: Callable[[Any], Any],
-    words: rx.Var[str] | None = None,
-    previous: rx.Var | str = "Previous",
-    next_: rx.Var | str = "Next",
+    summary: rx.Var[str] | None = None,
 ) -> rx.Component:
     """Previous, "Page 2 of 5 · 230 payment(s)", Next: ids `<id_prefix>-prev`, `-page`, `-next`.
 
-    A translated page passes `words` (where it is, written on the server in the reader's language and digits)
-    and the buttons' words through `t`.
+    `summary` is that middle line written by the state in the reader's language (digits included); without it
+    the line is built here from `page`, `pages`, `total` and `noun`, in English.
     """
-    where = words if words is not None else rx.text.span("Page ", page, " of ", pages, " · ", total, f" {noun}")
+    line = summary if summary is not None else rx.fragment("Page ", page, " of ", pages, " · ", total, f" {noun}")
     return rx.hstack(
         rx.button(
-            previous,
+            t("Previous"),
             size="1",
             variant="soft",
             id=f"{id_prefix}-prev",
             disabled=page <= 1,
             on_click=go_to_page(page - 1),
         ),
-        rx.text(where, size="2", id=f"{id_prefix}-page"),
+        rx.text(line, size="2", id=f"{id_prefix}-page"),
         rx.button(
-            next_,
+            t("Next"),
             size="1",
             variant="soft",
             id=f"{id_prefix}-next",

@@ -7,6 +7,8 @@ from typing import Any
 
 import reflex as rx
 
+from khalti_portal.components.text import t
+
 
 def confirm_dialog(
     trigger: rx.Component,
@@ -14,7 +16,7 @@ def confirm_dialog(
     description: rx.Var | str,
     confirm: rx.Component,
     *,
-    cancel: str = "Cancel",
+    cancel: rx.Var | str = "",
     fields: Sequence[rx.Component] = (),
     on_submit: Any = None,
     **props: Any,
@@ -26,6 +28,7 @@ def confirm_dialog(
     the caller remounts it closed with a new `key`.
     """
     asks_for_input = on_submit is not None
+    cancel = cancel if isinstance(cancel, rx.Var) or cancel else t("Cancel")
     buttons = rx.hstack(
         rx.dialog.close(
             rx.button(cancel, type="button", variant="soft", color_scheme="gray", class_name="dialog-cancel")

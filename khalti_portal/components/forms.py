@@ -6,9 +6,17 @@ from typing import Any
 
 import reflex as rx
 
+# Labels, hints and titles are plain text or `t(...)`'s Var (the text in the person's language).
+Text = str | rx.Var
+
+
+def has_text(text: Text) -> bool:
+    """Whether a label or hint was given: a Var (translated text) always counts, a str when it is not empty."""
+    return not isinstance(text, str) or text != ""
+
 
 def labelled(
-    label: str, control: rx.Component, *, for_id: str, hint: str = "", error: rx.Component | None = None, **props: Any
+    label: Text, control: rx.Component, *, for_id: str, hint: Text = "", error: rx.Component | None = None, **props: Any
 ) -> rx.Component:
     """`label` bound to `control` (whose id is `for_id`), then an optional hint (id `<for_id>-hint`) and error.
 
@@ -17,7 +25,7 @@ def labelled(
     return rx.vstack(
         rx.el.label(label, html_for=for_id, font_weight="500", font_size="0.95rem"),
         control,
-        rx.text(hint, id=f"{for_id}-hint", size="1", color_scheme="gray") if hint else rx.fragment(),
+        rx.text(hint, id=f"{for_id}-hint", size="1", color_scheme="gray") if has_text(hint) else rx.fragment(),
         *([error] if error is not None else []),
         **{"spacing": "1", "width": "100%", **props},
     )
@@ -35,12 +43,12 @@ def described_by(hint_id: str = "", error_id: str = "", invalid: rx.Var[bool] | 
 
 
 def field(
-    label: str,
+    label: Text,
     name: str,
     *,
     type_: str = "text",
     autocomplete: str = "",
-    hint: str = "",
+    hint: Text = "",
     error: rx.Component | None = None,
     error_id: str = "",
     invalid: rx.Var[bool] | None = None,
@@ -53,7 +61,7 @@ def field(
     """
     if error is not None or error_id:
         error_id = error_id or f"{name}-error"
-    attrs = described_by(f"{name}-hint" if hint else "", error_id, invalid)
+    attrs = described_by(f"{name}-hint" if has_text(hint) else "", error_id, invalid)
     control = rx.input(
         id=name,
         name=name,
@@ -91,7 +99,7 @@ def notice_callout(message: rx.Var[str], id_: str) -> rx.Component:
     )
 
 
-def form_card(title: str, *children: rx.Component, level: int = 1) -> rx.Component:
+def form_card(title: Text, *children: rx.Component, level: int = 1) -> rx.Component:
     """A narrow centred card for account forms; its title a heading of `level` (the page's own title: 1)."""
     return rx.center(
         rx.card(

@@ -14,10 +14,13 @@ translated from the state instead: see i18n/catalogs.translate and states/langua
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 from reflex.vars.base import Var
 
 from khalti_portal.i18n.catalogs import SOURCE_LANGUAGE, Language, translate
+from khalti_portal.i18n.numbers import format_rupees, localise_digits
 from khalti_portal.states.language import LanguageState
 
 
@@ -37,3 +40,31 @@ def t(message: str, **values: Var | str) -> Var | str:
             continue  # untranslated, or a name that reads the same: no condition in the bundle
         shown = rx.cond(LanguageState.language == language.value, _filled(translated, values), shown)
     return shown
+
+
+def per_language(render: Callable[[Language], str]) -> Var | str:
+    """Page text written by `render` once for each language when the page is compiled, shown in the person's.
+
+    For text whose numbers are fixed (a password's length): `t` fills one value into every language, while
+    `per_language(lambda lang: translate(lang, "At least {n} characters.", n=format_number(8, lang)))`
+    gives each its own digits.
+    """
+    english = render(SOURCE_LANGUAGE)
+    shown: Var | str = english
+    for language in Language:
+        if language is SOURCE_LANGUAGE:
+            continue
+        translated = render(language)
+        if translated != english:
+            shown = rx.cond(LanguageState.language == language.value, translated, shown)
+    return shown
+
+
+def number(value: int) -> Var | str:
+    """A limit fixed in the page, plain digits in the reader's script: `t("At most {n}.", n=number(1000))`."""
+    return per_language(lambda language: localise_digits(str(value), language))
+
+
+def rupees(paisa: int) -> Var | str:
+    """An amount fixed in the page in the reader's language: `Rs 10` / `रु १०`."""
+    return per_language(lambda language: format_rupees(paisa, language))

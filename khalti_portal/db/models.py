@@ -67,6 +67,10 @@ class PaymentStatus(StrEnum):
     REFUNDED = "refunded"
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 class Plan(SQLModel, table=True):
     """Something a subscriber can buy: a price for a number of days of access."""
 
@@ -80,6 +84,9 @@ class Plan(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(120), nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     features: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The same two in Nepali, for readers who chose it ("" = show the ones above). The name stays one name.
+    description_ne: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    features_ne: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # What the plan unlocks, as short slugs (`downloads`, `priority-support`): the members area and the
     # entitlement API read these; `features` above is only the catalog card's lines.
     feature_keys: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
@@ -92,7 +99,15 @@ class Plan(SQLModel, table=True):
 
     def feature_list(self) -> list[str]:
         """The features, one per non-blank line."""
-        return [line.strip() for line in self.features.splitlines() if line.strip()]
+        return _lines(self.features)
+
+    def description_in(self, language: str) -> str:
+        """The description a reader of `language` ("en", "ne") sees: the Nepali one when there is one."""
+        return self.description_ne if language == "ne" and self.description_ne.strip() else self.description
+
+    def features_in(self, language: str) -> list[str]:
+        """The features a reader of `language` sees: the Nepali lines when there are any."""
+        return (_lines(self.features_ne) if language == "ne" else []) or self.feature_list()
 
 
 class Payment(SQLModel, table=True):

@@ -3,6 +3,7 @@
 The fonts are embedded from the repository, never from the system, so a PDF looks the same wherever the
 server runs. Latin text is DejaVu Sans; Devanagari (a Nepali name, label or amount) falls back to Noto Sans
 Devanagari, shaped by HarfBuzz (`uharfbuzz`) so conjuncts and vowel signs are drawn as Nepali is written.
+Every label is written in the view's language (`ReceiptView.language`, the reader's), the same words as the page.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from khalti_portal.documents.receipt import ReceiptView
+from khalti_portal.i18n.catalogs import SOURCE_LANGUAGE, parse_language, translate
 
 FONTS = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 FAMILY = "DejaVuSans"
@@ -69,6 +71,8 @@ def new_document() -> FPDF:
 
 def receipt_pdf(view: ReceiptView) -> bytes:
     """The document as PDF bytes: header, merchant and buyer, what was bought, the amounts, the total in words."""
+    language = parse_language(view.language) or SOURCE_LANGUAGE
+
     pdf = new_document()
     pdf.set_title(f"{view.title} {view.number}")
     pdf.set_creator("khalti_portal")
@@ -89,33 +93,39 @@ def receipt_pdf(view: ReceiptView) -> bytes:
     if view.merchant_address:
         pdf.multi_cell(0, LINE, view.merchant_address, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if view.merchant_pan:
-        pdf.cell(0, LINE, f"PAN: {view.merchant_pan}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, LINE, translate(language, "PAN: {pan}", pan=view.merchant_pan), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
 
-    _line(pdf, "Number", view.number)
-    _line(pdf, "Reverses invoice", view.reverses_number)
-    _line(pdf, "Date (BS)", view.issued_bs)
-    _line(pdf, "Date (AD)", view.issued_ad)
+    _line(pdf, translate(language, "Number"), view.number)
+    _line(pdf, translate(language, "Reverses invoice"), view.reverses_number)
+    _line(pdf, translate(language, "Date (BS)"), view.issued_bs)
+    _line(pdf, translate(language, "Date (AD)"), view.issued_ad)
     pdf.ln(2)
-    _line(pdf, "Billed to", view.buyer_name)
-    _line(pdf, "Buyer's PAN", view.buyer_pan)
+    _line(pdf, translate(language, "Billed to"), view.buyer_name)
+    _line(pdf, translate(language, "Buyer's PAN"), view.buyer_pan)
     pdf.ln(2)
-    _line(pdf, "Plan", view.plan_name)
-    _line(pdf, "Access", view.duration)
-    _line(pdf, "Period from", view.period_from)
-    _line(pdf, "Period to", view.period_to)
-    _line(pdf, "Khalti transaction", view.transaction_id)
-    _line(pdf, "Order reference", view.order)
+    _line(pdf, translate(language, "Plan"), view.plan_name)
+    _line(pdf, translate(language, "Access"), view.duration)
+    _line(pdf, translate(language, "Period from"), view.period_from)
+    _line(pdf, translate(language, "Period to"), view.period_to)
+    _line(pdf, translate(language, "Khalti transaction"), view.transaction_id)
+    _line(pdf, translate(language, "Order reference"), view.order)
     pdf.ln(4)
 
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
     pdf.ln(2)
     if view.vat_paisa or view.vat_rate_percent:
-        _amount(pdf, "Taxable amount", view.taxable_text)
+        _amount(pdf, translate(language, "Taxable amount"), view.taxable_text)
         _amount(pdf, view.vat_label, view.vat_text)
-    _amount(pdf, "Total", view.total_text, bold=True)
+    _amount(pdf, translate(language, "Total"), view.total_text, bold=True)
     pdf.ln(2)
     if view.total_words:
         pdf.set_font(FAMILY, "", 10)
-        pdf.multi_cell(0, LINE, f"In words: {view.total_words}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            0,
+            LINE,
+            translate(language, "In words: {words}", words=view.total_words),
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
     return bytes(pdf.output())

@@ -37,10 +37,11 @@ from sqlmodel import Session, col, select, update
 from khalti_portal.clock import utcnow
 from khalti_portal.config import Settings
 from khalti_portal.db.models import Invoice, MailStatus, OutboxMessage
+from khalti_portal.i18n.catalogs import parse_language
 from khalti_portal.mail.compose import compose
 from khalti_portal.mail.smtp import SendFailure, SmtpConnection
 from khalti_portal.mail.templates import SECRET_FIELDS, TemplateError
-from khalti_portal.reading_preferences import parse_calendar
+from khalti_portal.reading_preferences import language_of, parse_calendar
 
 logger = logging.getLogger("khalti_portal.mail")
 
@@ -171,7 +172,8 @@ def _receipt_pdfs(engine: Engine, context: dict[str, Any], settings: Settings) -
     """The receipt a message names (`invoice_number`), drawn as a PDF from the stored invoice.
 
     Its period is written in the calendar the message's own dates are (`calendar`, chosen when it was
-    queued); a message queued before that was recorded gets the site's default.
+    queued); a message queued before that was recorded gets the site's default. Its words are the
+    language the message was queued in (`language`), else the account's (`language_of`).
     """
     number = context.get("invoice_number")
     if not number:
@@ -184,7 +186,8 @@ def _receipt_pdfs(engine: Engine, context: dict[str, Any], settings: Settings) -
         invoice = session.exec(select(Invoice).where(Invoice.number == number)).first()
     if invoice is None:
         raise TemplateError(f"the message names invoice {number!r}, which does not exist")
-    return [(f"{invoice.slug}.pdf", receipt_pdf(receipt_view(invoice, calendar)))]
+    language = parse_language(context.get("language")) or language_of(invoice.user_id, engine=engine)
+    return [(f"{invoice.slug}.pdf", receipt_pdf(receipt_view(invoice, calendar, language)))]
 
 
 class _Sender:

@@ -1,8 +1,12 @@
 """The messages the portal sends: each template turns a stored context into a subject, a plain-text and an HTML part.
 
 A context holds only what a person reads (names, formatted amounts, dates already written in the recipient's
-calendar, links): templates format nothing themselves, so mail never needs billing. Every value goes through
-`html.escape` in the HTML part.
+calendar and language, links): templates format nothing themselves, so mail never needs billing. Every value
+goes through `html.escape` in the HTML part.
+
+A message is written in the language queued with it (`context["language"]`, the account's language when it
+was queued): subject, both parts, the link and the footer; the site's name stays as it is. A message queued
+before languages were stored has none and is written in English.
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
 from typing import Any
+
+from khalti_portal.i18n.catalogs import N_, SOURCE_LANGUAGE, Language, parse_language, translate, translate_plural
+from khalti_portal.i18n.numbers import format_number
 
 
 class TemplateError(ValueError):
@@ -44,6 +51,22 @@ def _value(context: Mapping[str, Any], name: str) -> str:
     return str(value)
 
 
+def language_of(context: Mapping[str, Any]) -> Language:
+    """The language the message is written in: the one queued with it, English for messages queued before."""
+    return parse_language(context.get("language")) or SOURCE_LANGUAGE
+
+
+def _html(message: str, *, strong: tuple[str, ...] = (), **values: str) -> str:
+    """A translated `message` (placeholders still open) as escaped HTML; the values named in `strong` in bold.
+
+    The message is escaped before it is filled, so neither a translation nor a value can write markup.
+    """
+    escaped = {name: escape(value) for name, value in values.items()}
+    for name in strong:
+        escaped[name] = f"<strong>{escaped[name]}</strong>"
+    return escape(message).format(**escaped)
+
+
 _LABEL_STYLE = "padding:4px 12px 4px 0;color:#5b5270;white-space:nowrap"
 
 
@@ -55,108 +78,165 @@ def _details_table(rows: list[tuple[str, str]]) -> str:
     return f'<table role="presentation" style="border-collapse:collapse;margin:12px 0">{cells}</table>'
 
 
-def _payment_completed(context: Mapping[str, Any], site_name: str) -> _Filled:
+def _greeting(language: Language, name: str) -> str:
+    # TRANSLATORS: the first line of every mail; {name} is the person's display name or username.
+    return translate(language, "Namaste {name},", name=name)
+
+
+def _payment_completed(context: Mapping[str, Any], site_name: str, language: Language) -> _Filled:
     name, plan = _value(context, "name"), _value(context, "plan_name")
     amount, starts, ends = _value(context, "amount"), _value(context, "starts_at"), _value(context, "ends_at")
     order, url, ends_on = _value(context, "order"), _value(context, "dashboard_url"), _value(context, "ends_on")
+    # TRANSLATORS: {amount} is e.g. "Rs 1,299.50", {plan} the plan's name.
+    thanks = translate(language, "Thank you: your payment of {amount} for {plan} has gone through.")
+    details = [
+        (translate(language, "Plan"), plan),
+        # TRANSLATORS: a label in the payment mail: the date and time access starts.
+        (translate(language, "From"), starts),
+        # TRANSLATORS: a label in the payment mail: the date and time access ends.
+        (translate(language, "Until"), ends),
+        # TRANSLATORS: a label in the payment mail: the order's reference (a code such as KP-…).
+        (translate(language, "Order"), order),
+    ]
     return _Filled(
-        subject=f"Payment received: {plan} until {ends_on}",
+        # TRANSLATORS: a mail's subject; {ends_on} is the day access ends.
+        subject=translate(language, "Payment received: {plan} until {ends_on}", plan=plan, ends_on=ends_on),
         lines=[
-            f"Namaste {name},",
-            f"Thank you: your payment of {amount} for {plan} has gone through.",
-            f"Your access runs from {starts} to {ends}.",
-            f"Order reference: {order}",
+            _greeting(language, name),
+            thanks.format(amount=amount, plan=plan),
+            translate(language, "Your access runs from {starts} to {ends}.", starts=starts, ends=ends),
+            translate(language, "Order reference: {order}", order=order),
         ],
         html=(
-            f"<p>Namaste {escape(name)},</p>"
-            f"<p>Thank you: your payment of <strong>{escape(amount)}</strong> for <strong>{escape(plan)}</strong> "
-            "has gone through.</p>"
-            f"{_details_table([('Plan', plan), ('From', starts), ('Until', ends), ('Order', order)])}"
+            f"<p>{escape(_greeting(language, name))}</p>"
+            f"<p>{_html(thanks, strong=('amount', 'plan'), amount=amount, plan=plan)}</p>"
+            f"{_details_table(details)}"
         ),
-        link_text="See your subscription",
+        link_text=translate(language, "See your subscription"),
         link_url=url,
     )
 
 
-def _verify_email(context: Mapping[str, Any], site_name: str) -> _Filled:
+def _verify_email(context: Mapping[str, Any], site_name: str, language: Language) -> _Filled:
     name, link, address = _value(context, "name"), _value(context, "link"), _value(context, "email")
+    ignore = translate(language, "If you did not give this address to us, ignore this message.")
+    # The HTML part says the same without "open the link below": its link is a button.
+    confirm_html = translate(
+        language, "Please confirm that {address} is your email address. Until you do, we send nothing else to it."
+    )
     return _Filled(
-        subject="Confirm your email address",
+        subject=translate(language, "Confirm your email address"),
         lines=[
-            f"Namaste {name},",
-            f"Please confirm that {address} is your email address: open the link below. Until you do, "
-            "we send nothing else to it.",
-            "If you did not give this address to us, ignore this message.",
+            _greeting(language, name),
+            translate(
+                language,
+                "Please confirm that {address} is your email address: open the link below. Until you do, "
+                "we send nothing else to it.",
+                address=address,
+            ),
+            ignore,
         ],
         html=(
-            f"<p>Namaste {escape(name)},</p>"
-            f"<p>Please confirm that <strong>{escape(address)}</strong> is your email address. Until you do, "
-            "we send nothing else to it.</p>"
-            "<p>If you did not give this address to us, ignore this message.</p>"
+            f"<p>{escape(_greeting(language, name))}</p>"
+            f"<p>{_html(confirm_html, strong=('address',), address=address)}</p>"
+            f"<p>{escape(ignore)}</p>"
         ),
-        link_text="Confirm my email address",
+        link_text=translate(language, "Confirm my email address"),
         link_url=link,
     )
 
 
-def _password_reset(context: Mapping[str, Any], site_name: str) -> _Filled:
+def _password_reset(context: Mapping[str, Any], site_name: str, language: Language) -> _Filled:
     name, link, valid_for = _value(context, "name"), _value(context, "link"), _value(context, "valid_for")
+    # TRANSLATORS: {valid_for} is how long the link works, e.g. "30 minutes".
+    asked = translate(
+        language,
+        "Someone (we hope you) asked to reset the password of your account. The link below works once, "
+        "for {valid_for}.",
+    )
+    not_you = translate(language, "If it was not you, ignore this message: your password stays as it is.")
     return _Filled(
-        subject="Reset your password",
-        lines=[
-            f"Namaste {name},",
-            f"Someone (we hope you) asked to reset the password of your account. The link below works once, "
-            f"for {valid_for}.",
-            "If it was not you, ignore this message: your password stays as it is.",
-        ],
+        subject=translate(language, "Reset your password"),
+        lines=[_greeting(language, name), asked.format(valid_for=valid_for), not_you],
         html=(
-            f"<p>Namaste {escape(name)},</p>"
-            "<p>Someone (we hope you) asked to reset the password of your account. The link below works "
-            f"once, for {escape(valid_for)}.</p>"
-            "<p>If it was not you, ignore this message: your password stays as it is.</p>"
+            f"<p>{escape(_greeting(language, name))}</p>"
+            f"<p>{_html(asked, valid_for=valid_for)}</p>"
+            f"<p>{escape(not_you)}</p>"
         ),
-        link_text="Choose a new password",
+        link_text=translate(language, "Choose a new password"),
         link_url=link,
     )
 
 
 _REMINDER_SUBJECTS = {
-    "ended": "Your {plan} access has ended today",
-    "grace_ended": "Your {plan} access has now stopped",
+    "ended": N_("Your {plan} access has ended today"),
+    "grace_ended": N_("Your {plan} access has now stopped"),
 }
 
 
-def _renewal_reminder(context: Mapping[str, Any], site_name: str) -> _Filled:
+def _reminder_news(context: Mapping[str, Any], language: Language, stage: str, plan: str, ends: str) -> str:
+    """What a reminder stage tells: when access ends or ended, and what renewing does now."""
+    if stage.startswith("d"):
+        return translate(
+            language,
+            "Your {plan} access ends on {when}. Renew now and the new period starts when this one ends.",
+            plan=plan,
+            when=ends,
+        )
+    if stage == "ended":
+        if grace := context.get("grace_until"):
+            # The same words as the dashboard's banner, so the catalog holds them once.
+            return translate(
+                language,
+                "Your {plan} access ended on {when}. You keep access until {grace} while you renew.",
+                plan=plan,
+                when=ends,
+                grace=str(grace),
+            )
+        return translate(language, "Your {plan} access ended on {when}. Renew to get it back.", plan=plan, when=ends)
+    return translate(
+        language,
+        "Your {plan} access ended on {when} and the days of grace are over. Renew to get it back.",
+        plan=plan,
+        when=ends,
+    )
+
+
+def _renewal_reminder(context: Mapping[str, Any], site_name: str, language: Language) -> _Filled:
     name, plan, ends = _value(context, "name"), _value(context, "plan_name"), _value(context, "ends_at")
     stage, url, unsubscribe = _value(context, "stage"), _value(context, "renew_url"), _value(context, "unsubscribe_url")
     if stage.startswith("d"):
         days = int(stage[1:])
-        subject = f"Your {plan} access ends in {days} day{'s' if days != 1 else ''}"
-        news = f"Your {plan} access ends on {ends}. Renew now and the new period starts when this one ends."
-    elif stage == "ended":
-        subject = _REMINDER_SUBJECTS["ended"].format(plan=plan)
-        grace = context.get("grace_until")
-        news = f"Your {plan} access ended on {ends}." + (
-            f" You keep access until {grace} while you renew." if grace else " Renew to get it back."
+        subject = translate_plural(
+            language,
+            "Your {plan} access ends in {n} day",
+            "Your {plan} access ends in {n} days",
+            days,
+            plan=plan,
+            n=format_number(days, language),
         )
     else:
-        subject = _REMINDER_SUBJECTS["grace_ended"].format(plan=plan)
-        news = f"Your {plan} access ended on {ends} and the days of grace are over. Renew to get it back."
-    why = "You get renewal reminders for your subscription; one click on the unsubscribe link stops them."
+        marked = _REMINDER_SUBJECTS["ended"] if stage == "ended" else _REMINDER_SUBJECTS["grace_ended"]
+        subject = translate(language, marked, plan=plan)
+    news = _reminder_news(context, language, stage, plan, ends)
+    why = translate(
+        language, "You get renewal reminders for your subscription; one click on the unsubscribe link stops them."
+    )
+    unsubscribe_text = translate(language, "Unsubscribe from reminders")
     return _Filled(
         subject=subject,
-        lines=[f"Namaste {name},", news, why, f"Unsubscribe from reminders: {unsubscribe}"],
+        lines=[_greeting(language, name), news, why, f"{unsubscribe_text}: {unsubscribe}"],
         html=(
-            f"<p>Namaste {escape(name)},</p><p>{escape(news)}</p>"
+            f"<p>{escape(_greeting(language, name))}</p><p>{escape(news)}</p>"
             f'<p style="font-size:13px;color:#5b5270">{escape(why)} '
-            f'<a href="{escape(unsubscribe, quote=True)}">Unsubscribe from reminders</a></p>'
+            f'<a href="{escape(unsubscribe, quote=True)}">{escape(unsubscribe_text)}</a></p>'
         ),
-        link_text=f"Renew {plan}",
+        link_text=translate(language, "Renew {plan}", plan=plan),
         link_url=url,
     )
 
 
-TEMPLATES: dict[str, Callable[[Mapping[str, Any], str], _Filled]] = {
+TEMPLATES: dict[str, Callable[[Mapping[str, Any], str, Language], _Filled]] = {
     "renewal_reminder": _renewal_reminder,
     "payment_completed": _payment_completed,
     "verify_email": _verify_email,
@@ -176,11 +256,12 @@ def render(template: str, context: Mapping[str, Any], *, site_name: str) -> Rend
     fill = TEMPLATES.get(template)
     if fill is None:
         raise TemplateError(f"no mail template named {template!r}")
-    filled = fill(context, site_name)
-    footer = f"You get this message because of your account at {site_name}."
+    language = language_of(context)
+    filled = fill(context, site_name, language)
+    footer = translate(language, "You get this message because of your account at {site_name}.", site_name=site_name)
     text = "\n\n".join([*filled.lines, f"{filled.link_text}: {filled.link_url}", f"— {site_name}", footer]) + "\n"
     html = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{language.value}"><head><meta charset="utf-8">'
         f"<title>{escape(filled.subject)}</title></head>"
         '<body style="margin:0;padding:24px;background-color:#f3f0f7;font-family:system-ui,sans-serif;color:#1f1235">'
         '<div style="max-width:560px;margin:0 auto;background-color:#fff;border-radius:12px;padding:24px">'

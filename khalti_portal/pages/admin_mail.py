@@ -12,15 +12,17 @@ from khalti_portal.components.admin_nav import admin_nav
 from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.layout import page
 from khalti_portal.components.placeholders import loading
+from khalti_portal.components.text import t
+from khalti_portal.i18n.catalogs import N_
 from khalti_portal.states.admin_mail import AdminMailState as S
 from khalti_portal.views.admin_mail import filter_bar, no_smtp_callout, outbox_table, pager
 
 
-@page(routes.ADMIN_MAIL_ROUTE, "Admin: mail", on_load=S.load)
+@page(routes.ADMIN_MAIL_ROUTE, N_("Admin: mail"), on_load=S.load)
 def admin_mail() -> rx.Component:
     return rx.vstack(
         admin_nav(routes.ADMIN_MAIL_ROUTE),
-        rx.heading("Mail", size="7"),
+        rx.heading(t("Mail"), size="7"),
         rx.cond(
             S.loaded,
             rx.vstack(
@@ -33,7 +35,7 @@ def admin_mail() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            loading("Loading the outbox…"),
+            loading(t("Loading the outbox…")),
         ),
         spacing="4",
         width="100%",

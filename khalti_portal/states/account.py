@@ -12,10 +12,15 @@ from urllib.parse import quote
 import reflex as rx
 
 from khalti_portal import accounts, routes
+from khalti_portal.i18n.catalogs import N_
+from khalti_portal.i18n.messages import shown
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.form_data import form_text
+from khalti_portal.states.language import chosen_here, language_for
 
 T = TypeVar("T")
+
+PASSWORDS_DIFFER = N_("The two passwords differ.")
 
 # bcrypt takes a core for a quarter of a second: sign-ins and sign-ups queue on a pool of their own, so
 # a burst of them never fills the default pool that every page's database reads go through.
@@ -62,24 +67,30 @@ class RegisterState(AuthState):
     async def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Check the form on the server, create the account (bcrypt, off the event loop), sign in."""
         self.error_message, self.error_field = "", ""
+        language = await language_for(self)
         username = form_text(form_data, "username", 64).strip()
         email = form_text(form_data, "email", 255).strip()
         password = form_text(form_data, "password", 256)
         confirm = form_text(form_data, "confirm_password", 256)
         problem = accounts.password_problem(password)
         if problem is None and password != confirm:
-            problem = "The two passwords differ."
+            problem = PASSWORDS_DIFFER
             self.error_field = "confirm_password"
         if problem is not None:
-            self.error_message = problem
+            self.error_message = shown(problem, language)
             self.error_field = self.error_field or "password"
             return rx.set_value("confirm_password", "")
         try:
             user_id = await off_the_loop(
-                accounts.register, username, password, email=email, client_key=client_key(self)
+                accounts.register,
+                username,
+                password,
+                email=email,
+                client_key=client_key(self),
+                language=await chosen_here(self),  # the confirmation mail is written in it
             )
         except accounts.AccountError as err:
-            self.error_message, self.error_field = str(err), err.field
+            self.error_message, self.error_field = err.text(language), err.field
             return None
         await self._login(user_id)
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "")))
@@ -94,15 +105,16 @@ class LoginState(AuthState):
     async def submit(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Authenticate on the server (bcrypt, off the event loop), then go where the person was headed."""
         self.error_message = ""
+        language = await language_for(self)
         username = form_text(form_data, "username", 255)
         password = form_text(form_data, "password", 256)
         if problem := accounts.password_problem(password):
-            self.error_message = problem
+            self.error_message = shown(problem, language)
             return rx.set_value("password", "")
         try:
             user_id = await off_the_loop(accounts.authenticate, username, password, client_key=client_key(self))
         except accounts.AccountError as err:
-            self.error_message = str(err)
+            self.error_message = err.text(language)
             return rx.set_value("password", "")
         await self._login(user_id)
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next", "")))

@@ -3,7 +3,8 @@
 Thin, like the mail page: every public handler is `admin_only`. A new key is held in `new_key_value` only
 so the page can show it once: it is dropped when the page is loaded again, when another key is created,
 when the admin leaves the page (`forget_key`, on unmount), and by any refusal (`_refuse` empties the state).
-The key is never logged and never written anywhere else.
+The key is never logged and never written anywhere else. Billing's answers and the table's dates are written
+in the tab's language.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Any
 import reflex as rx
 
 from khalti_portal.billing.admin import api_keys as admin_keys
+from khalti_portal.i18n.messages import shown
 from khalti_portal.states.admin_api_key_views import ApiKeyRowView
 from khalti_portal.states.admin_base import AdminState, admin_only
+from khalti_portal.states.language import language_for
 
 MAX_LABEL = admin_keys.MAX_LABEL  # for the page's input (views never import billing)
 
@@ -43,7 +46,8 @@ class AdminApiKeysState(AdminState):
     async def _refresh(self) -> None:
         rows = await asyncio.to_thread(admin_keys.list_keys)
         calendar = await asyncio.to_thread(self._calendar)
-        self.rows = [ApiKeyRowView.of(row, calendar) for row in rows]
+        language = await language_for(self)
+        self.rows = [ApiKeyRowView.of(row, calendar, language) for row in rows]
         self.loaded = True
 
     # -- handlers ---------------------------------------------------------------------------------------
@@ -76,11 +80,12 @@ class AdminApiKeysState(AdminState):
         self._forget_key()
         label = form_data.get("label") if isinstance(form_data, dict) else None
         outcome = await asyncio.to_thread(admin_keys.create_key, label, actor_user_id=self._actor())
+        language = await language_for(self)
         if not outcome.ok:
-            self.label_error = outcome.message
+            self.label_error = shown(outcome.message, language)
             return
         self.new_key_value, self.new_key_label = outcome.key, str(label).strip()
-        self.notice = outcome.message
+        self.notice = shown(outcome.message, language)
         self.form_key += 1
         await self._refresh()
 
@@ -91,10 +96,11 @@ class AdminApiKeysState(AdminState):
         self._clear_messages()
         outcome = await asyncio.to_thread(admin_keys.revoke_key, key_id, actor_user_id=self._actor())
         await self._refresh()
+        message = shown(outcome.message, await language_for(self))
         if outcome.ok:
-            self.notice = outcome.message
+            self.notice = message
         else:
-            self.error_message = outcome.message
+            self.error_message = message
 
     @rx.event
     @admin_only

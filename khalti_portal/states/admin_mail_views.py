@@ -6,12 +6,16 @@ reach the browser (never a message's stored context).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from khalti_portal.billing.admin.mail import OutboxPage, OutboxRow
 from khalti_portal.db.models import MailStatus
+from khalti_portal.i18n.catalogs import Language
 from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.i18n.dates import Calendar
+from khalti_portal.i18n.messages import Message, shown
+from khalti_portal.i18n.numbers import format_number
 
 
 @dataclass
@@ -24,6 +28,7 @@ class MailRowView:
     subject: str = ""
     status: str = ""
     tries: int = 0
+    tries_text: str = "0"  # the count as the reader writes it (Devanagari digits in Nepali)
     last_error: str = ""
     sent: str = ""
     next_try: str = ""  # when a queued message is tried next
@@ -31,19 +36,27 @@ class MailRowView:
     failed: bool = False  # only a failed message can be retried
 
     @classmethod
-    def of(cls, row: OutboxRow, calendar: Calendar) -> MailRowView:
-        """Shape a billing row for the page, its dates in `calendar`."""
+    def of(cls, row: OutboxRow, calendar: Calendar, language: Language = Language.EN) -> MailRowView:
+        """Shape a billing row for the page, its dates in `calendar`, written in `language`.
+
+        The subject is the recipient's (their language, not the admin's); the server's error is its own words.
+        """
         waiting = row.status is MailStatus.QUEUED
+
+        def moment(at: datetime) -> str:
+            return format_moment_or_ad(at, calendar, language)
+
         return cls(
             id=row.id,
-            queued=format_moment_or_ad(row.created_at, calendar),
+            queued=moment(row.created_at),
             to_address=row.to_address,
-            subject=row.subject,
+            subject=shown(row.subject, language) if isinstance(row.subject, Message) else row.subject,
             status=row.status.value,
             tries=row.attempts,
+            tries_text=format_number(row.attempts, language),
             last_error=row.last_error,
-            sent=format_moment_or_ad(row.sent_at, calendar) if row.sent_at is not None else "",
-            next_try=format_moment_or_ad(row.next_attempt_at, calendar) if waiting else "",
+            sent=moment(row.sent_at) if row.sent_at is not None else "",
+            next_try=moment(row.next_attempt_at) if waiting else "",
             key=row.key,
             failed=row.status is MailStatus.FAILED,
         )
@@ -57,14 +70,21 @@ class MailCountsView:
     queued: int = 0
     sent: int = 0
     failed: int = 0
+    # The same counts as the reader writes them (Devanagari digits in Nepali).
+    all_text: str = field(default="0", compare=False)
+    queued_text: str = field(default="0", compare=False)
+    sent_text: str = field(default="0", compare=False)
+    failed_text: str = field(default="0", compare=False)
 
     @classmethod
-    def of(cls, page: OutboxPage) -> MailCountsView:
+    def of(cls, page: OutboxPage, language: Language = Language.EN) -> MailCountsView:
         """The counts of a billing page."""
         counts = page.counts
-        return cls(
-            all=page.all_count,
-            queued=counts.get(MailStatus.QUEUED.value, 0),
-            sent=counts.get(MailStatus.SENT.value, 0),
-            failed=counts.get(MailStatus.FAILED.value, 0),
-        )
+        numbers = {
+            "all": page.all_count,
+            "queued": counts.get(MailStatus.QUEUED.value, 0),
+            "sent": counts.get(MailStatus.SENT.value, 0),
+            "failed": counts.get(MailStatus.FAILED.value, 0),
+        }
+        texts = {f"{name}_text": format_number(n, language) for name, n in numbers.items()}
+        return cls(**numbers, **texts)

@@ -40,6 +40,7 @@ from khalti_portal.i18n.catalogs import N_, SOURCE_LANGUAGE, Language, parse_lan
 from khalti_portal.i18n.date_fallback import format_day_or_ad
 from khalti_portal.i18n.date_input import MARKERS, input_calendar, input_hint
 from khalti_portal.i18n.dates import Calendar
+from khalti_portal.i18n.messages import shown
 from khalti_portal.i18n.numbers import format_number
 from khalti_portal.states.admin_base import AdminState, admin_only
 from khalti_portal.states.admin_payment_views import (
@@ -249,8 +250,8 @@ class AdminPaymentsState(AdminState):
         if ident is None:
             self.dialog_error = translate(self._lang(), "That payment does not exist; reload the page and try again.")
             return None
-        if problem := reason_problem(form_text(form_data, "reason"), self._lang()):
-            self.dialog_error = problem
+        if problem := reason_problem(form_text(form_data, "reason")):
+            self.dialog_error = shown(problem, self._lang())
             return None
         return ident
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from khalti_portal.billing.admin import plans as plan_admin
 from khalti_portal.billing.admin.plans import AdminPlanRow, PlanForm
-from khalti_portal.billing.money import format_rupees
-from khalti_portal.states.views import days_label
+from khalti_portal.i18n.catalogs import Language
+from khalti_portal.i18n.numbers import format_days, format_number, format_rupees
 
 
 @dataclass
@@ -22,22 +22,24 @@ class AdminPlanView:
     is_active: bool = True
     status: str = "active"
     subscribers: int = 0
+    subscribers_text: str = "0"  # the count as the reader writes it (Devanagari digits in Nepali)
     payments: int = 0
     deletable: bool = False
     feature_keys: str = ""  # "downloads, priority-support", or "" for none
 
     @classmethod
-    def of(cls, row: AdminPlanRow) -> AdminPlanView:
-        """Shape an admin row for the page."""
+    def of(cls, row: AdminPlanRow, language: Language = Language.EN) -> AdminPlanView:
+        """Shape an admin row for the page, its price, length and count written in `language`."""
         return cls(
             id=row.id,
             slug=row.slug,
             name=row.name,
-            price=format_rupees(row.price_paisa),
-            duration=days_label(row.duration_days),
+            price=format_rupees(row.price_paisa, language),
+            duration=format_days(row.duration_days, language),
             is_active=row.is_active,
             status="active" if row.is_active else "archived",
             subscribers=row.active_subscribers,
+            subscribers_text=format_number(row.active_subscribers, language),
             payments=row.payments,
             deletable=row.deletable,
             feature_keys=", ".join(row.feature_keys),

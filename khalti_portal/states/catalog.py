@@ -33,10 +33,10 @@ class CatalogState(AuthState):
 
 def _catalog(session_token: str, language: Language) -> tuple[list[PlanCard], str]:
     """The plans on sale, priced in `language`, and the caller's current plan slug ('' when none or signed out)."""
-    # The plan's name, description and features are the merchant's own words, shown as written.
+    # The plan's name is the merchant's own, shown as written; its description and features in Nepali when written.
     cards = [
         replace(
-            PlanCard.of(plan),
+            PlanCard.of(plan, language.value),
             price=format_rupees(plan.price_paisa, language),
             duration=format_days(plan.duration_days, language),
         )

@@ -55,7 +55,7 @@ def _order(user_id: int, slug: str, language: Language = Language.EN) -> Order |
         translate(language, "now") if not window.renewing else format_moment_or_ad(window.starts_at, calendar, language)
     )
     card = replace(
-        PlanCard.of(plan),
+        PlanCard.of(plan, language.value),
         price=format_rupees(plan.price_paisa, language),
         duration=format_days(plan.duration_days, language),
     )

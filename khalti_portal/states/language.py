@@ -86,6 +86,11 @@ class LanguageState(rx.State):
         return [OnLoadInternalState.on_load_internal]
 
 
+async def chosen_here(state: rx.State) -> Language | None:
+    """The language chosen in this browser, or None when the person never chose one (not English by default)."""
+    return parse_language((await state.get_state(LanguageState)).language)
+
+
 async def language_for(state: rx.State) -> Language:
     """The language of the tab `state` belongs to, for text a handler builds on the server."""
     return (await state.get_state(LanguageState)).current()

@@ -2,7 +2,8 @@
 
 What a page unlocks is decided here, on the server, in the same handler that puts its HTML into the state:
 `entitlement_for` is asked again on every load, and a person without access is sent an empty list, so the
-state their browser receives never holds a locked page's text.
+state their browser receives never holds a locked page's text. The end of access is written in the tab's
+language (read in `load`, which a change of language runs again); the pages are the merchant's words.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from khalti_portal.billing.entitlements import entitlement_for
 from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.billing.plans import get_plan
 from khalti_portal.billing.subscription import SubscriptionStatus
+from khalti_portal.i18n.catalogs import SOURCE_LANGUAGE, Language
 from khalti_portal.i18n.date_fallback import format_moment_or_ad
 from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.routes import CATALOG_ROUTE, checkout_path
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
+from khalti_portal.states.language import language_for
 from khalti_portal.states.views import MemberBlock
 
 # Why the page shows what it shows (`data-access` on the page).
@@ -51,10 +54,10 @@ def _renew_href(plan_slug: str | None) -> str:
     return CATALOG_ROUTE
 
 
-def members_view(user_id: int) -> MembersView | None:
+def members_view(user_id: int, language: Language = SOURCE_LANGUAGE) -> MembersView | None:
     """The person's entitlement now and the pages it unlocks; None when there is no such (enabled) person.
 
-    The end of access, when there is one to show, is in the person's calendar (one look-up, only then).
+    The end of access, when there is one to show, is in the person's calendar (one look-up, only then) and `language`.
     """
     entitlement = entitlement_for(user_id)
     if entitlement is None:
@@ -67,7 +70,7 @@ def members_view(user_id: int) -> MembersView | None:
             access=EXPIRED,
             status=status,
             plan_name=entitlement.plan_name or "",
-            ended_display=format_moment_or_ad(entitlement.expires_at, calendar_of(user_id)),
+            ended_display=format_moment_or_ad(entitlement.expires_at, calendar_of(user_id), language),
             ended_iso=iso_utc(entitlement.expires_at),
             unlock_href=_renew_href(entitlement.plan),
         )
@@ -80,7 +83,7 @@ def members_view(user_id: int) -> MembersView | None:
         status=status,
         plan_name=entitlement.plan_name or "",
         ended_display=(
-            format_moment_or_ad(entitlement.expires_at, calendar_of(user_id))
+            format_moment_or_ad(entitlement.expires_at, calendar_of(user_id), language)
             if in_grace and entitlement.expires_at
             else ""
         ),
@@ -121,7 +124,8 @@ class MembersState(AuthState):
         user_id = await self._user_id_async()
         if user_id is None:
             return rx.redirect(login_url(self.router.url.path))
-        view = await asyncio.to_thread(members_view, user_id)  # database and file reads off the event loop
+        language = await language_for(self)
+        view = await asyncio.to_thread(members_view, user_id, language)  # database and file reads off the event loop
         if view is None:  # the account was disabled between the session check and now
             return rx.redirect(login_url(self.router.url.path))
         self._show(view)

@@ -9,22 +9,27 @@ import reflex as rx
 from khalti_portal import accounts
 from khalti_portal.documents.pdf import receipt_pdf
 from khalti_portal.documents.receipt import ReceiptView, find_for, receipt_view
+from khalti_portal.i18n.catalogs import SOURCE_LANGUAGE, Language
 from khalti_portal.reading_preferences import calendar_of
 from khalti_portal.states.account import login_url
 from khalti_portal.states.auth import AuthState
+from khalti_portal.states.language import language_for
 
 MAX_SLUG_CHARS = 64  # longer than any number; what is longer is not one, and is never looked up
 
 
-def _document_for(slug: str, user_id: int) -> ReceiptView | None:
-    """The document under `slug` as the caller may see it (their own, or any for an admin), in the caller's calendar."""
+def _document_for(slug: str, user_id: int, language: Language = SOURCE_LANGUAGE) -> ReceiptView | None:
+    """The document under `slug` as the caller may see it (their own, or any for an admin), in the caller's calendar.
+
+    Its words are the reader's (`language`, the tab's): an admin reading Nepali reads any receipt in Nepali.
+    """
     invoice = find_for(slug, user_id=user_id, is_admin=accounts.is_admin(user_id))
-    return receipt_view(invoice, calendar_of(user_id)) if invoice is not None else None
+    return receipt_view(invoice, calendar_of(user_id), language) if invoice is not None else None
 
 
-def _pdf_for(slug: str, user_id: int) -> bytes | None:
+def _pdf_for(slug: str, user_id: int, language: Language = SOURCE_LANGUAGE) -> bytes | None:
     """The PDF of the document, checked against the caller again (a tab may have been signed in as someone else)."""
-    view = _document_for(slug, user_id)
+    view = _document_for(slug, user_id, language)
     return receipt_pdf(view) if view is not None else None
 
 
@@ -55,7 +60,8 @@ class ReceiptState(AuthState):
         if user_id is None:
             self._show(None)
             return rx.redirect(login_url(self.router.url.path))
-        self._show(await asyncio.to_thread(_document_for, self._slug(), user_id))
+        language = await language_for(self)
+        self._show(await asyncio.to_thread(_document_for, self._slug(), user_id, language))
         return None
 
     @rx.event
@@ -66,8 +72,8 @@ class ReceiptState(AuthState):
         if user_id is None:
             self._show(None)
             return rx.redirect(login_url(self.router.url.path))
-        slug = self._slug()
-        pdf = await asyncio.to_thread(_pdf_for, slug, user_id)
+        slug, language = self._slug(), await language_for(self)
+        pdf = await asyncio.to_thread(_pdf_for, slug, user_id, language)  # in the words the page is read in
         if pdf is None:
             self._show(None)  # signed in as someone else meanwhile, or the address was never a document
             return None

@@ -7,15 +7,19 @@ browser is sent; what a page shows is only the backend's sentence about the link
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
 
 import reflex as rx
 
 from khalti_portal import accounts, password_reset, routes
 from khalti_portal.account_email import verify_email
-from khalti_portal.states.account import client_key, off_the_loop
+from khalti_portal.i18n.catalogs import translate
+from khalti_portal.i18n.messages import in_every_language, shown
+from khalti_portal.states.account import PASSWORDS_DIFFER, client_key, off_the_loop
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.form_data import form_text
+from khalti_portal.states.language import language_for
 
 # Above any address we accept (254), so an over-long one still reaches the backend and gets its answer.
 EMAIL_READ_CHARS = 320
@@ -32,11 +36,13 @@ class ForgotPasswordState(AuthState):
     async def submit(self, form_data: dict[str, Any]) -> None:
         """Ask for a link to be mailed (throttled per address and per client by the backend)."""
         self.answer, self.email_error = "", ""
+        language = await language_for(self)
         email = form_text(form_data, "email", EMAIL_READ_CHARS, strip=True)
         if not email:
-            self.email_error = "Enter the email address on your account."
+            self.email_error = translate(language, "Enter the email address on your account.")
             return
-        self.answer = await asyncio.to_thread(password_reset.request_reset, email, client_key=client_key(self))
+        answer = await asyncio.to_thread(password_reset.request_reset, email, client_key=client_key(self))
+        self.answer = shown(answer, language)
 
 
 class ResetPasswordState(AuthState):
@@ -56,7 +62,8 @@ class ResetPasswordState(AuthState):
         if not self.is_hydrated:
             return ResetPasswordState.load
         self.errors = {}
-        self.link_problem = await asyncio.to_thread(password_reset.reset_link_problem, self._token()) or ""
+        problem = await asyncio.to_thread(password_reset.reset_link_problem, self._token())
+        self.link_problem = shown(problem or "", await language_for(self))
         self.checked = True
         return None
 
@@ -64,22 +71,23 @@ class ResetPasswordState(AuthState):
     async def submit(self, form_data: dict[str, Any]) -> list[rx.event.EventSpec]:
         """Check the two passwords agree, set the new one (bcrypt, off the event loop), sign in, go to the dashboard."""
         self.errors = {}
+        language = await language_for(self)
         password = form_text(form_data, "password", PASSWORD_READ_CHARS)
         confirm = form_text(form_data, "confirm_password", PASSWORD_READ_CHARS)
         clear = [rx.set_value("password", ""), rx.set_value("confirm_password", "")]
         if problem := accounts.password_problem(password):
-            self.errors = {"password": problem}
+            self.errors = {"password": shown(problem, language)}
             return clear
         if password != confirm:
-            self.errors = {"confirm_password": "The two passwords differ."}
+            self.errors = {"confirm_password": shown(PASSWORDS_DIFFER, language)}
             return [rx.set_value("confirm_password", "")]
         try:
             user_id = await off_the_loop(password_reset.reset_password, self._token(), password)
         except accounts.AccountError as err:
             if err.field == "token":
-                self.link_problem, self.checked = str(err), True
+                self.link_problem, self.checked = err.text(language), True
             else:
-                self.errors = {"password": str(err)}
+                self.errors = {"password": err.text(language)}
             return clear
         await self._login(user_id)  # every other session of the account has just ended
         return [rx.redirect(routes.DASHBOARD_ROUTE)]
@@ -91,6 +99,12 @@ class VerifyEmailState(AuthState):
     checked: bool = False
     ok: bool = False
     message: str = ""
+    # The answer in each language, a digest of its link and the language it was shown in: switching language
+    # re-runs on_load, which shows the same answer in the new language (the link is spent: opening it again
+    # would say so); a reload in the same language opens the link anew.
+    _answers: dict[str, str] = {}
+    _answered_for: str = ""
+    _answered_in: str = ""
 
     @rx.event
     async def load(self) -> rx.event.EventSpec | None:
@@ -98,6 +112,11 @@ class VerifyEmailState(AuthState):
         if not self.is_hydrated:
             return VerifyEmailState.load
         token = self.router.url.query_parameters.get("token", "")
-        result = await asyncio.to_thread(verify_email, token if isinstance(token, str) else "")
-        self.ok, self.message, self.checked = result.ok, result.message, True
+        token = token if isinstance(token, str) else ""
+        digest, language = hashlib.sha256(token.encode()).hexdigest(), (await language_for(self)).value
+        if not (self.checked and self._answered_for == digest and self._answered_in != language):
+            result = await asyncio.to_thread(verify_email, token)
+            self.ok, self.checked = result.ok, True
+            self._answers, self._answered_for = in_every_language(result.message), digest
+        self.message, self._answered_in = self._answers[language], language
         return None

@@ -20,13 +20,13 @@ class PlanCard:
     duration: str = ""
 
     @classmethod
-    def of(cls, plan: Plan) -> PlanCard:
-        """Shape a Plan row for the page."""
+    def of(cls, plan: Plan, language: str = "en") -> PlanCard:
+        """Shape a Plan row for the page; description and features in `language` when the merchant wrote them."""
         return cls(
             slug=plan.slug,
             name=plan.name,
-            description=plan.description,
-            features=plan.feature_list(),
+            description=plan.description_in(language),
+            features=plan.features_in(language),
             price=format_rupees(plan.price_paisa),
             duration=days_label(plan.duration_days),
         )

@@ -6,9 +6,27 @@ import reflex as rx
 
 from khalti_portal import accounts
 from khalti_portal.components.forms import error_callout, field
+from khalti_portal.components.text import per_language, t
+from khalti_portal.i18n.catalogs import translate
+from khalti_portal.i18n.numbers import format_number
 from khalti_portal.states.account import LoginState, RegisterState
 
-PASSWORD_HINT = f"At least {accounts.MIN_PASSWORD_CHARS} characters, at most {accounts.MAX_PASSWORD_BYTES} bytes."
+PASSWORD_HINT = per_language(
+    lambda language: translate(
+        language,
+        "At least {least} characters, at most {most} bytes.",
+        least=format_number(accounts.MIN_PASSWORD_CHARS, language),
+        most=format_number(accounts.MAX_PASSWORD_BYTES, language),
+    )
+)
+USERNAME_HINT = per_language(
+    lambda language: translate(
+        language,
+        "{least}–{most} letters, digits, dots, dashes or underscores.",
+        least=format_number(3, language),
+        most=format_number(32, language),
+    )
+)
 
 
 def login_form() -> rx.Component:
@@ -17,11 +35,16 @@ def login_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             error_callout(LoginState.error_message),
-            field("Username", "username", autocomplete="username", required=True, **login_error),
+            field(t("Username"), "username", autocomplete="username", required=True, **login_error),
             field(
-                "Password", "password", type_="password", autocomplete="current-password", required=True, **login_error
+                t("Password"),
+                "password",
+                type_="password",
+                autocomplete="current-password",
+                required=True,
+                **login_error,
             ),
-            rx.button("Sign in", type="submit", id="sign-in", size="3", width="100%"),
+            rx.button(t("Sign in"), type="submit", id="sign-in", size="3", width="100%"),
             spacing="3",
             width="100%",
         ),
@@ -59,26 +82,26 @@ def register_form() -> rx.Component:
                 error_callout(RegisterState.error_message),
             ),
             field(
-                "Username",
+                t("Username"),
                 "username",
                 autocomplete="username",
                 required=True,
-                hint="3–32 letters, digits, dots, dashes or underscores.",
+                hint=USERNAME_HINT,
                 error=register_error("username"),
                 invalid=RegisterState.error_field == "username",
             ),
             field(
-                "Email",
+                t("Email"),
                 "email",
                 type_="email",
                 autocomplete="email",
                 required=True,
-                hint="For receipts and reminders, and to get back in if you forget your password.",
+                hint=t("For receipts and reminders, and to get back in if you forget your password."),
                 error=register_error("email"),
                 invalid=RegisterState.error_field == "email",
             ),
             field(
-                "Password",
+                t("Password"),
                 "password",
                 type_="password",
                 autocomplete="new-password",
@@ -88,7 +111,7 @@ def register_form() -> rx.Component:
                 invalid=RegisterState.error_field == "password",
             ),
             field(
-                "Confirm password",
+                t("Confirm password"),
                 "confirm_password",
                 type_="password",
                 autocomplete="new-password",
@@ -96,7 +119,7 @@ def register_form() -> rx.Component:
                 error=register_error("confirm_password"),
                 invalid=RegisterState.error_field == "confirm_password",
             ),
-            rx.button("Create account", type="submit", id="register", size="3", width="100%"),
+            rx.button(t("Create account"), type="submit", id="register", size="3", width="100%"),
             spacing="3",
             width="100%",
         ),

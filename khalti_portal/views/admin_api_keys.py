@@ -8,11 +8,12 @@ from khalti_portal.components.data_table import data_table
 from khalti_portal.components.dialogs import confirm_dialog
 from khalti_portal.components.forms import described_by, labelled
 from khalti_portal.components.placeholders import empty_state
+from khalti_portal.components.text import number, t
 from khalti_portal.states.admin_api_key_views import ApiKeyRowView
 from khalti_portal.states.admin_api_keys import MAX_LABEL
 from khalti_portal.states.admin_api_keys import AdminApiKeysState as S
 
-HEADERS = ("Label", "Prefix", "Created", "Last used", "Revoked", "Actions")
+HEADERS = (t("Label"), t("Prefix"), t("Created"), t("Last used"), t("Revoked"), t("Actions"))
 
 
 def create_form() -> rx.Component:
@@ -21,7 +22,7 @@ def create_form() -> rx.Component:
         id="new-key-label",
         name="label",
         max_length=MAX_LABEL,
-        placeholder="Warehouse sync",
+        placeholder=t("Warehouse sync"),
         auto_complete="off",
         width="100%",
         custom_attrs=described_by("new-key-label-hint", "new-key-label-error", S.label_error != ""),
@@ -40,9 +41,13 @@ def create_form() -> rx.Component:
     return rx.form(
         rx.hstack(
             labelled(
-                "Label", control, for_id="new-key-label", hint="Who uses the key; 1 to 80 characters.", error=error
+                t("Label"),
+                control,
+                for_id="new-key-label",
+                hint=t("Who uses the key; {low} to {high} characters.", low=number(1), high=number(MAX_LABEL)),
+                error=error,
             ),
-            rx.button("Create key", type="submit", id="create-key"),
+            rx.button(t("Create key"), type="submit", id="create-key"),
             align="end",
             spacing="3",
             width="100%",
@@ -60,19 +65,20 @@ def new_key_box() -> rx.Component:
         S.new_key_value != "",
         rx.callout.root(
             rx.vstack(
-                rx.text("New key for ", rx.text.strong(S.new_key_label), ":", size="2"),
+                # TRANSLATORS: {label} is the key's label, as the admin typed it.
+                rx.text(t("New key for {label}:", label=S.new_key_label), size="2", weight="medium"),
                 rx.code(S.new_key_value, id="new-key-value", size="3", word_break="break-all"),
                 rx.text(
-                    "Copy it now, it will not be shown again: only its fingerprint is kept.",
+                    t("Copy it now, it will not be shown again: only its fingerprint is kept."),
                     size="2",
                     weight="bold",
                     id="new-key-note",
                 ),
                 rx.hstack(
                     rx.button(
-                        "Copy", size="1", variant="soft", on_click=rx.set_clipboard(S.new_key_value), id="copy-key"
+                        t("Copy"), size="1", variant="soft", on_click=rx.set_clipboard(S.new_key_value), id="copy-key"
                     ),
-                    rx.button("I have copied it", size="1", variant="soft", on_click=S.forget_key, id="forget-key"),
+                    rx.button(t("I have copied it"), size="1", variant="soft", on_click=S.forget_key, id="forget-key"),
                     spacing="2",
                 ),
                 spacing="2",
@@ -90,18 +96,21 @@ def revoke_button(row: ApiKeyRowView) -> rx.Component:
     """Revoke, confirmed first: systems using the key are refused from then on."""
     return confirm_dialog(
         rx.button(
-            "Revoke…",
+            t("Revoke…"),
             size="1",
             variant="soft",
             color_scheme="red",
             class_name="revoke-key",
-            custom_attrs={"aria-label": "Revoke the key " + row.prefix},
+            custom_attrs={"aria-label": t("Revoke the key {prefix}", prefix=row.prefix)},
         ),
-        "Revoke " + row.prefix + "?",
-        "Systems using the key “" + row.label + "” are refused from now on. This cannot be undone. "
-        "Your name is kept in the audit trail.",
-        rx.button("Revoke key", color_scheme="red", class_name="revoke-key-confirm", on_click=S.revoke(row.id)),
-        cancel="Keep it",
+        t("Revoke {prefix}?", prefix=row.prefix),
+        t(
+            "Systems using the key “{label}” are refused from now on. This cannot be undone. "
+            "Your name is kept in the audit trail.",
+            label=row.label,
+        ),
+        rx.button(t("Revoke key"), color_scheme="red", class_name="revoke-key-confirm", on_click=S.revoke(row.id)),
+        cancel=t("Keep it"),
     )
 
 
@@ -127,6 +136,8 @@ def keys_table() -> rx.Component:
     """Every key, newest first, or a line saying there are none."""
     return rx.cond(
         S.rows.length() == 0,
-        empty_state("No API keys yet: create the first one with the form above.", id_="admin-keys-empty", icon="key"),
-        data_table(HEADERS, S.rows, key_row, id_="admin-keys", label="API keys", size="1"),
+        empty_state(
+            t("No API keys yet: create the first one with the form above."), id_="admin-keys-empty", icon="key"
+        ),
+        data_table(HEADERS, S.rows, key_row, id_="admin-keys", label=t("API keys"), size="1"),
     )

@@ -9,12 +9,26 @@ from khalti_portal.components.data_table import pager as data_pager
 from khalti_portal.components.dialogs import confirm_dialog
 from khalti_portal.components.forms import labelled
 from khalti_portal.components.placeholders import empty_state
-from khalti_portal.components.status import MAIL_COLOURS, status_badge
-from khalti_portal.states.admin_mail import STATUS_CHOICES
+from khalti_portal.components.status import MAIL_COLOURS, STATUS_WORDS, status_badge
+from khalti_portal.components.text import t
+from khalti_portal.i18n.catalogs import N_
+from khalti_portal.states.admin_mail import ALL, STATUS_CHOICES
 from khalti_portal.states.admin_mail import AdminMailState as S
 from khalti_portal.states.admin_mail_views import MailRowView
 
-HEADERS = ("Queued at", "To", "Subject", "Status", "Tries", "Last error", "Sent at", "Actions")
+HEADERS = (
+    t("Queued at"),
+    t("To"),
+    t("Subject"),
+    t("Status"),
+    t("Tries"),
+    t("Last error"),
+    t("Sent at"),
+    t("Actions"),
+)
+# The filter's choices as the reader reads them: "all", then each status's badge word.
+# TRANSLATORS: the mail filter's choice that shows messages of every status.
+CHOICE_WORDS = {ALL: N_("all"), **STATUS_WORDS}
 
 
 def no_smtp_callout() -> rx.Component:
@@ -22,8 +36,10 @@ def no_smtp_callout() -> rx.Component:
     return rx.cond(
         S.mail_waits,
         rx.callout(
-            "SMTP_HOST is not set: mail waits in the outbox. Set SMTP_HOST, SMTP_PORT, SMTP_SECURITY and "
-            "MAIL_FROM, and the waiting messages go out.",
+            t(
+                "SMTP_HOST is not set: mail waits in the outbox. Set SMTP_HOST, SMTP_PORT, SMTP_SECURITY and "
+                "MAIL_FROM, and the waiting messages go out."
+            ),
             icon="mail_warning",
             color_scheme="amber",
             id="mail-no-smtp",
@@ -32,7 +48,7 @@ def no_smtp_callout() -> rx.Component:
     )
 
 
-def count(label: str, value: rx.Var, id_: str) -> rx.Component:
+def count(label: rx.Var | str, value: rx.Var, id_: str) -> rx.Component:
     """One status and how many messages it holds."""
     return rx.text(label, " ", rx.text.strong(value, class_name="mail-count-value"), size="2", id=id_)
 
@@ -41,10 +57,10 @@ def counts() -> rx.Component:
     """How many messages each status holds."""
     c = S.counts
     return rx.hstack(
-        count("All", c.all, "mail-count-all"),
-        count("Queued", c.queued, "mail-count-queued"),
-        count("Sent", c.sent, "mail-count-sent"),
-        count("Failed", c.failed, "mail-count-failed"),
+        count(t("All"), c.all_text, "mail-count-all"),
+        count(t("Queued"), c.queued_text, "mail-count-queued"),
+        count(t("Sent"), c.sent_text, "mail-count-sent"),
+        count(t("Failed"), c.failed_text, "mail-count-failed"),
         spacing="4",
         wrap="wrap",
         id="mail-counts",
@@ -53,12 +69,19 @@ def counts() -> rx.Component:
 
 def filter_bar() -> rx.Component:
     """The status filter and the counts on the left, Refresh on the right."""
-    control = rx.select(STATUS_CHOICES, value=S.status_filter, on_change=S.filter_status, id="mail-status-filter")
+    control = rx.select.root(
+        rx.select.trigger(id="mail-status-filter"),
+        rx.select.content(
+            *[rx.select.item(t(CHOICE_WORDS.get(choice, choice)), value=choice) for choice in STATUS_CHOICES]
+        ),
+        value=S.status_filter,
+        on_change=S.filter_status,
+    )
     return rx.hstack(
-        labelled("Status", control, for_id="mail-status-filter", width=None),
+        labelled(t("Status"), control, for_id="mail-status-filter", width=None),
         counts(),
         rx.spacer(),
-        rx.button("Refresh", variant="soft", on_click=S.refresh, id="mail-refresh"),
+        rx.button(t("Refresh"), variant="soft", on_click=S.refresh, id="mail-refresh"),
         align="end",
         spacing="4",
         wrap="wrap",
@@ -70,16 +93,18 @@ def retry_button(row: MailRowView) -> rx.Component:
     """Retry, confirmed first: the message gets a fresh set of tries, and the audit trail names the admin."""
     return confirm_dialog(
         rx.button(
-            "Retry…",
+            t("Retry…"),
             size="1",
             variant="soft",
             class_name="retry-mail",
-            custom_attrs={"aria-label": "Retry the message to " + row.to_address},
+            custom_attrs={"aria-label": t("Retry the message to {address}", address=row.to_address)},
         ),
-        "Send this message again?",
-        "The message to " + row.to_address + " is queued again with a fresh set of tries. "
-        "Your name is kept in the audit trail.",
-        rx.button("Retry", class_name="retry-mail-confirm", on_click=S.retry(row.id)),
+        t("Send this message again?"),
+        t(
+            "The message to {address} is queued again with a fresh set of tries. Your name is kept in the audit trail.",
+            address=row.to_address,
+        ),
+        rx.button(t("Retry"), class_name="retry-mail-confirm", on_click=S.retry(row.id)),
     )
 
 
@@ -91,14 +116,18 @@ def mail_row(row: MailRowView) -> rx.Component:
         rx.table.cell(row.to_address, min_width="10rem", overflow_wrap="anywhere"),
         rx.table.cell(row.subject, min_width="14rem"),
         rx.table.cell(status_badge(row.status, MAIL_COLOURS), class_name="mail-status"),
-        rx.table.cell(row.tries, class_name="mail-tries"),
+        rx.table.cell(row.tries_text, class_name="mail-tries"),
         rx.table.cell(
             rx.text(row.last_error, size="1", color_scheme="red", white_space="pre-wrap"),
             class_name="mail-error",
             min_width="12rem",
         ),
         rx.table.cell(
-            rx.cond(row.sent != "", row.sent, rx.text(rx.cond(row.next_try != "", "next try " + row.next_try, ""))),
+            rx.cond(
+                row.sent != "",
+                row.sent,
+                rx.text(rx.cond(row.next_try != "", t("next try {when}", when=row.next_try), "")),
+            ),
             white_space="nowrap",
         ),
         rx.table.cell(rx.cond(row.failed, retry_button(row))),
@@ -112,12 +141,12 @@ def outbox_table() -> rx.Component:
     return rx.cond(
         S.rows.length() == 0,
         empty_state(S.empty_text, id_="admin-mail-empty", icon="mail"),
-        data_table(HEADERS, S.rows, mail_row, id_="admin-mail", label="Outbox", size="1"),
+        data_table(HEADERS, S.rows, mail_row, id_="admin-mail", label=t("Outbox"), size="1"),
     )
 
 
 def pager() -> rx.Component:
     """Previous, where we are, Next."""
     return data_pager(
-        id_prefix="mail", page=S.page, pages=S.pages, total=S.total, noun="message(s)", go_to_page=S.go_to_page
+        id_prefix="mail", page=S.page, pages=S.pages, total=S.total, go_to_page=S.go_to_page, summary=S.page_text
     )

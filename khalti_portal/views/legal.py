@@ -1,9 +1,15 @@
-"""The section of `/terms` and `/privacy`: the merchant's text under its heading, or a note that it is not written."""
+"""The section of `/terms` and `/privacy`: the merchant's text under its heading, or a note that it is not written.
+
+The heading and text are the merchant's (in the reader's language when they wrote that file); our words come in
+translated (`missing`, through `t`) and the spinner says what is coming.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from khalti_portal.components.placeholders import loading
+from khalti_portal.components.text import t
 from khalti_portal.states.legal import LegalState as S
 from khalti_portal.views.members import MARKDOWN_STYLE
 
@@ -22,7 +28,7 @@ LEGAL_STYLE = {
 }
 
 
-def legal_document(missing: str) -> rx.Component:
+def legal_document(missing: rx.Var | str) -> rx.Component:
     """The page's heading and body, or `missing` while the merchant has no such file."""
     return rx.cond(
         S.loaded,
@@ -37,5 +43,5 @@ def legal_document(missing: str) -> rx.Component:
             ),
             rx.callout(missing, icon="info", color_scheme="gray", id="legal-missing"),
         ),
-        rx.spinner(),
+        loading(t("Loading the page…")),
     )

@@ -1,4 +1,7 @@
-"""The sections of `/members`: the pages the subscriber's plan unlocks, or why there are none and how to get them."""
+"""The sections of `/members`: the pages the subscriber's plan unlocks, or why there are none and how to get them.
+
+Our words go through `t`; the pages themselves (their titles and text) are the merchant's, shown as written.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import reflex as rx
 
 from khalti_portal.components.actions import link_button
 from khalti_portal.components.moments import moment_text
+from khalti_portal.components.text import t
 from khalti_portal.states.members import EXPIRED, NEVER, NO_PAGES
 from khalti_portal.states.members import MembersState as S
 from khalti_portal.states.views import MemberBlock
@@ -39,19 +43,29 @@ def locked() -> rx.Component:
         rx.vstack(
             rx.match(
                 S.access,
-                (NEVER, rx.text("The members' area is for subscribers. Choose a plan to unlock it.")),
+                (NEVER, rx.text(t("The members' area is for subscribers. Choose a plan to unlock it."))),
                 (
                     EXPIRED,
-                    rx.text("Your ", S.plan_name, " subscription expired on ", ended_at(), ". Renew to get back in."),
+                    # The date is an element of its own (`<time>`), so the sentence is said in two parts around it.
+                    rx.text(
+                        # TRANSLATORS: followed by the date access ended, then ". Renew to get back in."
+                        t("Your {plan} subscription expired on", plan=S.plan_name),
+                        " ",
+                        ended_at(),
+                        # TRANSLATORS: follows "Your {plan} subscription expired on" and the date, with no space.
+                        t(". Renew to get back in."),
+                    ),
                 ),
                 (
                     NO_PAGES,
-                    rx.text("Your ", S.plan_name, " plan includes no members' pages. Choose a plan that does."),
+                    rx.text(
+                        t("Your {plan} plan includes no members' pages. Choose a plan that does.", plan=S.plan_name)
+                    ),
                 ),
                 rx.fragment(),
             ),
             link_button(
-                rx.cond(S.access == EXPIRED, "Renew to unlock", "Subscribe to unlock"),
+                rx.cond(S.access == EXPIRED, t("Renew to unlock"), t("Subscribe to unlock")),
                 S.unlock_href,
                 id="subscribe-to-unlock",
                 size="3",
@@ -70,11 +84,16 @@ def grace_note() -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.icon("clock")),
         rx.callout.text(
-            "Your subscription ended on ",
+            # TRANSLATORS: followed by the date the subscription ended.
+            t("Your subscription ended on"),
+            " ",
             ended_at(),
-            ". Access continues for a few days: ",
-            rx.link("renew now", href=S.unlock_href, id="members-renew"),
-            " to keep it.",
+            # TRANSLATORS: follows the date, with no space; then a link "renew now", then " to keep it."
+            t(". Access continues for a few days:"),
+            " ",
+            rx.link(t("renew now"), href=S.unlock_href, id="members-renew"),
+            # TRANSLATORS: follows the link "renew now".
+            t(" to keep it."),
         ),
         color_scheme="amber",
         id="members-grace",

@@ -1,4 +1,8 @@
-"""The sections of `/receipts/[number]`: the document (header, parties, what was bought, amounts), or not found."""
+"""The sections of `/receipts/[number]`: the document (header, parties, what was bought, amounts), or not found.
+
+Labels go through `t` (the same words the PDF writes with `translate`); title, amounts and dates come from the
+state, written on the server in the reader's language.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.forms import error_callout
+from khalti_portal.components.text import t
 from khalti_portal.states.receipt import ReceiptState as S
 
 # Browser print gives the document alone on A4: no navigation, banners, buttons or toasts.
@@ -27,12 +32,13 @@ def print_stylesheet() -> rx.Component:
 def not_found() -> rx.Component:
     """No such document, or not the caller's: the same words, so numbers cannot be probed."""
     return rx.vstack(
-        rx.heading("Receipt not found", size="7", as_="h1"),
+        rx.heading(t("Receipt not found"), size="7", as_="h1"),
         rx.callout.root(
             rx.callout.icon(rx.icon("circle_alert")),
             rx.callout.text(
-                "We cannot find that receipt in your account. ",
-                rx.link("See your payments", href=routes.DASHBOARD_ROUTE),
+                t("We cannot find that receipt in your account."),
+                " ",
+                rx.link(t("See your payments"), href=routes.DASHBOARD_ROUTE),
             ),
             color_scheme="orange",
             id="not-found",
@@ -42,7 +48,7 @@ def not_found() -> rx.Component:
     )
 
 
-def line(label: str, value: rx.Var, id_: str = "") -> rx.Component:
+def line(label: rx.Var | str, value: rx.Var, id_: str = "") -> rx.Component:
     """One label and value; nothing when the value is empty (a buyer without a PAN, say)."""
     return rx.cond(
         value != "",
@@ -65,8 +71,10 @@ def header() -> rx.Component:
         ),
         rx.heading(r.title, size="7", as_="h1", id="receipt-title"),
         rx.text(r.merchant_name, weight="bold", size="4", id="receipt-merchant"),
-        rx.cond(r.merchant_address != "", rx.text(r.merchant_address, size="2")),
-        rx.cond(r.merchant_pan != "", rx.text("PAN: ", r.merchant_pan, size="2", id="receipt-merchant-pan")),
+        rx.cond(r.merchant_address != "", rx.text(r.merchant_address, size="2", id="receipt-merchant-address")),
+        rx.cond(
+            r.merchant_pan != "", rx.text(t("PAN: {pan}", pan=r.merchant_pan), size="2", id="receipt-merchant-pan")
+        ),
         spacing="1",
         width="100%",
     )
@@ -76,18 +84,18 @@ def facts() -> rx.Component:
     """Number, dates, buyer, plan, period and Khalti's ids."""
     r = S.receipt
     return rx.data_list.root(
-        rx.data_list.item(rx.data_list.label("Number"), rx.data_list.value(r.number, id="receipt-number")),
-        line("Reverses invoice", r.reverses_number, "receipt-reverses"),
-        line("Date (BS)", r.issued_bs, "receipt-issued-bs"),
-        line("Date (AD)", r.issued_ad, "receipt-issued-ad"),
-        line("Billed to", r.buyer_name, "receipt-buyer"),
-        line("Buyer's PAN", r.buyer_pan, "receipt-buyer-pan"),
-        line("Plan", r.plan_name, "receipt-plan"),
-        line("Access", r.duration),
-        line("Period from", r.period_from, "receipt-period-from"),
-        line("Period to", r.period_to, "receipt-period-to"),
-        line("Khalti transaction", r.transaction_id, "receipt-transaction"),
-        line("Order reference", r.order, "receipt-order"),
+        rx.data_list.item(rx.data_list.label(t("Number")), rx.data_list.value(r.number, id="receipt-number")),
+        line(t("Reverses invoice"), r.reverses_number, "receipt-reverses"),
+        line(t("Date (BS)"), r.issued_bs, "receipt-issued-bs"),
+        line(t("Date (AD)"), r.issued_ad, "receipt-issued-ad"),
+        line(t("Billed to"), r.buyer_name, "receipt-buyer"),
+        line(t("Buyer's PAN"), r.buyer_pan, "receipt-buyer-pan"),
+        line(t("Plan"), r.plan_name, "receipt-plan"),
+        line(t("Access"), r.duration),
+        line(t("Period from"), r.period_from, "receipt-period-from"),
+        line(t("Period to"), r.period_to, "receipt-period-to"),
+        line(t("Khalti transaction"), r.transaction_id, "receipt-transaction"),
+        line(t("Order reference"), r.order, "receipt-order"),
         orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
     )
 
@@ -100,7 +108,7 @@ def amounts() -> rx.Component:
         rx.cond(
             has_vat,
             rx.hstack(
-                rx.text("Taxable amount"), rx.spacer(), rx.text(r.taxable_text, id="receipt-taxable"), width="100%"
+                rx.text(t("Taxable amount")), rx.spacer(), rx.text(r.taxable_text, id="receipt-taxable"), width="100%"
             ),
         ),
         rx.hstack(
@@ -113,14 +121,16 @@ def amounts() -> rx.Component:
             width="100%",
         ),
         rx.hstack(
-            rx.text("Total", weight="bold"),
+            rx.text(t("Total"), weight="bold"),
             rx.spacer(),
             rx.text(r.total_text, weight="bold"),
             id="receipt-total",
             custom_attrs={"data-paisa": r.total_paisa},
             width="100%",
         ),
-        rx.cond(r.total_words != "", rx.text("In words: ", r.total_words, size="2", id="receipt-words")),
+        rx.cond(
+            r.total_words != "", rx.text(t("In words: {words}", words=r.total_words), size="2", id="receipt-words")
+        ),
         spacing="2",
         width="100%",
         border_top=f"1px solid {rx.color('gray', 6)}",
@@ -139,8 +149,8 @@ def document() -> rx.Component:
             size="3",
         ),
         rx.hstack(
-            rx.button("Download PDF", id="download-pdf", on_click=S.download_pdf, variant="soft"),
-            rx.text("Or print this page: only the document is printed.", size="1", color_scheme="gray"),
+            rx.button(t("Download PDF"), id="download-pdf", on_click=S.download_pdf, variant="soft"),
+            rx.text(t("Or print this page: only the document is printed."), size="1", color_scheme="gray"),
             class_name="no-print",
             align="center",
             wrap="wrap",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from khalti_portal import routes
 from khalti_portal.components.forms import field, field_error
+from khalti_portal.components.text import t
 from khalti_portal.states.auth import AuthState
 from khalti_portal.states.recovery import ForgotPasswordState, ResetPasswordState, VerifyEmailState
 from khalti_portal.views.account import PASSWORD_HINT
@@ -27,13 +28,15 @@ def forgot_password_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.text(
-                "Enter the email address on your account. If it is confirmed, we mail it a link to choose a new "
-                "password.",
+                t(
+                    "Enter the email address on your account. If it is confirmed, we mail it a link to choose a new "
+                    "password."
+                ),
                 size="2",
                 color_scheme="gray",
             ),
             field(
-                "Email",
+                t("Email"),
                 "email",
                 type_="email",
                 autocomplete="email",
@@ -47,7 +50,7 @@ def forgot_password_form() -> rx.Component:
                     ForgotPasswordState.answer, icon="mail", color_scheme="blue", role="status", id="reset-requested"
                 ),
             ),
-            rx.button("Send reset link", type="submit", id="send-reset", size="3", width="100%"),
+            rx.button(t("Send reset link"), type="submit", id="send-reset", size="3", width="100%"),
             spacing="3",
             width="100%",
         ),
@@ -68,7 +71,7 @@ def reset_link_problem() -> rx.Component:
             id="reset-link-problem",
             width="100%",
         ),
-        rx.link("Ask for a new link", href=routes.FORGOT_PASSWORD_ROUTE, id="reset-ask-again"),
+        rx.link(t("Ask for a new link"), href=routes.FORGOT_PASSWORD_ROUTE, id="reset-ask-again"),
         spacing="3",
         width="100%",
     )
@@ -80,7 +83,7 @@ def reset_password_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             field(
-                "New password",
+                t("New password"),
                 "password",
                 type_="password",
                 autocomplete="new-password",
@@ -90,7 +93,7 @@ def reset_password_form() -> rx.Component:
                 invalid=errors.contains("password"),
             ),
             field(
-                "Confirm new password",
+                t("Confirm new password"),
                 "confirm_password",
                 type_="password",
                 autocomplete="new-password",
@@ -98,7 +101,7 @@ def reset_password_form() -> rx.Component:
                 error=field_error(errors, "confirm_password", "confirm_password-error"),
                 invalid=errors.contains("confirm_password"),
             ),
-            rx.button("Set password and sign in", type="submit", id="set-password", size="3", width="100%"),
+            rx.button(t("Set password and sign in"), type="submit", id="set-password", size="3", width="100%"),
             spacing="3",
             width="100%",
         ),
@@ -113,7 +116,7 @@ def reset_password_section() -> rx.Component:
     return rx.cond(
         ResetPasswordState.checked,
         rx.cond(ResetPasswordState.link_problem != "", reset_link_problem(), reset_password_form()),
-        rx.text("Checking your link…", size="2", color_scheme="gray", id="reset-checking"),
+        rx.text(t("Checking your link…"), size="2", color_scheme="gray", id="reset-checking"),
     )
 
 
@@ -133,11 +136,11 @@ def verify_email_result() -> rx.Component:
             ),
             rx.cond(
                 AuthState.is_authenticated,
-                rx.link("Go to your dashboard", href=routes.DASHBOARD_ROUTE, id="verify-to-dashboard"),
-                rx.link("Sign in", href=routes.LOGIN_ROUTE, id="verify-to-sign-in"),
+                rx.link(t("Go to your dashboard"), href=routes.DASHBOARD_ROUTE, id="verify-to-dashboard"),
+                rx.link(t("Sign in"), href=routes.LOGIN_ROUTE, id="verify-to-sign-in"),
             ),
             spacing="3",
             width="100%",
         ),
-        rx.text("Confirming your address…", size="2", color_scheme="gray", id="verify-checking"),
+        rx.text(t("Confirming your address…"), size="2", color_scheme="gray", id="verify-checking"),
     )

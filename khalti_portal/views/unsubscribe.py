@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal import routes
+from khalti_portal.components.text import t
 from khalti_portal.states.unsubscribe import UnsubscribeState as S
 
 
@@ -34,7 +35,7 @@ def unsubscribe_section() -> rx.Component:
             rx.cond(
                 S.reminders == "off",
                 rx.button(
-                    "Turn reminders back on",
+                    t("Turn reminders back on"),
                     id="resubscribe",
                     on_click=S.resubscribe,
                     variant="soft",
@@ -43,15 +44,16 @@ def unsubscribe_section() -> rx.Component:
                 ),
             ),
             rx.text(
-                "You can turn reminders on or off at any time on ",
-                rx.link("your profile", href=routes.PROFILE_ROUTE, id="unsubscribe-to-profile"),
-                ", or go to ",
-                rx.link("your dashboard", href=routes.DASHBOARD_ROUTE, id="unsubscribe-to-dashboard"),
-                ".",
+                # TRANSLATORS: two sentences with a link each, so that each language may order its words.
+                t("You can turn reminders on or off at any time on your profile."),
+                " ",
+                rx.link(t("Open your profile"), href=routes.PROFILE_ROUTE, id="unsubscribe-to-profile"),
+                " · ",
+                rx.link(t("Go to your dashboard"), href=routes.DASHBOARD_ROUTE, id="unsubscribe-to-dashboard"),
                 size="2",
             ),
             spacing="3",
             width="100%",
         ),
-        rx.text("Updating your reminders…", size="2", color_scheme="gray", id="unsubscribe-checking"),
+        rx.text(t("Updating your reminders…"), size="2", color_scheme="gray", id="unsubscribe-checking"),
     )

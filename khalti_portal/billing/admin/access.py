@@ -46,6 +46,7 @@ from khalti_portal.db.models import LocalUser, Payment, PaymentEvent, PaymentSta
 from khalti_portal.db.session import session_scope
 from khalti_portal.i18n.catalogs import Language, translate, translate_plural
 from khalti_portal.i18n.date_fallback import format_moment_or_ad
+from khalti_portal.i18n.messages import shown
 from khalti_portal.i18n.numbers import format_days, format_number, localise_digits
 from khalti_portal.reading_preferences import calendar_of
 
@@ -105,7 +106,8 @@ def _user_by_id(session: Session, value: object, language: Language = Language.E
 def _check(reason: object, actor_user_id: object, language: Language = Language.EN) -> str | None:
     if not isinstance(actor_user_id, int) or isinstance(actor_user_id, bool):
         return translate(language, "Only a signed-in admin can decide this.")
-    return reason_problem(reason, language)
+    problem = reason_problem(reason)
+    return shown(problem, language) if problem is not None else None
 
 
 # -- flagged payments ------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ the audit row (kind `api_key_created`, the admin as actor) in the same transacti
 returned once, to be shown once, and is never stored, logged or written into the audit trail.
 `revoke_key` is a conditional UPDATE on `revoked_at IS NULL`: two admins revoking at once revoke it once
 and leave one audit row; a key already revoked, or unknown, is refused in words with no audit row.
+The words are English marked for the catalog (`N_`, or an `i18n.messages.Message` where they hold a number or a
+date): the page shows them in the admin's language with `in_language`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.db.models import ApiKey
 from khalti_portal.db.session import session_scope
-from khalti_portal.i18n.date_fallback import format_moment_or_ad
+from khalti_portal.i18n.catalogs import N_
+from khalti_portal.i18n.messages import Message, Moment
 from khalti_portal.reading_preferences import calendar_of
 
 MAX_LABEL = 80
@@ -71,12 +74,12 @@ def _is_actor(value: object) -> bool:
 def label_problem(label: object) -> str | None:
     """What is wrong with a label (trimmed), or None when it will do."""
     if not isinstance(label, str) or not label.strip():
-        return "Enter a label that says who uses the key, like “Warehouse sync”."
+        return N_("Enter a label that says who uses the key, like “Warehouse sync”.")
     text = label.strip()
     if len(text) > MAX_LABEL:
-        return f"Use at most {MAX_LABEL} characters for the label (you have {len(text)})."
+        return Message(N_("Use at most {max} characters for the label (you have {n})."), max=MAX_LABEL, n=len(text))
     if not text.isprintable():
-        return "Use ordinary characters in the label: no line breaks, tabs or control characters."
+        return N_("Use ordinary characters in the label: no line breaks, tabs or control characters.")
     return None
 
 
@@ -90,7 +93,7 @@ def create_key(label: object, *, actor_user_id: object, deps: BillingDeps | None
     if problem := label_problem(label):
         return CreateOutcome(False, problem)
     if not _is_actor(actor_user_id):
-        return CreateOutcome(False, "Only a signed-in admin can create API keys.")
+        return CreateOutcome(False, N_("Only a signed-in admin can create API keys."))
     assert isinstance(label, str) and isinstance(actor_user_id, int)
     text, key, now = label.strip(), new_key(), deps.now()
     with session_scope(deps.engine) as session:
@@ -109,7 +112,8 @@ def create_key(label: object, *, actor_user_id: object, deps: BillingDeps | None
             detail=f"created API key {_describe(row)}",
         )
         described = _describe(row)
-    return CreateOutcome(True, f"Created API key {described}. Copy it now: it will not be shown again.", key)
+    created = Message(N_("Created API key {key}. Copy it now: it will not be shown again."), key=described)
+    return CreateOutcome(True, created, key)
 
 
 def list_keys(*, limit: int = MAX_LISTED, deps: BillingDeps | None = None) -> list[ApiKeyRow]:
@@ -140,9 +144,9 @@ def revoke_key(key_id: object, *, actor_user_id: object, deps: BillingDeps | Non
     deps = resolve(deps)
     ident = id_of(key_id)
     if ident is None:
-        return RevokeOutcome(False, "There is no such API key; reload the page and try again.")
+        return RevokeOutcome(False, N_("There is no such API key; reload the page and try again."))
     if not _is_actor(actor_user_id):
-        return RevokeOutcome(False, "Only a signed-in admin can revoke API keys.", ident)
+        return RevokeOutcome(False, N_("Only a signed-in admin can revoke API keys."), ident)
     assert isinstance(actor_user_id, int)
     now = deps.now()
     calendar = calendar_of(actor_user_id, engine=deps.engine)  # the acting admin reads the answer
@@ -156,12 +160,20 @@ def revoke_key(key_id: object, *, actor_user_id: object, deps: BillingDeps | Non
         ).rowcount
         key = session.get(ApiKey, ident, populate_existing=True)
         if key is None:
-            return RevokeOutcome(False, f"There is no API key #{ident}; reload the page and try again.")
+            # The id is a code, not a count: no grouping, no Devanagari digits.
+            gone = Message(N_("There is no API key #{id}; reload the page and try again."), id=str(ident))
+            return RevokeOutcome(False, gone)
         if not moved:
-            when = f" on {format_moment_or_ad(key.revoked_at, calendar)}" if key.revoked_at is not None else ""
-            return RevokeOutcome(
-                False, f"The API key {_describe(key)} was already revoked{when}; nothing was changed.", ident
+            already = (
+                Message(
+                    N_("The API key {key} was already revoked on {when}; nothing was changed."),
+                    key=_describe(key),
+                    when=Moment(key.revoked_at, calendar),
+                )
+                if key.revoked_at is not None
+                else Message(N_("The API key {key} was already revoked; nothing was changed."), key=_describe(key))
             )
+            return RevokeOutcome(False, already, ident)
         record_event(
             session,
             at=now,
@@ -173,4 +185,4 @@ def revoke_key(key_id: object, *, actor_user_id: object, deps: BillingDeps | Non
             detail=f"revoked API key {_describe(key)}",
         )
         described = _describe(key)
-    return RevokeOutcome(True, f"Revoked API key {described}: it no longer opens the API.", ident)
+    return RevokeOutcome(True, Message(N_("Revoked API key {key}: it no longer opens the API."), key=described), ident)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from khalti_portal.i18n.catalogs import Language, translate
-from khalti_portal.i18n.numbers import format_number
+from khalti_portal.i18n.catalogs import N_
+from khalti_portal.i18n.messages import Message
 
 MAX_ID = 2**31 - 1  # the largest integer primary key
 MIN_DAYS, MAX_DAYS = 1, 3650
@@ -38,15 +38,13 @@ def days_of(value: object) -> int | None:
     return value
 
 
-def reason_problem(reason: object, language: Language = Language.EN) -> str | None:
-    """Why this reason is refused (every decision needs one, 1-500 characters), in `language`, or None."""
+def reason_problem(reason: object) -> str | None:
+    """Why this reason is refused (every decision needs one, 1-500 characters), or None.
+
+    The answer is English marked for the catalog: show it with `i18n.messages.in_language`.
+    """
     if not isinstance(reason, str) or not reason.strip():
-        return translate(language, "Give a reason: it is kept in the audit trail with your name.")
+        return N_("Give a reason: it is kept in the audit trail with your name.")
     if len(reason.strip()) > MAX_REASON:
-        return translate(
-            language,
-            "Keep the reason to {most} characters (it has {length}).",
-            most=format_number(MAX_REASON, language),
-            length=format_number(len(reason.strip()), language),
-        )
+        return Message(N_("Keep the reason to {max} characters (it has {n})."), max=MAX_REASON, n=len(reason.strip()))
     return None

@@ -7,7 +7,9 @@ be rendered shows its template name and why). An unknown status filter shows eve
 `retry_message` gives a failed message a fresh set of tries (`mail.outbox.requeue_failed`, conditional on
 `status = 'failed'`) and writes its audit row (kind `mail_retry`, the admin as actor) in the same
 transaction: two admins retrying at once queue it once and leave one audit row. A message that is not
-failed (already retried, sent, or unknown) is refused in words, with no audit row.
+failed (already retried, sent, or unknown) is refused in words, with no audit row. The words are English
+marked for the catalog (`N_`, or an `i18n.messages.Message` holding dates and addresses): the page shows them
+in the admin's language with `in_language`.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from khalti_portal.billing.nepal_time import iso_utc
 from khalti_portal.config import Settings
 from khalti_portal.db.models import MailStatus, OutboxMessage
 from khalti_portal.db.session import session_scope
-from khalti_portal.i18n.date_fallback import format_moment_or_ad
+from khalti_portal.i18n.catalogs import N_
 from khalti_portal.i18n.dates import Calendar
+from khalti_portal.i18n.messages import Message, Moment
 from khalti_portal.mail.outbox import requeue_failed
 from khalti_portal.mail.templates import TemplateError, render
 from khalti_portal.reading_preferences import calendar_of
@@ -92,7 +95,8 @@ def _status_filter(value: object) -> _Filter:
     if isinstance(value, str) and value in STATUSES:
         return _Filter(value)
     shown = str(value)[:_SHOWN_STATUS] if isinstance(value, str) else type(value).__name__
-    return _Filter("", f"There is no mail status {shown!r}; showing every message (queued, sent or failed).")
+    problem = N_("There is no mail status {status}; showing every message (queued, sent or failed).")
+    return _Filter("", Message(problem, status=repr(shown)))
 
 
 def mail_waits(settings: Settings) -> bool:
@@ -104,11 +108,13 @@ def subject_of(message: OutboxMessage, site_name: str) -> str:
     """The subject the recipient reads; the template name and why when the stored message cannot be rendered."""
     context = message.context
     if not isinstance(context, Mapping):
-        return f"{message.template} (cannot render: its stored context is not a set of named values)"
+        why = Message(N_("its stored context is not a set of named values"))
+        return Message(N_("{template} (cannot render: {why})"), template=message.template, why=why)
     try:
         return render(message.template, context, site_name=site_name).subject
     except TemplateError as exc:
-        return f"{message.template} (cannot render: {exc})"
+        # The template's own words say why (mail's, in English): quoted as they are.
+        return Message(N_("{template} (cannot render: {why})"), template=message.template, why=str(exc))
 
 
 def _row(message: OutboxMessage, site_name: str) -> OutboxRow:
@@ -188,9 +194,9 @@ def retry_message(message_id: object, *, actor_user_id: object, deps: BillingDep
     deps = resolve(deps)
     ident = id_of(message_id)
     if ident is None:
-        return RetryOutcome(False, "There is no such message; reload the page and try again.")
+        return RetryOutcome(False, N_("There is no such message; reload the page and try again."))
     if not isinstance(actor_user_id, int) or isinstance(actor_user_id, bool):
-        return RetryOutcome(False, "Only a signed-in admin can retry mail.", ident)
+        return RetryOutcome(False, N_("Only a signed-in admin can retry mail."), ident)
     now = deps.now()
     calendar = calendar_of(actor_user_id, engine=deps.engine)  # the acting admin reads the answer
     with session_scope(deps.engine) as session:
@@ -199,7 +205,9 @@ def retry_message(message_id: object, *, actor_user_id: object, deps: BillingDep
         queued = requeue_failed(session, ident, now=now)
         message = session.get(OutboxMessage, ident, populate_existing=True)
         if message is None:
-            return RetryOutcome(False, f"There is no message #{ident} in the outbox; reload the page and try again.")
+            # The id is a code, not a count: no grouping, no Devanagari digits.
+            gone = Message(N_("There is no message #{id} in the outbox; reload the page and try again."), id=str(ident))
+            return RetryOutcome(False, gone)
         if not queued:
             return RetryOutcome(False, _not_failed(message, calendar), ident)
         record_event(
@@ -215,22 +223,27 @@ def retry_message(message_id: object, *, actor_user_id: object, deps: BillingDep
             detail=_retry_detail(message),
         )
         to_address = message.to_address
-    when = (
-        "SMTP_HOST is not set, so it waits in the outbox until it is"
+    queued_again = (
+        N_("Queued the message to {address} again: SMTP_HOST is not set, so it waits in the outbox until it is.")
         if mail_waits(deps.settings)
-        else "it goes out with the next send"
+        else N_("Queued the message to {address} again: it goes out with the next send.")
     )
-    return RetryOutcome(True, f"Queued the message to {to_address} again: {when}.", ident)
+    return RetryOutcome(True, Message(queued_again, address=to_address), ident)
 
 
-def _not_failed(message: OutboxMessage, calendar: Calendar) -> str:
+def _not_failed(message: OutboxMessage, calendar: Calendar) -> Message:
     """Why a message that is not failed is not retried: it is waiting already, or it was sent."""
     if message.status == MailStatus.SENT:
-        sent = f" on {format_moment_or_ad(message.sent_at, calendar)}" if message.sent_at is not None else ""
-        return f"The message to {message.to_address} was sent{sent}; nothing was changed."
-    return (
-        f"The message to {message.to_address} is already queued (someone may have just retried it); "
-        "nothing was changed."
+        if message.sent_at is not None:
+            return Message(
+                N_("The message to {address} was sent on {when}; nothing was changed."),
+                address=message.to_address,
+                when=Moment(message.sent_at, calendar),
+            )
+        return Message(N_("The message to {address} was sent; nothing was changed."), address=message.to_address)
+    return Message(
+        N_("The message to {address} is already queued (someone may have just retried it); nothing was changed."),
+        address=message.to_address,
     )
 
 

@@ -28,6 +28,8 @@ from khalti_portal.billing.subscription import current_plan_query
 from khalti_portal.clock import ensure_utc
 from khalti_portal.db.models import MIN_PRICE_PAISA, Payment, Plan, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.catalogs import N_
+from khalti_portal.i18n.messages import Message, Number, Rupees
 
 SLUG_RE = re.compile(r"[a-z0-9-]{2,64}", re.ASCII)
 FEATURE_KEY_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}", re.ASCII)
@@ -42,6 +44,9 @@ MAX_FEATURES = 20
 MAX_FEATURE_CHARS = 200
 MAX_SORT_ORDER = 1_000_000
 MAX_PRICE_TEXT = 32
+
+# Said above the form when only fields are wrong (the state shows it translated).
+FIX_FIELDS = N_("Please correct the highlighted fields.")
 
 FIELDS = ("slug", "name", "price", "duration", "features", "feature_keys", "description", "sort_order")
 
@@ -92,7 +97,7 @@ class PlanErrors:
     @property
     def summary(self) -> str:
         """One line for a banner: the general message, or a pointer to the fields."""
-        return self.message or "Please correct the highlighted fields."
+        return self.message or FIX_FIELDS
 
 
 def rupees_text(paisa: int) -> str:
@@ -117,32 +122,34 @@ def form_of(plan: Plan) -> PlanForm:
 
 def _slug_problem(slug: str) -> str | None:
     if not slug:
-        return "Enter a slug: the plan's name in its web address, like basic or gold-yearly."
+        return N_("Enter a slug: the plan's name in its web address, like basic or gold-yearly.")
     if not 2 <= len(slug) <= 64:
-        return "Use 2 to 64 characters for the slug."
+        return Message(N_("Use {low} to {high} characters for the slug."), low=2, high=64)
     if not SLUG_RE.fullmatch(slug):
-        return "Use only lowercase letters, digits and hyphens in the slug (for example gold-yearly)."
+        return N_("Use only lowercase letters, digits and hyphens in the slug (for example gold-yearly).")
     return None
 
 
 def _name_problem(name: str) -> str | None:
     if not name:
-        return "Enter a name."
+        return N_("Enter a name.")
     if len(name) > MAX_NAME:
-        return f"Use at most {MAX_NAME} characters for the name."
+        return Message(N_("Use at most {max} characters for the name."), max=MAX_NAME)
     return None
 
 
 def _price(text: str) -> int | str:
     """Paisa, or the message for the price field."""
     if len(text) > MAX_PRICE_TEXT:
-        return "That price is too long; write it like 499 or 1,299.50."
+        return N_("That price is too long; write it like 499 or 1,299.50.")
     try:
         paisa = parse_rupees(text)
     except MoneyError as err:
-        return str(err)
+        return err.args[0]  # the Message itself (str(err) would keep only its English)
     if paisa < MIN_PRICE_PAISA:
-        return f"The lowest price is {format_rupees(MIN_PRICE_PAISA)}: Khalti refuses smaller payments."
+        return Message(
+            N_("The lowest price is {price}: Khalti refuses smaller payments."), price=Rupees(MIN_PRICE_PAISA)
+        )
     return paisa
 
 
@@ -155,33 +162,44 @@ def _whole(text: str) -> int | None:
 def _duration(text: str) -> int | str:
     days = days_of(text)
     if days is None:
-        return f"Enter a whole number of days from {MIN_DAYS} to {MAX_DAYS}."
+        return Message(N_("Enter a whole number of days from {low} to {high}."), low=MIN_DAYS, high=MAX_DAYS)
     return days
 
 
 def _features(text: str) -> tuple[str, ...] | str:
     lines = tuple(line.strip() for line in text.splitlines() if line.strip())
     if len(lines) > MAX_FEATURES:
-        return f"List at most {MAX_FEATURES} features, one per line (you have {len(lines)})."
+        return Message(N_("List at most {max} features, one per line (you have {n})."), max=MAX_FEATURES, n=len(lines))
     for number, line in enumerate(lines, 1):
         if len(line) > MAX_FEATURE_CHARS:
-            return f"Feature {number} is too long: use at most {MAX_FEATURE_CHARS} characters per line."
+            return Message(
+                N_("Feature {number} is too long: use at most {max} characters per line."),
+                number=number,
+                max=MAX_FEATURE_CHARS,
+            )
     return lines
 
 
 def feature_keys_of(text: str) -> tuple[str, ...] | str:
     """Feature keys from text (commas or spaces between them), duplicates dropped in order; or what is wrong."""
     if len(text) > MAX_FEATURE_KEYS_TEXT:
-        return f"That is too much text for feature keys: list at most {MAX_FEATURE_KEYS} short keys."
+        return Message(
+            N_("That is too much text for feature keys: list at most {max} short keys."), max=MAX_FEATURE_KEYS
+        )
     keys = tuple(dict.fromkeys(word for word in FEATURE_KEY_SPLIT_RE.split(text) if word))
     for key in keys:
         if not FEATURE_KEY_RE.fullmatch(key):
-            return (
-                f"{key[:_SHOWN_KEY]!r} is not a feature key: use 1 to 40 lowercase letters, digits and hyphens, "
-                "starting with a letter or digit (for example downloads or priority-support)."
+            return Message(
+                N_(
+                    "{key} is not a feature key: use {low} to {high} lowercase letters, digits and hyphens, "
+                    "starting with a letter or digit (for example downloads or priority-support)."
+                ),
+                key=repr(key[:_SHOWN_KEY]),
+                low=1,
+                high=40,
             )
     if len(keys) > MAX_FEATURE_KEYS:
-        return f"List at most {MAX_FEATURE_KEYS} feature keys (you have {len(keys)})."
+        return Message(N_("List at most {max} feature keys (you have {n})."), max=MAX_FEATURE_KEYS, n=len(keys))
     return keys
 
 
@@ -190,7 +208,11 @@ def _sort_order(text: str) -> int | str:
         return 0
     number = _whole(text)
     if number is None or abs(number) > MAX_SORT_ORDER:
-        return f"Enter a whole number between -{MAX_SORT_ORDER:,} and {MAX_SORT_ORDER:,} (lower shows first)."
+        return Message(
+            N_("Enter a whole number between {low} and {high} (lower shows first)."),
+            low=Number(-MAX_SORT_ORDER),
+            high=Number(MAX_SORT_ORDER),
+        )
     return number
 
 
@@ -220,7 +242,7 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
         if isinstance(value, str):
             errors[name_] = value
     if len(description) > MAX_DESCRIPTION:
-        errors["description"] = f"Use at most {MAX_DESCRIPTION} characters for the description."
+        errors["description"] = Message(N_("Use at most {max} characters for the description."), max=MAX_DESCRIPTION)
     if errors:
         return PlanErrors(fields=errors)
     assert isinstance(price, int) and isinstance(duration, int) and isinstance(sort_order, int)
@@ -241,11 +263,14 @@ def validate(form: PlanForm) -> PlanValues | PlanErrors:
 
 
 def _slug_taken(slug: str) -> PlanErrors:
-    return PlanErrors(fields={"slug": f"The slug {slug!r} is already used by another plan; choose another."})
+    taken = N_("The slug {slug} is already used by another plan; choose another.")
+    return PlanErrors(fields={"slug": Message(taken, slug=repr(slug))})
 
 
 def _unknown(plan_id: object) -> PlanErrors:
-    return PlanErrors(message=f"There is no plan with id {plan_id!s:.20}; reload the page and try again.")
+    # The id as the browser sent it, cut short: it is not a number to format.
+    shown = f"{plan_id!s:.20}"
+    return PlanErrors(message=Message(N_("There is no plan with id {id}; reload the page and try again."), id=shown))
 
 
 def _label(plan: Plan) -> str:
@@ -453,15 +478,18 @@ def restore_plan(
     return _set_active(plan_id, True, actor_user_id, deps)
 
 
-def _in_use_message(plan: Plan, payments: int, periods: int) -> str:
-    what = (
-        f"{payments} payment{'s' if payments != 1 else ''}"
-        if payments
-        else (f"{periods} subscription period{'s' if periods != 1 else ''}")
-    )
-    return (
-        f"{plan.name} cannot be deleted: it has {what}, and those records must keep their plan. "
-        "Archive it instead to take it off sale."
+def _in_use_message(plan: Plan, payments: int, periods: int) -> Message:
+    if payments:
+        what = Message(N_("{n} payment") if payments == 1 else N_("{n} payments"), n=payments)
+    else:
+        what = Message(N_("{n} subscription period") if periods == 1 else N_("{n} subscription periods"), n=periods)
+    return Message(
+        N_(
+            "{plan} cannot be deleted: it has {what}, and those records must keep their plan. "
+            "Archive it instead to take it off sale."
+        ),
+        plan=plan.name,
+        what=what,
     )
 
 

@@ -35,6 +35,7 @@ from khalti_portal.billing.verification import verify_payment
 from khalti_portal.db.models import Payment, PaymentStatus
 from khalti_portal.db.session import session_scope
 from khalti_portal.i18n.catalogs import N_, Language, translate
+from khalti_portal.i18n.messages import shown
 from khalti_portal.i18n.numbers import format_rupees as rupees_in
 from khalti_portal.khalti import (
     KhaltiAuthError,
@@ -110,8 +111,8 @@ async def refund_payment(
     ident = id_of(payment_id)
     if ident is None:
         return RefundOutcome("invalid", translate(language, NO_SUCH_PAYMENT))
-    if problem := reason_problem(reason, language):
-        return RefundOutcome("invalid", problem, ident)
+    if problem := reason_problem(reason):
+        return RefundOutcome("invalid", shown(problem, language), ident)
     why = reason.strip()
     target = await asyncio.to_thread(_request, deps, ident, actor_user_id, why, language)
     if isinstance(target, RefundOutcome):

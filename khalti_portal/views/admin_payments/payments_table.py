@@ -58,9 +58,6 @@ def pager() -> rx.Component:
         page=S.page,
         pages=S.pages,
         total=S.total,
-        noun="payment(s)",
         go_to_page=S.go_to_page,
-        words=S.pager_words,
-        previous=t("Previous"),
-        next_=t("Next"),
+        summary=S.pager_words,
     )

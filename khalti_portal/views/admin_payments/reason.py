@@ -19,6 +19,5 @@ def reason_field(input_id: str, rows: str) -> rx.Component:
         width="100%",
         custom_attrs=described_by(f"{input_id}-hint", f"{input_id.removesuffix('-reason')}-error"),
     )
-    # The hint is written on the server (its number in the admin's digits), so it is given as a component.
-    hint = rx.text(S.reason_hint, id=f"{input_id}-hint", size="1", color_scheme="gray")
-    return labelled(t("Reason"), box, for_id=input_id, error=hint, spacing="2")
+    # The hint is written on the server: its number in the admin's digits.
+    return labelled(t("Reason"), box, for_id=input_id, hint=S.reason_hint, spacing="2")

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import reflex as rx
 
-from khalti_portal.components.forms import described_by, error_callout, field_error, labelled
+from khalti_portal.components.forms import described_by, error_callout, field_error, has_text, labelled
+from khalti_portal.components.text import number, rupees, t
+from khalti_portal.states.admin_plans import PLAN_LIMITS as L
 from khalti_portal.states.admin_plans import AdminPlansState as S
 
 
-def plan_field(label: str, key: str, *, hint: str = "", multiline: bool = False, **props: object) -> rx.Component:
+def plan_field(
+    label: rx.Var | str, key: str, *, hint: rx.Var | str = "", multiline: bool = False, **props: object
+) -> rx.Component:
     """An input named after the billing form field `key`, with id `plan-<field>`, filled from the draft."""
     input_id = f"plan-{key.replace('_', '-')}"
-    attrs = described_by(f"{input_id}-hint" if hint else "", f"{input_id}-error", S.form_errors.contains(key))
+    attrs = described_by(f"{input_id}-hint" if has_text(hint) else "", f"{input_id}-error", S.form_errors.contains(key))
     common = {"id": input_id, "name": key, "default_value": getattr(S.draft, key), "width": "100%", **props}
     control = (
         rx.text_area(rows="5", resize="vertical", custom_attrs=attrs, **common)
@@ -26,27 +30,34 @@ def plan_fields() -> rx.Component:
     """Name, slug, price, duration and sort order in two columns; features and description under them."""
     return rx.fragment(
         rx.grid(
-            plan_field("Name", "name", max_length=120),
+            plan_field(t("Name"), "name", max_length=L.max_name),
             plan_field(
-                "Slug",
+                t("Slug"),
                 "slug",
-                hint="Lowercase letters, digits and hyphens; used in /checkout/…",
+                hint=t("Lowercase letters, digits and hyphens; used in /checkout/…"),
                 max_length=64,
                 auto_complete="off",
                 spell_check=False,
             ),
             plan_field(
-                "Price (rupees)",
+                t("Price (rupees)"),
                 "price",
-                hint="For example 499 or 1,299.50; at least Rs 10.",
+                # TRANSLATORS: 499 and 1,299.50 show what to type: keep them in these digits, which the form reads.
+                hint=t("For example 499 or 1,299.50; at least {price}.", price=rupees(L.min_price_paisa)),
                 input_mode="decimal",
                 auto_complete="off",
             ),
-            plan_field("Duration (days)", "duration", hint="1 to 3650.", input_mode="numeric", auto_complete="off"),
             plan_field(
-                "Sort order",
+                t("Duration (days)"),
+                "duration",
+                hint=t("{low} to {high}.", low=number(L.min_days), high=number(L.max_days)),
+                input_mode="numeric",
+                auto_complete="off",
+            ),
+            plan_field(
+                t("Sort order"),
                 "sort_order",
-                hint="Lower numbers show first in the catalog.",
+                hint=t("Lower numbers show first in the catalog."),
                 input_mode="numeric",
                 auto_complete="off",
             ),
@@ -55,26 +66,44 @@ def plan_fields() -> rx.Component:
             width="100%",
         ),
         plan_field(
-            "Feature keys",
+            t("Feature keys"),
             "feature_keys",
-            hint="What the plan unlocks, for the members area and the API: short slugs separated by commas or "
-            "spaces, like downloads, priority-support; at most 20.",
+            hint=t(
+                "What the plan unlocks, for the members area and the API: short slugs separated by commas or "
+                "spaces, like downloads, priority-support; at most {max}.",
+                max=number(L.max_feature_keys),
+            ),
             auto_complete="off",
             spell_check=False,
         ),
-        plan_field("Features", "features", hint="One per line; at most 20 lines of 200 characters.", multiline=True),
-        plan_field("Description", "description", hint="At most 1000 characters.", multiline=True, max_length=1000),
+        plan_field(
+            t("Features"),
+            "features",
+            hint=t(
+                "One per line; at most {lines} lines of {chars} characters.",
+                lines=number(L.max_features),
+                chars=number(L.max_feature_chars),
+            ),
+            multiline=True,
+        ),
+        plan_field(
+            t("Description"),
+            "description",
+            hint=t("At most {max} characters.", max=number(L.max_description)),
+            multiline=True,
+            max_length=L.max_description,
+        ),
     )
 
 
 def form_buttons(editing: rx.Var[bool]) -> rx.Component:
     """Create or Save, and Cancel while editing."""
     return rx.hstack(
-        rx.button(rx.cond(editing, "Save changes", "Create plan"), type="submit", id="plan-save", size="3"),
+        rx.button(rx.cond(editing, t("Save changes"), t("Create plan")), type="submit", id="plan-save", size="3"),
         rx.cond(
             editing,
             rx.button(
-                "Cancel",
+                t("Cancel"),
                 type="button",
                 id="plan-cancel",
                 variant="soft",
@@ -93,7 +122,10 @@ def plan_form() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(
-                rx.cond(editing, "Edit " + S.editing_name, "New plan"), size="5", as_="h2", id="plan-form-title"
+                rx.cond(editing, t("Edit {name}", name=S.editing_name), t("New plan")),
+                size="5",
+                as_="h2",
+                id="plan-form-title",
             ),
             rx.form(
                 rx.vstack(

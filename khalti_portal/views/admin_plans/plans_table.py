@@ -8,10 +8,20 @@ from khalti_portal.components.data_table import data_table
 from khalti_portal.components.dialogs import confirm_dialog
 from khalti_portal.components.placeholders import empty_state, loading
 from khalti_portal.components.status import status_badge
+from khalti_portal.components.text import t
 from khalti_portal.states.admin_plan_views import AdminPlanView
 from khalti_portal.states.admin_plans import AdminPlansState as S
 
-HEADERS = ("Name", "Slug", "Price", "Duration", "Feature keys", "Status", "Active subscribers", "Actions")
+HEADERS = (
+    t("Name"),
+    t("Slug"),
+    t("Price"),
+    t("Duration"),
+    t("Feature keys"),
+    t("Status"),
+    t("Active subscribers"),
+    t("Actions"),
+)
 PLAN_STATUS_COLOURS = {"active": "green", "archived": "gray"}
 
 
@@ -19,19 +29,19 @@ def delete_button(row: AdminPlanView) -> rx.Component:
     """Delete, confirmed in a dialog; disabled (saying why) once the plan has payments."""
     return confirm_dialog(
         rx.button(
-            "Delete",
+            t("Delete"),
             size="1",
             variant="soft",
             color_scheme="red",
             class_name="plan-delete",
             id="plan-delete-" + row.slug,
             disabled=~row.deletable,
-            title=rx.cond(row.deletable, "Delete this plan", "It has payments: archive it instead"),
+            title=rx.cond(row.deletable, t("Delete this plan"), t("It has payments: archive it instead")),
         ),
-        "Delete " + row.name + "?",
-        "The plan is removed for good. This cannot be undone.",
-        rx.button("Delete plan", color_scheme="red", id="plan-delete-confirm", on_click=S.delete(row.id)),
-        cancel="Keep it",
+        t("Delete {name}?", name=row.name),
+        t("The plan is removed for good. This cannot be undone."),
+        rx.button(t("Delete plan"), color_scheme="red", id="plan-delete-confirm", on_click=S.delete(row.id)),
+        cancel=t("Keep it"),
     )
 
 
@@ -40,7 +50,7 @@ def archive_or_restore(row: AdminPlanView) -> rx.Component:
     return rx.cond(
         row.is_active,
         rx.button(
-            "Archive",
+            t("Archive"),
             size="1",
             variant="soft",
             color_scheme="orange",
@@ -49,7 +59,7 @@ def archive_or_restore(row: AdminPlanView) -> rx.Component:
             on_click=S.archive(row.id),
         ),
         rx.button(
-            "Restore",
+            t("Restore"),
             size="1",
             variant="soft",
             color_scheme="green",
@@ -65,18 +75,18 @@ def plan_row(row: AdminPlanView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(row.name, white_space="nowrap"),
         rx.table.cell(rx.code(row.slug)),
-        rx.table.cell(row.price, class_name="plan-price"),
-        rx.table.cell(row.duration),
+        rx.table.cell(row.price, class_name="plan-price", white_space="nowrap"),
+        rx.table.cell(row.duration, white_space="nowrap"),
         rx.table.cell(
-            rx.cond(row.feature_keys != "", rx.code(row.feature_keys), rx.text("none", color_scheme="gray")),
+            rx.cond(row.feature_keys != "", rx.code(row.feature_keys), rx.text(t("none"), color_scheme="gray")),
             class_name="plan-feature-keys",
         ),
         rx.table.cell(status_badge(row.status, PLAN_STATUS_COLOURS), class_name="plan-status"),
-        rx.table.cell(row.subscribers, class_name="plan-subscribers"),
+        rx.table.cell(row.subscribers_text, class_name="plan-subscribers"),
         rx.table.cell(
             rx.hstack(
                 rx.button(
-                    "Edit",
+                    t("Edit"),
                     size="1",
                     variant="soft",
                     class_name="plan-edit",
@@ -104,8 +114,8 @@ def plans_table() -> rx.Component:
         S.loaded,
         rx.cond(
             S.rows.length() == 0,
-            empty_state("No plans yet: create the first one with the form below.", id_="admin-plans-empty"),
-            data_table(HEADERS, S.rows, plan_row, id_="admin-plans", label="Plans"),
+            empty_state(t("No plans yet: create the first one with the form below."), id_="admin-plans-empty"),
+            data_table(HEADERS, S.rows, plan_row, id_="admin-plans", label=t("Plans")),
         ),
-        loading("Loading plans…"),
+        loading(t("Loading plans…")),
     )
