@@ -17,7 +17,9 @@ from khalti_portal.billing.fiscal import SHRAWAN
 from khalti_portal.billing.nepal_time import nepal_months
 from khalti_portal.clock import ensure_utc
 from khalti_portal.i18n.bs_months import first_ad_day, next_bs_month, previous_bs_month
+from khalti_portal.i18n.catalogs import N_, Language, translate
 from khalti_portal.i18n.dates import NEPAL, Calendar, bs_date, bs_month_name
+from khalti_portal.i18n.numbers import localise_digits
 
 
 class Grouping(StrEnum):
@@ -28,12 +30,15 @@ class Grouping(StrEnum):
     FISCAL_YEAR = "fiscal_year"
 
 
+# English here; pages show them with translate(language, name).
 GROUPING_NAMES = {
-    Grouping.AD_MONTH: "AD month",
-    Grouping.BS_MONTH: "BS month",
-    Grouping.FISCAL_YEAR: "Fiscal year",
+    Grouping.AD_MONTH: N_("AD month"),
+    Grouping.BS_MONTH: N_("BS month"),
+    Grouping.FISCAL_YEAR: N_("Fiscal year"),
 }
-GROUPING_PROBLEM = "Group the figures by AD month, BS month or fiscal year."
+GROUPING_PROBLEM = N_("Group the figures by AD month, BS month or fiscal year.")
+# TRANSLATORS: a fiscal year as a period's name, e.g. "FY 2083/84".
+FISCAL_YEAR_NAME = N_("FY {years}")
 # How many periods the page shows: a year of months, or five fiscal years.
 SHOWN = {Grouping.AD_MONTH: 12, Grouping.BS_MONTH: 12, Grouping.FISCAL_YEAR: 5}
 MAX_PERIODS = 120  # the most any caller may ask for: one query column per period
@@ -110,9 +115,8 @@ def _fiscal_years(now: datetime, count: int) -> list[Span]:
     spans = []
     for year in range(first_year, first_year - count, -1):
         name = f"{year}/{(year + 1) % 100:02d}"
-        spans.append(
-            _span(name, f"FY {name}", f"FY {name}", first_ad_day(year, SHRAWAN), first_ad_day(year + 1, SHRAWAN))
-        )
+        label = FISCAL_YEAR_NAME.format(years=name)
+        spans.append(_span(name, label, label, first_ad_day(year, SHRAWAN), first_ad_day(year + 1, SHRAWAN)))
     return spans[::-1]
 
 
@@ -130,3 +134,20 @@ def spans(now: datetime, grouping: Grouping, count: int | None = None) -> list[S
 def span_of(now: datetime, grouping: Grouping) -> Span:
     """The period running at `now`."""
     return spans(now, grouping, 1)[0]
+
+
+def span_name(span: Span, language: Language, *, long: bool = False) -> str:
+    """The period's name in `language`: its `label` (`long`: `title`) in English; `मंसिर २०८३`, `आ.व. २०८३/८४`.
+
+    Which kind of period it is reads from its key: a fiscal year's has a `/`, a BS month's year is not the
+    AD year of its first day (BS runs 56-57 years ahead).
+    """
+    if language is Language.EN:
+        return span.title if long else span.label
+    if "/" in span.key:
+        return translate(language, FISCAL_YEAR_NAME, years=localise_digits(span.key, language))
+    year, month = (int(part) for part in span.key.split("-"))
+    if year != span.first_day.year:
+        return localise_digits(f"{bs_month_name(month, language)} {year}", language)
+    # CLDR's Nepali has no short month names: the long one serves the chart axis too.
+    return localise_digits(format_date(span.first_day, "MMMM y", locale=language.value), language)

@@ -14,6 +14,8 @@ from khalti_portal.components.admin_nav import admin_nav
 from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.layout import page
 from khalti_portal.components.placeholders import loading
+from khalti_portal.components.text import t
+from khalti_portal.i18n.catalogs import N_
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
 from khalti_portal.views.admin_payments.access import manual_access
 from khalti_portal.views.admin_payments.charts import monthly_figures
@@ -23,11 +25,11 @@ from khalti_portal.views.admin_payments.filters import filter_bar
 from khalti_portal.views.admin_payments.payments_table import pager, payments_table
 
 
-@page(routes.ADMIN_PAYMENTS_ROUTE, "Admin: payments", on_load=S.load)
+@page(routes.ADMIN_PAYMENTS_ROUTE, N_("Admin: payments"), on_load=S.load)
 def admin_payments() -> rx.Component:
     return rx.vstack(
         admin_nav(routes.ADMIN_PAYMENTS_ROUTE),
-        rx.heading("Payments", size="7"),
+        rx.heading(t("Payments"), size="7"),
         rx.cond(
             S.loaded,
             rx.vstack(
@@ -43,7 +45,7 @@ def admin_payments() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            loading("Loading payments…"),
+            loading(t("Loading payments…")),
         ),
         spacing="4",
         width="100%",

@@ -12,12 +12,10 @@ import reflex as rx
 
 from khalti_portal.billing.admin import access
 from khalti_portal.billing.admin.access import DecisionOutcome
-from khalti_portal.i18n.catalogs import N_
-from khalti_portal.i18n.messages import shown
+from khalti_portal.i18n.catalogs import Language, translate
 from khalti_portal.states.admin_base import admin_only
 from khalti_portal.states.admin_payments import AdminPaymentsState
 from khalti_portal.states.form_data import form_text
-from khalti_portal.states.language import language_for
 
 MANUAL_ACTIONS = ("grant", "extend", "revoke")
 
@@ -43,22 +41,23 @@ class AdminAccessState(AdminPaymentsState):
     @admin_only
     async def manual_action(self, form_data: dict[str, Any]) -> rx.event.EventSpec | None:
         """Grant, extend or revoke a user's access by hand: username or #id, days, and a reason."""
-        outcome = _decide(form_data, self._actor())
-        message = shown(outcome.message, await language_for(self))  # billing's English, in the tab's language
-        self.manual_notice, self.manual_error = (message, "") if outcome.ok else ("", message)
+        page = self._page()
+        await page._read_language()  # the page's figures are written again below, in the same language
+        outcome = _decide(form_data, self._actor(), page._lang())
+        self.manual_notice, self.manual_error = (outcome.message, "") if outcome.ok else ("", outcome.message)
         if outcome.ok:
             self.manual_key += 1
             self._page()._refresh()  # the figures count the change
         return None
 
 
-def _decide(form_data: object, admin_id: int) -> DecisionOutcome:
-    """The form's action applied for `admin_id` (billing checks the user, the days and the reason)."""
+def _decide(form_data: object, admin_id: int, language: Language = Language.EN) -> DecisionOutcome:
+    """The form's action for `admin_id` (billing checks the user, the days and the reason), said in `language`."""
     action = form_text(form_data, "action")
     user, reason = form_text(form_data, "user"), form_text(form_data, "reason")
     if action not in MANUAL_ACTIONS:
-        return DecisionOutcome(False, N_("Choose grant, extend or revoke."))
+        return DecisionOutcome(False, translate(language, "Choose grant, extend or revoke."))
     if action == "revoke":
-        return access.revoke_access(user, actor_user_id=admin_id, reason=reason)
+        return access.revoke_access(user, actor_user_id=admin_id, reason=reason, language=language)
     change = access.grant_access if action == "grant" else access.extend_access
-    return change(user, form_text(form_data, "days"), actor_user_id=admin_id, reason=reason)
+    return change(user, form_text(form_data, "days"), actor_user_id=admin_id, reason=reason, language=language)

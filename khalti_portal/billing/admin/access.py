@@ -22,6 +22,8 @@ one `PaymentEvent` (source "admin", the admin as `actor_user_id`, the reason in 
   to give money back, refund the payment instead. Audit kind "revoke".
 
 The target user of a manual action is a username or a user id, checked here (`find_user`).
+
+What each returns for the admin to read is in `language` (theirs); audit rows stay English.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from sqlmodel import Session, col, select
 
 from khalti_portal.billing import invoices
 from khalti_portal.billing.admin.inputs import MAX_DAYS, MIN_DAYS, days_of, id_of, reason_problem
-from khalti_portal.billing.admin.refunds import RefundOutcome, refund_payment
+from khalti_portal.billing.admin.payments import status_words
+from khalti_portal.billing.admin.refunds import NO_SUCH_PAYMENT, RefundOutcome, refund_payment
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.notices import queue_payment_received
@@ -41,7 +44,10 @@ from khalti_portal.billing.periods import counts_in, grant_period, lock_user, re
 from khalti_portal.billing.transitions import move_payment
 from khalti_portal.db.models import LocalUser, Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.catalogs import Language, translate, translate_plural
 from khalti_portal.i18n.date_fallback import format_moment_or_ad
+from khalti_portal.i18n.messages import shown
+from khalti_portal.i18n.numbers import format_days, format_number, localise_digits
 from khalti_portal.reading_preferences import calendar_of
 
 MAX_USER_TEXT = 255  # reflex-local-auth's username column
@@ -65,55 +71,62 @@ def _refused(message: str, **ids: int | None) -> DecisionOutcome:
 # -- inputs ------------------------------------------------------------------------------------------------
 
 
-def find_user(session: Session, who: object) -> tuple[int, str] | str:
-    """(id, username) of the user meant by `who`, or what is wrong with it.
+def find_user(session: Session, who: object, language: Language = Language.EN) -> tuple[int, str] | str:
+    """(id, username) of the user meant by `who`, or what is wrong with it (in `language`).
 
     An int is a user id. Text is a username; `#12` is user id 12; bare digits are a username when one
     matches exactly, else a user id.
     """
     if isinstance(who, int) and not isinstance(who, bool):
-        return _user_by_id(session, who)
+        return _user_by_id(session, who, language)
     if not isinstance(who, str) or not who.strip():
-        return "Enter a username or a user id (like #12)."
+        return translate(language, "Enter a username or a user id (like {example}).", example="#12")
     text = who.strip()
     if len(text) > MAX_USER_TEXT:
-        return "That is not a username: it is too long."
+        return translate(language, "That is not a username: it is too long.")
     if text.startswith("#"):
-        return _user_by_id(session, text[1:])
+        return _user_by_id(session, text[1:], language)
     row = session.exec(select(LocalUser.id, LocalUser.username).where(LocalUser.username == text)).first()
     if row is not None:
         return int(row[0]), row[1]
     if text.isascii() and text.isdigit():
-        return _user_by_id(session, text)
-    return f"There is no user named {text[:40]!r}."
+        return _user_by_id(session, text, language)
+    return translate(language, "There is no user named {name}.", name=repr(text[:40]))
 
 
-def _user_by_id(session: Session, value: object) -> tuple[int, str] | str:
+def _user_by_id(session: Session, value: object, language: Language = Language.EN) -> tuple[int, str] | str:
     ident = id_of(value)  # the same positive-id rule
     row = session.get(LocalUser, ident) if ident is not None else None
     if row is None or row.id is None:
-        return f"There is no user with id {str(value)[:12]}."
+        # The id as typed (digits the admin wrote stay as they are).
+        return translate(language, "There is no user with id {ident}.", ident=str(value)[:12])
     return int(row.id), row.username
 
 
-def _check(reason: object, actor_user_id: object) -> str | None:
+def _check(reason: object, actor_user_id: object, language: Language = Language.EN) -> str | None:
     if not isinstance(actor_user_id, int) or isinstance(actor_user_id, bool):
-        return "Only a signed-in admin can decide this."
-    return reason_problem(reason)
+        return translate(language, "Only a signed-in admin can decide this.")
+    problem = reason_problem(reason)
+    return shown(problem, language) if problem is not None else None
 
 
 # -- flagged payments ------------------------------------------------------------------------------------
 
 
 def grant_flagged(
-    payment_id: int, *, actor_user_id: int, reason: str, deps: BillingDeps | None = None
+    payment_id: int,
+    *,
+    actor_user_id: int,
+    reason: str,
+    deps: BillingDeps | None = None,
+    language: Language = Language.EN,
 ) -> DecisionOutcome:
     """Accept a flagged payment: flagged → completed and its period granted, once, in one transaction."""
     deps = resolve(deps)
     ident = id_of(payment_id)
     if ident is None:
-        return _refused("There is no such payment; reload the page and try again.")
-    if problem := _check(reason, actor_user_id):
+        return _refused(translate(language, NO_SUCH_PAYMENT))
+    if problem := _check(reason, actor_user_id, language):
         return _refused(problem, payment_id=ident)
     why = reason.strip()
     now = deps.now()
@@ -136,7 +149,7 @@ def grant_flagged(
         )
         payment = session.get(Payment, ident, populate_existing=True)
         if event is None or payment is None:
-            return _not_accepted(payment, ident, mode)
+            return _not_accepted(payment, ident, mode, language)
         period, granted = _keep_or_grant_period(session, payment, actor_user_id, why, now, mode)
         ends_at = period.ends_at
         event.detail = f"{event.detail}; {granted}; reason: {why}"
@@ -146,29 +159,43 @@ def grant_flagged(
         )
         return DecisionOutcome(
             True,
-            f"Accepted order {payment.purchase_order_id}: access until {format_moment_or_ad(ends_at, calendar)}.",
+            translate(
+                language,
+                "Accepted order {order}: access until {ends}.",
+                order=payment.purchase_order_id,
+                ends=format_moment_or_ad(ends_at, calendar, language),
+            ),
             user_id=payment.user_id,
             payment_id=ident,
             ends_at=ends_at,
         )
 
 
-def _not_accepted(payment: Payment | None, ident: int, mode: str) -> DecisionOutcome:
+def _not_flagged(status: str, language: Language) -> str:
+    return translate(
+        language,
+        "This payment is {status}, not flagged (someone may have just resolved it); nothing was changed.",
+        status=status_words(status, language),
+    )
+
+
+def _not_accepted(payment: Payment | None, ident: int, mode: str, language: Language) -> DecisionOutcome:
     """Why accepting moved nothing: no such payment, one made in another Khalti mode, or one no longer flagged."""
     if payment is None:
-        return _refused("There is no such payment; reload the page and try again.")
+        return _refused(translate(language, NO_SUCH_PAYMENT))
     if payment.khalti_mode != mode:
         return _refused(
-            f"This payment was made in {payment.khalti_mode} mode and the portal runs in "
-            f"{mode} mode: it can only be resolved in its own mode; nothing was changed.",
+            translate(
+                language,
+                "This payment was made in {mode} mode and the portal runs in {portal_mode} mode: "
+                "it can only be resolved in its own mode; nothing was changed.",
+                mode=payment.khalti_mode,
+                portal_mode=mode,
+            ),
             payment_id=ident,
             user_id=payment.user_id,
         )
-    return _refused(
-        f"This payment is {payment.status}, not flagged (someone may have just resolved it); nothing was changed.",
-        payment_id=ident,
-        user_id=payment.user_id,
-    )
+    return _refused(_not_flagged(payment.status, language), payment_id=ident, user_id=payment.user_id)
 
 
 def _keep_or_grant_period(
@@ -195,59 +222,79 @@ def _keep_or_grant_period(
 
 
 async def refund_flagged(
-    payment_id: int, *, actor_user_id: int, reason: str, deps: BillingDeps | None = None
+    payment_id: int,
+    *,
+    actor_user_id: int,
+    reason: str,
+    deps: BillingDeps | None = None,
+    language: Language = Language.EN,
 ) -> RefundOutcome:
     """Give a flagged payment's money back: refund_payment, which verify_payment turns into flagged → refunded."""
     deps = resolve(deps)
     ident = id_of(payment_id)
     if ident is None:
-        return RefundOutcome("invalid", "There is no such payment; reload the page and try again.")
-    if problem := _check(reason, actor_user_id):
+        return RefundOutcome("invalid", translate(language, NO_SUCH_PAYMENT))
+    if problem := _check(reason, actor_user_id, language):
         return RefundOutcome("invalid", problem, ident)
     with Session(deps.engine) as session:
         status = session.exec(select(Payment.status).where(Payment.id == ident)).first()
     if status is None:
-        return RefundOutcome("invalid", "There is no such payment; reload the page and try again.")
+        return RefundOutcome("invalid", translate(language, NO_SUCH_PAYMENT))
     if status != PaymentStatus.FLAGGED:
-        return RefundOutcome(
-            "not_refundable",
-            f"This payment is {status}, not flagged (someone may have just resolved it); nothing was changed.",
-            ident,
-            status,
-        )
-    return await refund_payment(ident, actor_user_id=actor_user_id, reason=reason, deps=deps)
+        return RefundOutcome("not_refundable", _not_flagged(status, language), ident, status)
+    return await refund_payment(ident, actor_user_id=actor_user_id, reason=reason, deps=deps, language=language)
 
 
 # -- access by hand --------------------------------------------------------------------------------------
 
 
 def grant_access(
-    user: int | str, days: int | str, *, actor_user_id: int, reason: str, deps: BillingDeps | None = None
+    user: int | str,
+    days: int | str,
+    *,
+    actor_user_id: int,
+    reason: str,
+    deps: BillingDeps | None = None,
+    language: Language = Language.EN,
 ) -> DecisionOutcome:
     """Give a user N days of access with no payment, from max(now, their current expiry)."""
-    return _add_days(AuditKind.GRANT, user, days, actor_user_id, reason, resolve(deps))
+    return _add_days(AuditKind.GRANT, user, days, actor_user_id, reason, resolve(deps), language)
 
 
 def extend_access(
-    user: int | str, days: int | str, *, actor_user_id: int, reason: str, deps: BillingDeps | None = None
+    user: int | str,
+    days: int | str,
+    *,
+    actor_user_id: int,
+    reason: str,
+    deps: BillingDeps | None = None,
+    language: Language = Language.EN,
 ) -> DecisionOutcome:
     """Add N days to a user's access (as grant_access), keeping the plan of their latest period."""
-    return _add_days(AuditKind.EXTEND, user, days, actor_user_id, reason, resolve(deps))
+    return _add_days(AuditKind.EXTEND, user, days, actor_user_id, reason, resolve(deps), language)
 
 
 def _add_days(
-    kind: AuditKind, user: object, days: object, actor: int, reason: str, deps: BillingDeps
+    kind: AuditKind, user: object, days: object, actor: int, reason: str, deps: BillingDeps, language: Language
 ) -> DecisionOutcome:
-    if problem := _check(reason, actor):
+    if problem := _check(reason, actor, language):
         return _refused(problem)
     count = days_of(days)
     if count is None:
-        return _refused(f"Enter a whole number of days from {MIN_DAYS} to {MAX_DAYS}.")
+        return _refused(
+            translate(
+                language,
+                "Enter a whole number of days from {least} to {most}.",
+                # Digits as typed in the box (no grouping): the bounds of what it accepts.
+                least=localise_digits(str(MIN_DAYS), language),
+                most=localise_digits(str(MAX_DAYS), language),
+            )
+        )
     why = reason.strip()
     now = deps.now()
     calendar = calendar_of(actor, engine=deps.engine)  # the acting admin reads the answer
     with session_scope(deps.engine) as session:
-        target = _named_user_audited(session, user, kind, actor, now, f"{kind} {count} days; reason: {why}")
+        target = _named_user_audited(session, user, kind, actor, now, f"{kind} {count} days; reason: {why}", language)
         if isinstance(target, str):
             return _refused(target)
         user_id, username, event = target
@@ -269,24 +316,33 @@ def _add_days(
             f"{period.starts_at.isoformat()} → {period.ends_at.isoformat()}; reason: {why}"
         )
         session.add(event)
-        verb = "Extended" if kind is AuditKind.EXTEND else "Granted"
-        days_text = f"{count} day{'s' if count != 1 else ''}"
+        said = (
+            "Extended {name}'s access by {days}: now until {ends}."
+            if kind is AuditKind.EXTEND
+            else "Granted {name}'s access by {days}: now until {ends}."
+        )
         return DecisionOutcome(
             True,
-            f"{verb} {username}'s access by {days_text}: now until {format_moment_or_ad(period.ends_at, calendar)}.",
+            translate(
+                language,
+                said,
+                name=username,
+                days=format_days(count, language),
+                ends=format_moment_or_ad(period.ends_at, calendar, language),
+            ),
             user_id=user_id,
             ends_at=period.ends_at,
         )
 
 
 def _named_user_audited(
-    session: Session, user: object, kind: AuditKind, actor: int, now: datetime, detail: str
+    session: Session, user: object, kind: AuditKind, actor: int, now: datetime, detail: str, language: Language
 ) -> tuple[int, str, PaymentEvent] | str:
-    """The user the admin named (or why not) and the decision's audit row, to be completed by the caller.
+    """The user the admin named (or why not, in `language`) and the decision's audit row, completed by the caller.
 
     The audit row is written first: on SQLite that takes the write lock before the user's periods are read.
     """
-    target = find_user(session, user)
+    target = find_user(session, user, language)
     if isinstance(target, str):
         return target
     user_id, username = target
@@ -307,16 +363,23 @@ def _latest_plan(session: Session, user_id: int, mode: str) -> int | None:
 
 
 def revoke_access(
-    user: int | str, *, actor_user_id: int, reason: str, deps: BillingDeps | None = None
+    user: int | str,
+    *,
+    actor_user_id: int,
+    reason: str,
+    deps: BillingDeps | None = None,
+    language: Language = Language.EN,
 ) -> DecisionOutcome:
     """End a user's access now: revoke their current and upcoming periods with the reason (refunds nothing)."""
     deps = resolve(deps)
-    if problem := _check(reason, actor_user_id):
+    if problem := _check(reason, actor_user_id, language):
         return _refused(problem)
     why = reason.strip()
     now = deps.now()
     with session_scope(deps.engine) as session:
-        target = _named_user_audited(session, user, AuditKind.REVOKE, actor_user_id, now, f"revoke; reason: {why}")
+        target = _named_user_audited(
+            session, user, AuditKind.REVOKE, actor_user_id, now, f"revoke; reason: {why}", language
+        )
         if isinstance(target, str):
             return _refused(target)
         user_id, username, event = target
@@ -335,7 +398,7 @@ def revoke_access(
         ).all()
         if not live:
             session.rollback()
-            return _refused(f"{username} has no access to revoke.", user_id=user_id)
+            return _refused(translate(language, "{name} has no access to revoke.", name=username), user_id=user_id)
         for period in live:
             revoke_period(session, period, now=now, reason=f"revoked by an admin: {why}", mode=deps.settings.khalti_env)
         ids = ", ".join(f"#{p.id}" for p in sorted(live, key=lambda p: p.id or 0))
@@ -343,6 +406,13 @@ def revoke_access(
         session.add(event)
         return DecisionOutcome(
             True,
-            f"Revoked {username}'s access ({len(live)} period{'s' if len(live) != 1 else ''}): they have none now.",
+            translate_plural(
+                language,
+                "Revoked {name}'s access ({n} period): they have none now.",
+                "Revoked {name}'s access ({n} periods): they have none now.",
+                len(live),
+                name=username,
+                n=format_number(len(live), language),
+            ),
             user_id=user_id,
         )

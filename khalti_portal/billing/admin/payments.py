@@ -41,9 +41,12 @@ from khalti_portal.billing.money import format_rupees
 from khalti_portal.billing.nepal_time import iso_utc, to_nepal
 from khalti_portal.billing.report_periods import nepal_midnight
 from khalti_portal.db.models import Invoice, LocalUser, Payment, PaymentEvent, PaymentStatus, SubscriptionPeriod
+from khalti_portal.i18n.catalogs import N_, Language, translate
 from khalti_portal.i18n.date_fallback import format_moment_or_ad
-from khalti_portal.i18n.date_input import parse_day
+from khalti_portal.i18n.date_input import DATE_SHAPE, parse_day
 from khalti_portal.i18n.dates import Calendar
+from khalti_portal.i18n.numbers import format_number
+from khalti_portal.khalti.types import LookupStatus
 
 PAGE_SIZE = 50
 MAX_QUERY = 64
@@ -91,33 +94,41 @@ class PaymentFilter:
         return " ".join(parts)
 
 
+# The date boxes' names, as the page labels them: a problem with a date says which box it is in.
+DATE_FIELDS = (N_("From"), N_("To"))
+
+
 def make_filter(
     status: object = "",
     query: object = "",
     created_from: object = "",
     created_to: object = "",
     calendar: Calendar = Calendar.AD,
+    language: Language = Language.EN,
 ) -> PaymentFilter | str:
-    """A checked filter from the browser's values (dates typed as `calendar`'s reader types them), or what is wrong."""
+    """A checked filter from the browser's values (dates typed as `calendar`'s reader types them), or what is wrong.
+
+    What is wrong is said in `language`.
+    """
     status = status if isinstance(status, str) else None
     if status is None or (status and status not in STATUSES):
-        return "Pick a status from the list."
+        return translate(language, "Pick a status from the list.")
     if not isinstance(query, str):
-        return "Search for a username, a purchase order id or a pidx."
+        return translate(language, "Search for a username, a purchase order id or a pidx.")
     text = " ".join(query.split())  # no control characters, no runs of spaces
     if len(text) > MAX_QUERY:
-        return f"Search for at most {MAX_QUERY} characters."
+        return translate(language, "Search for at most {most} characters.", most=format_number(MAX_QUERY, language))
     days: list[date | None] = []
-    for field, raw in (("From", created_from), ("To", created_to)):
-        day = parse_day(raw, calendar) if isinstance(raw, str) and raw.strip() else None
-        if isinstance(day, str):
-            return f"{field}: {day}"
+    for field, raw in zip(DATE_FIELDS, (created_from, created_to), strict=True):
+        day = parse_day(raw, calendar, language) if isinstance(raw, str) and raw.strip() else None
         if raw is not None and not isinstance(raw, str):
-            return f"{field}: write the date as YYYY-MM-DD."
+            day = translate(language, "write the date as {shape}.", shape=translate(language, DATE_SHAPE))
+        if isinstance(day, str):
+            return translate(language, "{field}: {problem}", field=translate(language, field), problem=day)
         days.append(day)
     first, last = days
     if first is not None and last is not None and first > last:
-        return "The From date is after the To date: swap them to see the days between."
+        return translate(language, "The From date is after the To date: swap them to see the days between.")
     return PaymentFilter(status=status, query=text, created_from=first, created_to=last)
 
 
@@ -163,6 +174,33 @@ def count_query(flt: PaymentFilter, mode: str) -> Select[Any]:
     """SELECT how many payments made in Khalti mode `mode` the filter holds."""
     query = select(func.count()).select_from(Payment).join(LocalUser, col(LocalUser.id) == Payment.user_id)
     return _where(query, flt, mode)
+
+
+# Khalti's own status words, as an admin reads them in a message (the audit trail keeps Khalti's text verbatim).
+# TRANSLATORS: a payment's status as Khalti's lookup names it.
+KHALTI_STATUS_WORDS = {
+    LookupStatus.COMPLETED: N_("Completed"),
+    LookupStatus.PENDING: N_("Pending"),
+    LookupStatus.INITIATED: N_("Initiated"),
+    LookupStatus.REFUNDED: N_("Refunded"),
+    LookupStatus.PARTIALLY_REFUNDED: N_("Partially Refunded"),
+    LookupStatus.EXPIRED: N_("Expired"),
+    LookupStatus.USER_CANCELED: N_("User canceled"),
+    LookupStatus.FAILED: N_("Failed"),
+}
+
+
+def khalti_status_words(text: str, language: Language = Language.EN) -> str:
+    """Khalti's status `text` quoted, in `language` (`'Refunded'`); one we do not know, as Khalti wrote it."""
+    known = KHALTI_STATUS_WORDS.get(LookupStatus.parse(text))
+    shown = translate(language, known) if known is not None and language is not Language.EN else text
+    return f"'{shown}'"
+
+
+def status_words(status: str, language: Language = Language.EN) -> str:
+    """One of our payment statuses as its badge names it (`completed`, `सफल`)."""
+    # The badge's words (components/status.py) are the catalog's: the status itself is their msgid.
+    return translate(language, status) if status in STATUSES else status
 
 
 # -- rows --------------------------------------------------------------------------------------------------
@@ -362,13 +400,19 @@ def _period_line(period: SubscriptionPeriod | None) -> PeriodLine | None:
     return PeriodLine(period.starts_at, period.ends_at, period.revoked_at, period.revoke_reason or "")
 
 
-def period_words(period: PeriodLine | None, calendar: Calendar) -> str:
-    """`11 Mangsir 2083, 5:45 PM NPT → ...`, with the revocation if any: "" when there is no period."""
+def period_words(period: PeriodLine | None, calendar: Calendar, language: Language = Language.EN) -> str:
+    """`11 Mangsir 2083, 5:45 PM NPT → ...`, with the revocation if any, in `language`: "" when there is no period."""
     if period is None:
         return ""
-    words = f"{format_moment_or_ad(period.starts_at, calendar)} → {format_moment_or_ad(period.ends_at, calendar)}"
+
+    def when(dt: datetime) -> str:
+        return format_moment_or_ad(dt, calendar, language)
+
+    words = f"{when(period.starts_at)} → {when(period.ends_at)}"
     if period.revoked_at is not None:
-        words += f" (revoked {format_moment_or_ad(period.revoked_at, calendar)}: {period.revoke_reason or 'no reason'})"
+        # The reason is the admin's own words, as they typed it.
+        reason = period.revoke_reason or translate(language, "no reason")
+        words += " " + translate(language, "(revoked {when}: {reason})", when=when(period.revoked_at), reason=reason)
     return words
 
 
@@ -414,6 +458,7 @@ def export_csv(flt: PaymentFilter, *, limit: int = MAX_CSV_ROWS, deps: BillingDe
     deps = resolve(deps)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    # English whatever the admin reads: the columns and cells are for spreadsheets and scripts, not people.
     writer.writerow(CSV_COLUMNS)
     with Session(deps.engine) as session:
         found = session.exec(filtered_query(flt, deps.settings.khalti_env).limit(limit + 1)).all()

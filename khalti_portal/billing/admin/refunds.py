@@ -4,7 +4,7 @@ The refund itself changes nothing here. Once Khalti accepts it, `verify_payment(
 the payment up, sees `Refunded`, moves it completed→refunded (or flagged→refunded), records `refunded_at` /
 `refunded_paisa` and revokes its period: the same code that applies a refund made anywhere else. When Khalti
 refuses, nothing changes and the outcome says why in words a person understands (never Khalti's raw body,
-never the key).
+never the key), in the admin's language; the audit rows and the log keep English and Khalti's words verbatim.
 
 Every attempt writes two audit rows (`PaymentEvent` source "admin", kind "refund", the admin as actor): the
 request with its reason, committed before Khalti is called, and the result.
@@ -25,6 +25,7 @@ from typing import Literal
 from sqlmodel import col, update
 
 from khalti_portal.billing.admin.inputs import id_of, reason_problem
+from khalti_portal.billing.admin.payments import khalti_status_words, status_words
 from khalti_portal.billing.audit import AuditKind, AuditSource, record_event
 from khalti_portal.billing.deps import BillingDeps, resolve
 from khalti_portal.billing.money import format_rupees
@@ -33,6 +34,9 @@ from khalti_portal.billing.transitions import REFUNDABLE_STATES
 from khalti_portal.billing.verification import verify_payment
 from khalti_portal.db.models import Payment, PaymentStatus
 from khalti_portal.db.session import session_scope
+from khalti_portal.i18n.catalogs import N_, Language, translate
+from khalti_portal.i18n.messages import shown
+from khalti_portal.i18n.numbers import format_rupees as rupees_in
 from khalti_portal.khalti import (
     KhaltiAuthError,
     KhaltiError,
@@ -88,18 +92,29 @@ class _Target:
 # -- the refund --------------------------------------------------------------------------------------------
 
 
+NO_SUCH_PAYMENT = N_("There is no such payment; reload the page and try again.")
+
+
 async def refund_payment(
-    payment_id: int, *, actor_user_id: int, reason: str, deps: BillingDeps | None = None
+    payment_id: int,
+    *,
+    actor_user_id: int,
+    reason: str,
+    deps: BillingDeps | None = None,
+    language: Language = Language.EN,
 ) -> RefundOutcome:
-    """Refund a completed (or flagged) payment in full through Khalti, then apply the result via verify_payment."""
+    """Refund a completed (or flagged) payment in full through Khalti, then apply the result via verify_payment.
+
+    The outcome's message is in `language` (the admin's).
+    """
     deps = resolve(deps)
     ident = id_of(payment_id)
     if ident is None:
-        return RefundOutcome("invalid", "There is no such payment; reload the page and try again.")
+        return RefundOutcome("invalid", translate(language, NO_SUCH_PAYMENT))
     if problem := reason_problem(reason):
-        return RefundOutcome("invalid", problem, ident)
+        return RefundOutcome("invalid", shown(problem, language), ident)
     why = reason.strip()
-    target = await asyncio.to_thread(_request, deps, ident, actor_user_id, why)
+    target = await asyncio.to_thread(_request, deps, ident, actor_user_id, why, language)
     if isinstance(target, RefundOutcome):
         return target
     try:
@@ -107,7 +122,7 @@ async def refund_payment(
         async with deps.khalti_factory() as client:
             result = await client.refund(target.transaction_id)
     except KhaltiError as exc:
-        kind, message = _failure(exc, target)
+        kind, message = _failure(exc, target, language)
         logger.warning("refund of order %s refused: %s (%s)", target.purchase_order_id, kind, type(exc).__name__)
         await asyncio.to_thread(_record_failure, deps, target, actor_user_id, kind, exc)
         return RefundOutcome(kind, message, target.id, target.status)
@@ -121,51 +136,77 @@ async def refund_payment(
         requested=True,
     )
     verified = await verify_payment(target.pidx, source="admin", deps=deps)
-    amount = format_rupees(target.amount_paisa)
+    amount = rupees_in(target.amount_paisa, language)
     if verified.status == PaymentStatus.REFUNDED:
         return RefundOutcome(
             "refunded",
-            f"Refunded {amount} for order {target.purchase_order_id}; the access it bought has been revoked.",
+            translate(
+                language,
+                "Refunded {amount} for order {order}; the access it bought has been revoked.",
+                amount=amount,
+                order=target.purchase_order_id,
+            ),
             target.id,
             verified.status,
         )
-    said = f"still says {verified.lookup_status!r}" if verified.lookup_status else "could not be read just now"
+    said = (
+        translate(language, "still says {status}", status=khalti_status_words(verified.lookup_status, language))
+        if verified.lookup_status
+        else translate(language, "could not be read just now")
+    )
     return RefundOutcome(
         "accepted",
-        f"Khalti accepted the refund of {amount}, but its lookup {said}, so this payment is still "
-        f"{verified.status}. The reconciler looks it up again within the hour and applies the refund once "
-        "Khalti shows it; press Check now to do that sooner.",
+        translate(
+            language,
+            "Khalti accepted the refund of {amount}, but its lookup {said}, so this payment is still {status}. "
+            "The reconciler looks it up again within the hour and applies the refund once Khalti shows it; "
+            "press Check now to do that sooner.",
+            amount=amount,
+            said=said,
+            status=status_words(verified.status, language),
+        ),
         target.id,
         verified.status,
     )
 
 
-def _request(deps: BillingDeps, ident: int, actor: int, reason: str) -> _Target | RefundOutcome:
+def _request(deps: BillingDeps, ident: int, actor: int, reason: str, language: Language) -> _Target | RefundOutcome:
     """Check the payment can be refunded and commit the audit row of the request."""
     with session_scope(deps.engine) as session:
         payment = session.get(Payment, ident)
         if payment is None or payment.id is None:
-            return RefundOutcome("invalid", "There is no such payment; reload the page and try again.")
+            return RefundOutcome("invalid", translate(language, NO_SUCH_PAYMENT))
         if payment.khalti_mode != deps.settings.khalti_env:
             # Another Khalti holds that money (or none moved at all): this key must not ask about it.
             return RefundOutcome(
                 "not_refundable",
-                f"This payment was made in {payment.khalti_mode} mode and the portal runs in "
-                f"{deps.settings.khalti_env} mode, so it can only be refunded in its own mode.",
+                translate(
+                    language,
+                    "This payment was made in {mode} mode and the portal runs in {portal_mode} mode, "
+                    "so it can only be refunded in its own mode.",
+                    mode=payment.khalti_mode,
+                    portal_mode=deps.settings.khalti_env,
+                ),
                 payment.id,
                 payment.status,
             )
         if payment.status not in REFUNDABLE_STATES:
             return RefundOutcome(
                 "not_refundable",
-                f"Only completed or flagged payments can be refunded; this one is {payment.status}.",
+                translate(
+                    language,
+                    "Only completed or flagged payments can be refunded; this one is {status}.",
+                    status=status_words(payment.status, language),
+                ),
                 payment.id,
                 payment.status,
             )
         if not payment.transaction_id or not payment.pidx:
             return RefundOutcome(
                 "not_refundable",
-                "Khalti gave this payment no transaction id, so there is nothing Khalti could refund.",
+                translate(
+                    language, "Khalti gave this payment no transaction id, so there is nothing Khalti could refund."
+                ),
                 payment.id,
                 payment.status,
             )
@@ -265,41 +306,53 @@ def _khalti_words(exc: KhaltiError) -> str:
 
 
 _UNCLEAR_WHY = {
-    "timeout": "Khalti did not answer in time",
-    "connection": "Khalti could not be reached",
-    "server_error": "Khalti is having trouble",
-    "rate_limited": "Khalti is asking us to slow down",
-    "invalid_response": "Khalti sent an answer we could not read",
+    "timeout": N_("Khalti did not answer in time"),
+    "connection": N_("Khalti could not be reached"),
+    "server_error": N_("Khalti is having trouble"),
+    "rate_limited": N_("Khalti is asking us to slow down"),
+    "invalid_response": N_("Khalti sent an answer we could not read"),
 }
 
 
-def _failure(exc: KhaltiError, target: _Target) -> tuple[RefundKind, str]:
-    """The outcome kind and the admin's message for a refund Khalti did not confirm."""
+def _failure(exc: KhaltiError, target: _Target, language: Language = Language.EN) -> tuple[RefundKind, str]:
+    """The outcome kind and the admin's message (in `language`) for a refund Khalti did not confirm."""
     txn = target.transaction_id
     if isinstance(exc, KhaltiNotFoundError):
-        return "khalti_not_found", (
-            f"Khalti has no transaction {txn} to refund, so nothing was refunded and nothing changed here."
+        return "khalti_not_found", translate(
+            language,
+            "Khalti has no transaction {transaction} to refund, so nothing was refunded and nothing changed here.",
+            transaction=txn,
         )
     if isinstance(exc, KhaltiValidationError):
-        said = _khalti_words(exc) or "it gave no reason"
-        said += "" if said.endswith((".", "!", "?", "…")) else "."
-        return "khalti_refused", (
-            f"Khalti refused the refund: {said} Nothing changed here. If the payment was already refunded "
-            "on Khalti, press Check now to bring it up to date."
+        # Khalti's own sentence, as it wrote it: the admin may need its exact words with Khalti's support.
+        said = _khalti_words(exc) or translate(language, "it gave no reason")
+        said += "" if said.endswith((".", "!", "?", "…", "।")) else ("।" if language is Language.NE else ".")
+        return "khalti_refused", translate(
+            language,
+            "Khalti refused the refund: {said} Nothing changed here. If the payment was already refunded "
+            "on Khalti, press Check now to bring it up to date.",
+            said=said,
         )
     if isinstance(exc, KhaltiAuthError):
-        return "khalti_auth", (
+        return "khalti_auth", translate(
+            language,
             "Khalti did not accept our merchant key, so nothing was refunded and nothing changed here. "
-            "Check the KHALTI_SECRET_KEY and KHALTI_ENV settings."
+            "Check the {key} and {env} settings.",
+            key="KHALTI_SECRET_KEY",
+            env="KHALTI_ENV",
         )
     if isinstance(exc, KhaltiUnavailableError):
-        why = _UNCLEAR_WHY.get(exc.reason, "Khalti gave no clear answer")
+        why = translate(language, _UNCLEAR_WHY.get(exc.reason, N_("Khalti gave no clear answer")))
         status = f" (HTTP {exc.http_status})" if exc.http_status else ""
-        return "khalti_unclear", (
-            f"{why}{status}. Nothing changed here, but the refund may still have gone through: "
-            "press Check now before trying again."
+        return "khalti_unclear", translate(
+            language,
+            "{why}{status}. Nothing changed here, but the refund may still have gone through: "
+            "press Check now before trying again.",
+            why=why,
+            status=status,
         )
-    return "khalti_unclear", (
+    return "khalti_unclear", translate(
+        language,
         "Khalti answered in a way we did not expect. Nothing changed here, but the refund may still have gone "
-        "through: press Check now before trying again."
+        "through: press Check now before trying again.",
     )

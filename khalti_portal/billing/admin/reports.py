@@ -90,6 +90,7 @@ class Figures:
     expiring_soon: int
     pending: int
     flagged: int
+    span: Span | None = None  # the period itself, for its name in another language (`span_name`)
 
     @property
     def revenue_paisa(self) -> int:
@@ -262,6 +263,7 @@ def figures(
             expiring_soon=expiring_soon(session, now, grace, mode),
             pending=status_count(session, PaymentStatus.PENDING, mode),
             flagged=status_count(session, PaymentStatus.FLAGGED, mode),
+            span=period,
         )
 
 
@@ -316,6 +318,7 @@ def periods_csv(periods: Sequence[PeriodFigures]) -> str:
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    # English whatever the admin reads: column names and period labels are for spreadsheets and scripts.
     writer.writerow(PERIOD_CSV_COLUMNS)
     for p in periods:
         span = p.span

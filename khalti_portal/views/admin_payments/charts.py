@@ -15,6 +15,7 @@ import reflex as rx
 from khalti_portal.components.data_table import data_table
 from khalti_portal.components.forms import labelled
 from khalti_portal.components.styles import ACCENT
+from khalti_portal.components.text import t
 from khalti_portal.states.admin_payment_views import PeriodView
 from khalti_portal.states.admin_payments import GROUPING_CHOICES
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
@@ -22,15 +23,26 @@ from khalti_portal.states.admin_payments import AdminPaymentsState as S
 CHART_HEIGHT = 240
 # The periods as recharts reads them: a list of plain objects (each PeriodView's fields by name).
 CHART_DATA = S.periods.to(list[dict[str, Any]])
-TABLE_NOTE = "The same figures are in the table below."
+# The axis's numbers in the page's language: Devanagari digits with lakh grouping for a Nepali reader (the
+# page's <html lang> follows the language switch); English keeps recharts' own numbers.
+NUMBER_TICKS = (
+    '(v) => document.documentElement.lang === "ne" ? '
+    'Number(v).toLocaleString("en-IN").replace(/[0-9]/g, (d) => "०१२३४५६७८९"[d]) : v'
+)
 
 
-def _chart_card(title: rx.Var | str, chart_id: str, chart: rx.Component, note: str) -> rx.Component:
+def _chart_card(title: rx.Var | str, chart_id: str, chart: rx.Component, note: rx.Var | str) -> rx.Component:
     """A chart under its heading; for assistive technology one image described in words (the table has the rest)."""
     return rx.card(
         rx.vstack(
             rx.heading(title, size="3", as_="h3"),
-            rx.box(chart, id=chart_id, role="img", aria_label=title + f". {TABLE_NOTE}", width="100%"),
+            rx.box(
+                chart,
+                id=chart_id,
+                role="img",
+                aria_label=t("{title}. The same figures are in the table below.", title=title),
+                width="100%",
+            ),
             rx.text(note, size="1", color_scheme="gray"),
             spacing="2",
             width="100%",
@@ -45,12 +57,12 @@ def revenue_chart() -> rx.Component:
     return rx.recharts.bar_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11),
-        rx.recharts.y_axis(width=64, font_size=11, allow_decimals=False),
+        rx.recharts.y_axis(width=72, font_size=11, allow_decimals=False, tick_formatter=NUMBER_TICKS),
         rx.recharts.reference_line(y=0, stroke=rx.color("gray", 8)),
         rx.recharts.graphing_tooltip(),
         rx.recharts.bar(
             data_key="revenue_rupees",
-            name="Revenue (Rs)",
+            name=t("Revenue (Rs)"),
             fill=rx.color(ACCENT, 9),
             is_animation_active=False,
         ),
@@ -66,11 +78,11 @@ def subscribers_chart() -> rx.Component:
     return rx.recharts.line_chart(
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key="label", tick_line=False, font_size=11),
-        rx.recharts.y_axis(width=40, font_size=11, allow_decimals=False),
+        rx.recharts.y_axis(width=40, font_size=11, allow_decimals=False, tick_formatter=NUMBER_TICKS),
         rx.recharts.graphing_tooltip(),
         rx.recharts.line(
             data_key="active",
-            name="Active subscribers",
+            name=t("Active subscribers"),
             type_="linear",
             stroke=rx.color(ACCENT, 10),
             stroke_width=2,
@@ -96,7 +108,7 @@ def period_row(p: PeriodView) -> rx.Component:
         rx.table.cell(p.paid, white_space="nowrap"),
         rx.table.cell(p.refunded, white_space="nowrap"),
         rx.table.cell(p.revenue, white_space="nowrap", class_name="period-revenue"),
-        rx.table.cell(p.active, class_name="period-active"),
+        rx.table.cell(p.active_text, class_name="period-active"),
         custom_attrs={"data-period": p.key},
     )
 
@@ -105,11 +117,11 @@ def grouping_choice() -> rx.Component:
     """AD months, BS months or fiscal years: the charts, the table and the CSV follow the choice."""
     control = rx.select.root(
         rx.select.trigger(id="figures-grouping"),
-        rx.select.content(*(rx.select.item(name, value=value) for value, name in GROUPING_CHOICES)),
+        rx.select.content(*(rx.select.item(t(name), value=value) for value, name in GROUPING_CHOICES)),
         value=S.grouping,
         on_change=S.group_by,
     )
-    return labelled("Group by", control, for_id="figures-grouping", width=None)
+    return labelled(t("Group by"), control, for_id="figures-grouping", width=None)
 
 
 def monthly_figures() -> rx.Component:
@@ -122,7 +134,7 @@ def monthly_figures() -> rx.Component:
                 grouping_choice(),
                 rx.button(
                     rx.icon("download", size=16),
-                    "Figures (CSV)",
+                    t("Figures (CSV)"),
                     on_click=S.download_monthly_csv,
                     variant="soft",
                     size="2",
@@ -135,27 +147,27 @@ def monthly_figures() -> rx.Component:
             ),
             rx.grid(
                 _chart_card(
-                    "Revenue by " + S.period_noun,
+                    S.revenue_heading,
                     "revenue-chart",
                     revenue_chart(),
-                    "Paid minus refunded, in rupees, per period in Nepal time.",
+                    t("Paid minus refunded, in rupees, per period in Nepal time."),
                 ),
                 _chart_card(
-                    "Active subscribers",
+                    t("Active subscribers"),
                     "subscribers-chart",
                     subscribers_chart(),
-                    "At the end of each period (the running one: now), grace period included.",
+                    t("At the end of each period (the running one: now), grace period included."),
                 ),
                 columns=rx.breakpoints(initial="1", md="2"),
                 spacing="3",
                 width="100%",
             ),
             data_table(
-                ("Period", "Days", "Paid", "Refunded", "Revenue", "Active at the end"),
+                (t("Period"), t("Days"), t("Paid"), t("Refunded"), t("Revenue"), t("Active at the end")),
                 S.periods,
                 period_row,
                 id_="revenue-table",
-                label="Revenue and subscribers by period",
+                label=t("Revenue and subscribers by period"),
                 size="1",
             ),
             spacing="3",

@@ -6,16 +6,17 @@ import reflex as rx
 
 from khalti_portal.components.dialogs import confirm_dialog
 from khalti_portal.components.forms import error_callout
+from khalti_portal.components.text import t
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
 from khalti_portal.views.admin_payments.reason import reason_field
 
 
 def reason_dialog(
-    trigger: str,
+    trigger: rx.Var | str,
     trigger_id: str,
     title: rx.Var | str,
     description: rx.Var | str,
-    confirm: str,
+    confirm: rx.Var | str,
     on_submit: rx.EventHandler,
     colour: str,
 ) -> rx.Component:
@@ -30,6 +31,7 @@ def reason_dialog(
             reason_field(trigger_id + "-reason", rows="3"),
             error_callout(S.dialog_error, trigger_id + "-error"),
         ),
+        cancel=t("Cancel"),
         on_submit=on_submit,
         key=S.dialog_key,  # a new key after the action ran remounts the dialog closed
     )
@@ -38,7 +40,12 @@ def reason_dialog(
 def check_now() -> rx.Component:
     """Ask Khalti about the payment now (payments still in flight)."""
     return rx.button(
-        "Check now", size="2", variant="soft", id="payment-check-now", loading=S.busy, on_click=S.check_now(S.detail.id)
+        t("Check now"),
+        size="2",
+        variant="soft",
+        id="payment-check-now",
+        loading=S.busy,
+        on_click=S.check_now(S.detail.id),
     )
 
 
@@ -46,11 +53,11 @@ def refund() -> rx.Component:
     """Refund a completed payment in full."""
     d = S.detail
     return reason_dialog(
-        "Refund…",
+        t("Refund…"),
         "payment-refund",
-        "Refund " + d.amount + " to " + d.username + "?",
-        "Khalti returns the full amount to the payer, and the access this payment bought ends now.",
-        "Refund in full",
+        t("Refund {amount} to {name}?", amount=d.amount, name=d.username),
+        t("Khalti returns the full amount to the payer, and the access this payment bought ends now."),
+        t("Refund in full"),
         S.refund,
         "red",
     )
@@ -60,20 +67,20 @@ def flagged_decisions() -> rx.Component:
     """A flagged payment is either accepted (access granted) or refunded."""
     return rx.hstack(
         reason_dialog(
-            "Accept and grant access…",
+            t("Accept and grant access…"),
             "payment-grant",
-            "Accept this flagged payment?",
-            "It becomes completed and " + S.detail.username + " gets the access it would have bought.",
-            "Accept and grant",
+            t("Accept this flagged payment?"),
+            t("It becomes completed and {name} gets the access it would have bought.", name=S.detail.username),
+            t("Accept and grant"),
             S.resolve_grant,
             "green",
         ),
         reason_dialog(
-            "Refund…",
+            t("Refund…"),
             "payment-refund-flagged",
-            "Refund this flagged payment?",
-            "Khalti returns what was paid to the payer; no access is granted.",
-            "Refund",
+            t("Refund this flagged payment?"),
+            t("Khalti returns what was paid to the payer; no access is granted."),
+            t("Refund"),
             S.resolve_refund,
             "red",
         ),

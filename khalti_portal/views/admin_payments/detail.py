@@ -6,12 +6,13 @@ import reflex as rx
 
 from khalti_portal.components.forms import error_callout, notice_callout
 from khalti_portal.components.status import status_badge
+from khalti_portal.components.text import t
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
 from khalti_portal.views.admin_payments.audit_trail import audit_trail
 from khalti_portal.views.admin_payments.decisions import decisions
 
 
-def detail_field(label: str, value: rx.Var, id_: str = "") -> rx.Component:
+def detail_field(label: rx.Var | str, value: rx.Var, id_: str = "") -> rx.Component:
     """One label and value; nothing at all when the value is empty."""
     return rx.cond(
         value.to(str) != "",
@@ -28,11 +29,16 @@ def detail_header() -> rx.Component:
     """The order id, its status, and Close."""
     d = S.detail
     return rx.hstack(
-        rx.heading("Payment ", rx.code(d.purchase_order_id), size="4", as_="h2"),
+        rx.heading(t("Payment"), " ", rx.code(d.purchase_order_id), size="4", as_="h2"),
         status_badge(d.status),
         rx.spacer(),
         rx.button(
-            "Close", size="1", variant="soft", color_scheme="gray", id="payment-detail-close", on_click=S.close_detail
+            t("Close"),
+            size="1",
+            variant="soft",
+            color_scheme="gray",
+            id="payment-detail-close",
+            on_click=S.close_detail,
         ),
         align="center",
         width="100%",
@@ -44,22 +50,22 @@ def payment_facts() -> rx.Component:
     """Who paid what for which plan, Khalti's ids, the access it bought and why it failed."""
     d = S.detail
     return rx.vstack(
-        detail_field("User", d.username + " (#" + d.user_id.to(str) + ")"),
-        detail_field("Plan", d.plan),
-        detail_field("Amount", d.amount, "payment-detail-amount"),
-        detail_field("Khalti fee", d.fee),
+        detail_field(t("User"), d.username + " (#" + d.user_id.to(str) + ")"),
+        detail_field(t("Plan"), d.plan),
+        detail_field(t("Amount"), d.amount, "payment-detail-amount"),
+        detail_field(t("Khalti fee"), d.fee),
         detail_field("pidx", d.pidx, "payment-detail-pidx"),
-        detail_field("Transaction", d.transaction_id, "payment-detail-transaction"),
-        detail_field("Access", d.period, "payment-detail-period"),
-        detail_field("Why", d.failure_reason, "payment-detail-reason"),
-        document_link("Invoice", d.invoice_number, d.invoice_href, "payment-detail-invoice"),
-        document_link("Credit note", d.credit_note_number, d.credit_note_href, "payment-detail-credit-note"),
+        detail_field(t("Transaction"), d.transaction_id, "payment-detail-transaction"),
+        detail_field(t("Access"), d.period, "payment-detail-period"),
+        detail_field(t("Why"), d.failure_reason, "payment-detail-reason"),
+        document_link(t("Invoice"), d.invoice_number, d.invoice_href, "payment-detail-invoice"),
+        document_link(t("Credit note"), d.credit_note_number, d.credit_note_href, "payment-detail-credit-note"),
         spacing="1",
         width="100%",
     )
 
 
-def document_link(label: str, number: rx.Var, href: rx.Var, id_: str) -> rx.Component:
+def document_link(label: rx.Var | str, number: rx.Var, href: rx.Var, id_: str) -> rx.Component:
     """A link to one of the payment's documents (invoice, credit note); nothing when it has none."""
     return rx.cond(
         href != "",
@@ -76,13 +82,13 @@ def payment_times() -> rx.Component:
     """When it was created, changed, completed or refunded, and how often we asked Khalti about it."""
     d = S.detail
     return rx.vstack(
-        detail_field("Created", d.created),
-        detail_field("Updated", d.updated),
-        detail_field("Completed", d.completed),
-        detail_field("Refunded", d.refunded),
-        detail_field("Link expires", d.link_expires),
-        detail_field("Lookups", d.checks),
-        detail_field("Next check", d.next_check),
+        detail_field(t("Created"), d.created),
+        detail_field(t("Updated"), d.updated),
+        detail_field(t("Completed"), d.completed),
+        detail_field(t("Refunded"), d.refunded),
+        detail_field(t("Link expires"), d.link_expires),
+        detail_field(t("Lookups"), d.checks),
+        detail_field(t("Next check"), d.next_check),
         spacing="1",
         width="100%",
     )
@@ -94,13 +100,13 @@ def last_lookup() -> rx.Component:
     return rx.cond(
         d.last_lookup_json != "",
         rx.vstack(
-            rx.heading("Last lookup", size="3", as_="h3"),
+            rx.heading(t("Last lookup"), size="3", as_="h3"),
             rx.el.pre(
                 d.last_lookup_json,
                 id="payment-last-lookup",
                 class_name="scroll-region",
                 tab_index=0,  # it scrolls sideways on a phone: the keyboard must reach it
-                custom_attrs={"role": "region", "aria-label": "Last lookup"},
+                custom_attrs={"role": "region", "aria-label": t("Last lookup")},
                 font_size="0.8rem",
                 width="100%",
             ),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from khalti_portal.components.text import t
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
 
 
-def figure(label: str, value: rx.Var, id_: str, hint: rx.Var | str = "") -> rx.Component:
+def figure(label: rx.Var | str, value: rx.Var, id_: str, hint: rx.Var | str = "") -> rx.Component:
     """One figure in a card: what it counts, the number, and an optional line on how to read it."""
     return rx.card(
         rx.vstack(
@@ -25,11 +26,17 @@ def figures() -> rx.Component:
     """The five figures in a row (stacked on a phone)."""
     f = S.figures
     return rx.grid(
-        figure("Active subscribers", f.active, "figure-active", "grace period included"),
-        figure("Revenue, " + f.period, f.revenue, "figure-revenue", f.gross + " paid − " + f.refunds + " refunded"),
-        figure("Expiring in 7 days", f.expiring, "figure-expiring"),
-        figure("Pending payments", f.pending, "figure-pending"),
-        figure("Flagged payments", f.flagged, "figure-flagged", "an admin must decide"),
+        figure(t("Active subscribers"), f.active_text, "figure-active", t("grace period included")),
+        figure(
+            t("Revenue, {period}", period=f.period),
+            f.revenue,
+            "figure-revenue",
+            t("{paid} paid − {refunded} refunded", paid=f.gross, refunded=f.refunds),
+        ),
+        # TRANSLATORS: a count of subscribers whose access ends within the next seven days.
+        figure(t("Expiring in 7 days"), f.expiring_text, "figure-expiring"),
+        figure(t("Pending payments"), f.pending_text, "figure-pending"),
+        figure(t("Flagged payments"), f.flagged_text, "figure-flagged", t("an admin must decide")),
         columns=rx.breakpoints(initial="1", sm="2", md="5"),
         spacing="3",
         width="100%",

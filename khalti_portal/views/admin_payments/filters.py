@@ -9,17 +9,29 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal.components.forms import labelled
-from khalti_portal.states.admin_payments import STATUS_CHOICES
+from khalti_portal.components.status import STATUS_WORDS
+from khalti_portal.components.text import t
+from khalti_portal.i18n.catalogs import N_
+from khalti_portal.i18n.date_input import DATE_SHAPE
+from khalti_portal.states.admin_payments import ALL, STATUS_CHOICES
 from khalti_portal.states.admin_payments import AdminPaymentsState as S
+
+# The status filter's words: the badges' words, and "all" for every status.
+CHOICE_WORDS = {ALL: N_("all"), **STATUS_WORDS}
 
 
 def status_filter() -> rx.Component:
     """Which statuses the list shows."""
-    control = rx.select(STATUS_CHOICES, value=S.status_filter, on_change=S.filter_status, id="payment-status-filter")
-    return labelled("Status", control, for_id="payment-status-filter", width=None)
+    control = rx.select.root(
+        rx.select.trigger(id="payment-status-filter"),
+        rx.select.content(*(rx.select.item(t(CHOICE_WORDS[value]), value=value) for value in STATUS_CHOICES)),
+        value=S.status_filter,
+        on_change=S.filter_status,
+    )
+    return labelled(t("Status"), control, for_id="payment-status-filter", width=None)
 
 
-def date_box(field: str, words: str, typed: rx.Var) -> rx.Component:
+def date_box(field: str, words: rx.Var | str, typed: rx.Var) -> rx.Component:
     """One date box (`created_from` / `created_to`), labelled with the calendar it reads and described by the hint."""
     box_id = f"payment-{field.replace('_', '-')}"
     box = rx.input(
@@ -27,14 +39,19 @@ def date_box(field: str, words: str, typed: rx.Var) -> rx.Component:
         name=field,
         default_value=typed,
         max_length=32,
-        placeholder="YYYY-MM-DD",
+        placeholder=t(DATE_SHAPE),
         auto_complete="off",
         spell_check=False,
         width="100%",
         custom_attrs={"aria-describedby": "payment-dates-hint"},
     )
     return rx.vstack(
-        rx.el.label(words + " (" + S.date_calendar + ")", html_for=box_id, font_weight="500", font_size="0.95rem"),
+        rx.el.label(
+            t("{box} ({calendar})", box=words, calendar=S.date_calendar),
+            html_for=box_id,
+            font_weight="500",
+            font_size="0.95rem",
+        ),
         box,
         spacing="1",
         width="9.5rem",
@@ -48,21 +65,21 @@ def search_form() -> rx.Component:
         name="q",
         default_value=S.search_text,
         max_length=64,
-        placeholder="username, order id or pidx",
+        placeholder=t("username, order id or pidx"),
         auto_complete="off",
         spell_check=False,
         width="100%",
     )
     return rx.form(
         rx.hstack(
-            labelled("Search", box, for_id="payment-search", width="18rem", max_width="100%"),
-            date_box("created_from", "From", S.created_from_text),
-            date_box("created_to", "To", S.created_to_text),
-            rx.button("Search", type="submit", id="payment-search-submit"),
+            labelled(t("Search"), box, for_id="payment-search", width="18rem", max_width="100%"),
+            date_box("created_from", t("From"), S.created_from_text),
+            date_box("created_to", t("To"), S.created_to_text),
+            rx.button(t("Search"), type="submit", id="payment-search-submit"),
             rx.cond(
                 (S.search_text != "") | (S.dates_in_words != ""),
                 rx.button(
-                    "Clear",
+                    t("Clear"),
                     type="button",
                     variant="soft",
                     color_scheme="gray",
@@ -91,9 +108,9 @@ def filter_bar() -> rx.Component:
         status_filter(),
         search_form(),
         rx.spacer(),
-        rx.button("Refresh", variant="soft", on_click=S.refresh, id="payments-refresh"),
+        rx.button(t("Refresh"), variant="soft", on_click=S.refresh, id="payments-refresh"),
         rx.button(
-            rx.icon("download", size=16), "Download CSV", variant="soft", on_click=S.download_csv, id="payments-csv"
+            rx.icon("download", size=16), t("Download CSV"), variant="soft", on_click=S.download_csv, id="payments-csv"
         ),
         align="end",
         spacing="3",

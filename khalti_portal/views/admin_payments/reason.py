@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from khalti_portal.components.forms import described_by, labelled
-
-REASON_HINT = "Required, at most 500 characters. Kept in the audit trail with your name."
+from khalti_portal.components.text import t
+from khalti_portal.states.admin_payments import AdminPaymentsState as S
 
 
 def reason_field(input_id: str, rows: str) -> rx.Component:
@@ -19,4 +19,5 @@ def reason_field(input_id: str, rows: str) -> rx.Component:
         width="100%",
         custom_attrs=described_by(f"{input_id}-hint", f"{input_id.removesuffix('-reason')}-error"),
     )
-    return labelled("Reason", box, for_id=input_id, hint=REASON_HINT, spacing="2")
+    # The hint is written on the server: its number in the admin's digits.
+    return labelled(t("Reason"), box, for_id=input_id, hint=S.reason_hint, spacing="2")
