@@ -66,3 +66,22 @@ def test_a_session_ended_elsewhere_shows_in_the_bar_on_the_next_page_load(app_db
     clock = [state._nav_read_at + NAV_SHARED_FOR.total_seconds()]
     monkeypatch.setattr("khalti_portal.states.auth.time.time", lambda: clock[0])
     assert state._navigation_identity() is None
+
+
+def test_a_new_page_load_at_once_still_asks_again(app_db) -> None:
+    # Back from Khalti's page a moment after the last look-up: a full page load is a new socket (a new
+    # session id), so it is not answered from the last page's look-up, however soon it comes.
+    from reflex.istate.data import RouterData
+
+    user = new_user("quick_return")
+    tab = StateDriver(user_id=user)
+    state = tab.state(AuthState, "/checkout/basic")
+    assert state._navigation_identity() is not None
+    with Session(get_engine()) as session:
+        for row in session.exec(select(LocalAuthSession).where(LocalAuthSession.user_id == user)):
+            session.delete(row)
+        session.commit()
+    assert state._navigation_identity() is not None  # the same page load, within the moment: shared
+    state.router = RouterData.from_router_data({"pathname": "/payment/return", "sid": "another-socket"})
+    assert state.router.session.session_id == "another-socket"
+    assert state._navigation_identity() is None

@@ -58,19 +58,20 @@ class AuthState(rx.State):
         for state_class in tab_state_classes():
             (await self.get_state(state_class)).reset()
 
-    # The navigation bar's one session look-up, shared by its three vars below (one token, one moment).
-    _nav_token: str = ""
+    # The navigation bar's one session look-up, shared by its three vars below (one token, one page load).
+    _nav_key: tuple[str, str] = ("", "")
     _nav_read_at: float = 0.0
     _nav_identity: accounts.Identity | None = None
 
     def _navigation_identity(self) -> accounts.Identity | None:
         # Every hydrate re-applies the token from localStorage, which recomputes all three vars: without
-        # this, each page load cost five queries for what one answers. Shared only for a moment, so that
-        # the next page load shows a session ended elsewhere (a reset, signing out on another device).
-        now = time.time()
-        if self._nav_token != self.session_token or not 0 <= now - self._nav_read_at < NAV_SHARED_FOR.total_seconds():
+        # this, each page load cost five queries for what one answers. Shared within one page load only
+        # (a full load opens a new socket, so a new session id) and only for a moment, so that coming back
+        # from Khalti's page, however quickly, shows a session ended meanwhile (a reset, another device).
+        now, key = time.time(), (self.session_token, self.router.session.session_id)
+        if self._nav_key != key or not 0 <= now - self._nav_read_at < NAV_SHARED_FOR.total_seconds():
             self._nav_identity = accounts.session_identity(self.session_token)
-            self._nav_token, self._nav_read_at = self.session_token, now
+            self._nav_key, self._nav_read_at = key, now
         return self._nav_identity
 
     @rx.var(cache=True, interval=RECHECK, initial_value=False, deps=["session_token"], auto_deps=False)
