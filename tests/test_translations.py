@@ -101,6 +101,7 @@ def test_the_guard_sees_a_new_string_and_a_wrong_placeholder() -> None:
 # finds no English left instead.
 TRANSLATED = [
     "components/admin_nav.py",
+    "components/data_table.py",
     "components/dialogs.py",
     "components/footer.py",
     "components/forms.py",

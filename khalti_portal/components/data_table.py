@@ -45,17 +45,13 @@ def pager(
     id_prefix: str,
     page: rx.Var[int],
     pages: rx.Var[int],
-    total: rx.Var[int],
-    noun: str = "",
     go_to_page: Callable[[Any], Any],
-    summary: rx.Var[str] | None = None,
+    summary: rx.Var[str],
 ) -> rx.Component:
-    """Previous, "Page 2 of 5 · 230 payment(s)", Next: ids `<id_prefix>-prev`, `-page`, `-next`.
+    """Previous, "Page 2 of 5 · 230 payments", Next: ids `<id_prefix>-prev`, `-page`, `-next`.
 
-    `summary` is that middle line written by the state in the reader's language (digits included); without it
-    the line is built here from `page`, `pages`, `total` and `noun`, in English.
+    `summary` is that middle line, written by the state in the reader's language (digits included).
     """
-    line = summary if summary is not None else rx.fragment("Page ", page, " of ", pages, " · ", total, f" {noun}")
     return rx.hstack(
         rx.button(
             t("Previous"),
@@ -65,7 +61,7 @@ def pager(
             disabled=page <= 1,
             on_click=go_to_page(page - 1),
         ),
-        rx.text(line, size="2", id=f"{id_prefix}-page"),
+        rx.text(summary, size="2", id=f"{id_prefix}-page"),
         rx.button(
             t("Next"),
             size="1",

@@ -147,6 +147,4 @@ def outbox_table() -> rx.Component:
 
 def pager() -> rx.Component:
     """Previous, where we are, Next."""
-    return data_pager(
-        id_prefix="mail", page=S.page, pages=S.pages, total=S.total, go_to_page=S.go_to_page, summary=S.page_text
-    )
+    return data_pager(id_prefix="mail", page=S.page, pages=S.pages, go_to_page=S.go_to_page, summary=S.page_text)

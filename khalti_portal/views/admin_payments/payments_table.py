@@ -57,7 +57,6 @@ def pager() -> rx.Component:
         id_prefix="payments",
         page=S.page,
         pages=S.pages,
-        total=S.total,
         go_to_page=S.go_to_page,
         summary=S.pager_words,
     )
