@@ -8,6 +8,7 @@ import email.policy
 import socket
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -68,3 +69,15 @@ class TestSmtpServer:
     def message_ids(self) -> list[str]:
         """The Message-ID of everything received, in order."""
         return [str(m["Message-ID"]) for m in self.received]
+
+
+async def deliver_to(server: TestSmtpServer | Any, engine: Any, settings: Any) -> Any:
+    """One run of the sender against `server` on loopback (plain SMTP), the server stopped after: its report."""
+    from khalti_portal.mail.delivery import deliver_once
+    from khalti_portal.mail.smtp import SmtpTransport
+
+    port = await server.start()
+    try:
+        return await deliver_once(engine, settings, SmtpTransport("127.0.0.1", port, "none"))
+    finally:
+        await server.stop()

@@ -12,9 +12,7 @@ from khalti_portal import account_email, accounts, password_reset
 from khalti_portal.account_tokens import token_hash
 from khalti_portal.clock import utcnow
 from khalti_portal.db.models import AccountToken, LocalAuthSession, MailStatus, OutboxMessage, UserProfile
-from khalti_portal.mail.delivery import deliver_once
-from khalti_portal.mail.smtp import SmtpTransport
-from tests.smtp_support import TestSmtpServer
+from tests.smtp_support import TestSmtpServer, deliver_to
 
 pytest_plugins = ["tests.db_fixtures"]
 
@@ -279,11 +277,7 @@ async def test_the_link_leaves_the_outbox_once_the_mail_is_sent(engine, make_wor
     confirm(engine, user_id)
     ask_reset(engine)
     server = TestSmtpServer()
-    port = await server.start()
-    try:
-        report = await deliver_once(engine, world.settings, SmtpTransport("127.0.0.1", port, "none"))
-    finally:
-        await server.stop()
+    report = await deliver_to(server, engine, world.settings)
     assert report.sent == 2  # the confirmation link and the reset link
     [mail] = outbox(engine, "password_reset")
     assert mail.status is MailStatus.SENT and "link" not in mail.context

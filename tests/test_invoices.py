@@ -248,36 +248,39 @@ async def test_the_confirmation_mail_names_its_invoice(world, khalti):
     assert message.context["invoice_number"] == invoice.number
 
 
+async def mailed_receipt(world, khalti, name: str, *, calendar: str = "", language: str = ""):
+    """A subscriber `name` (with a confirmed address, and the calendar and language given) pays Rs 1,299.50;
+    the confirmation mail is sent to a real SMTP server: the invoice, the payment and the PDF attached."""
+    from tests.smtp_support import TestSmtpServer, deliver_to
+
+    user_id = world.user(name)
+    with Session(world.engine) as session:
+        session.add(UserProfile(user_id=user_id, email=f"{name}@example.com", email_verified_at=world.now()))
+        session.commit()
+    if calendar:
+        assert reading_preferences.set_calendar(user_id, calendar, engine=world.engine) is None
+    if language:
+        assert reading_preferences.set_language(user_id, language, engine=world.engine) is None
+    payment = paid(world, user_id=user_id)
+    khalti.routes["lookup"].mock(side_effect=khalti_says(world, "Completed", 129_950))
+    await verify_payment(payment.pidx, source="return", deps=world.deps)
+    [invoice] = invoices(world)
+    server = TestSmtpServer()
+    report = await deliver_to(server, world.engine, world.settings)
+    assert report.sent == 1
+    [attachment] = list(server.received[0].iter_attachments())
+    assert attachment.get_filename() == f"{invoice.slug}.pdf" and attachment.get_content_type() == "application/pdf"
+    return invoice, payment, attachment.get_content()
+
+
 @pytest.mark.parametrize("chosen", [Calendar.BS, Calendar.AD, None])
 async def test_the_confirmation_mail_carries_the_receipt_as_a_pdf(world, khalti, chosen):
     import io
 
     from pypdf import PdfReader
 
-    from khalti_portal.mail.delivery import deliver_once
-    from khalti_portal.mail.smtp import SmtpTransport
-    from tests.smtp_support import TestSmtpServer
-
-    user_id = world.user("mina")
-    with Session(world.engine) as session:
-        session.add(UserProfile(user_id=user_id, email="mina@example.com", email_verified_at=world.now()))
-        session.commit()
-    if chosen is not None:
-        assert reading_preferences.set_calendar(user_id, chosen.value, engine=world.engine) is None
-    payment = paid(world, user_id=user_id)
-    khalti.routes["lookup"].mock(side_effect=khalti_says(world, "Completed", 129_950))
-    await verify_payment(payment.pidx, source="return", deps=world.deps)
-    [invoice] = invoices(world)
-    server = TestSmtpServer()
-    port = await server.start()
-    try:
-        report = await deliver_once(world.engine, world.settings, SmtpTransport("127.0.0.1", port, "none"))
-    finally:
-        await server.stop()
-    assert report.sent == 1
-    [attachment] = list(server.received[0].iter_attachments())
-    assert attachment.get_filename() == f"{invoice.slug}.pdf" and attachment.get_content_type() == "application/pdf"
-    text = PdfReader(io.BytesIO(attachment.get_content())).pages[0].extract_text()
+    invoice, payment, data = await mailed_receipt(world, khalti, "mina", calendar=chosen.value if chosen else "")
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
     assert invoice.number in text and "1,299.50" in text
     # The receipt's period is in the calendar the mail's own dates are in: the recipient's (else the site's).
     [period] = world.rows(SubscriptionPeriod, SubscriptionPeriod.payment_id == payment.id)
@@ -298,29 +301,9 @@ async def test_the_receipt_mailed_to_a_nepali_reader_is_written_in_nepali(world,
     from pypdf import PdfReader
 
     from khalti_portal.i18n.catalogs import Language, translate
-    from khalti_portal.mail.delivery import deliver_once
-    from khalti_portal.mail.smtp import SmtpTransport
-    from tests.smtp_support import TestSmtpServer
     from tests.test_pdf_fonts import devanagari_only, embedded_fonts
 
-    user_id = world.user("sita")
-    with Session(world.engine) as session:
-        session.add(UserProfile(user_id=user_id, email="sita@example.com", email_verified_at=world.now()))
-        session.commit()
-    assert reading_preferences.set_language(user_id, "ne", engine=world.engine) is None  # the account's language
-    payment = paid(world, user_id=user_id)
-    khalti.routes["lookup"].mock(side_effect=khalti_says(world, "Completed", 129_950))
-    await verify_payment(payment.pidx, source="return", deps=world.deps)
-    [invoice] = invoices(world)
-    server = TestSmtpServer()
-    port = await server.start()
-    try:
-        report = await deliver_once(world.engine, world.settings, SmtpTransport("127.0.0.1", port, "none"))
-    finally:
-        await server.stop()
-    assert report.sent == 1
-    [attachment] = list(server.received[0].iter_attachments())
-    data = attachment.get_content()
+    invoice, _payment, data = await mailed_receipt(world, khalti, "sita", language="ne")  # the account's language
     assert any("NotoSansDevanagari" in name for name in embedded_fonts(data))
     text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
     assert invoice.number in text and "Period from" not in text and "Total" not in text

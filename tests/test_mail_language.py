@@ -19,11 +19,9 @@ from khalti_portal.db.models import OutboxMessage
 from khalti_portal.i18n.catalogs import Language
 from khalti_portal.i18n.dates import BS_MONTHS_NE, Calendar, format_day, format_moment
 from khalti_portal.i18n.numbers import format_rupees
-from khalti_portal.mail.delivery import deliver_once
 from khalti_portal.mail.outbox import queue_message
-from khalti_portal.mail.smtp import SmtpTransport
 from khalti_portal.mail.templates import render
-from tests.smtp_support import TestSmtpServer
+from tests.smtp_support import TestSmtpServer, deliver_to
 from tests.test_account_recovery import ask_reset, confirm, outbox, sign_up
 from tests.test_mail_outbox import completed
 from tests.test_mail_outbox import subscriber as payer
@@ -277,11 +275,7 @@ async def test_a_delivered_nepali_mail_has_an_encoded_subject_and_a_utf8_body(sq
         )
         session.commit()
     server = RawSmtpServer()
-    port = await server.start()
-    try:
-        report = await deliver_once(world.engine, world.settings, SmtpTransport("127.0.0.1", port, "none"))
-    finally:
-        await server.stop()
+    report = await deliver_to(server, world.engine, world.settings)
 
     assert report.sent == 1
     [raw] = server.raw
