@@ -151,6 +151,23 @@ def new_api_key(j: Journey) -> None:
     expect(j.page.locator("#new-key-value")).to_be_visible()
 
 
+def in_nepali(j: Journey) -> None:
+    """Switch the page to Nepali with the header's switch: `<html lang="ne">`, the text from the catalog."""
+    j.page.locator("#language").select_option("ne")
+    expect(j.page.locator("html")).to_have_attribute("lang", "ne")
+
+
+def nepali(path: str, selector: str) -> Reach:
+    """`path` read by a Nepali reader (the account chose Nepali, or a stranger switches to it first)."""
+
+    def reach(j: Journey, a: Accounts) -> None:
+        shows(path, selector)(j, a)
+        in_nepali(j)
+        expect(j.page.locator(selector).first).to_be_visible()
+
+    return reach
+
+
 BAD = "not-a-real-token"
 
 STOPS: tuple[Stop, ...] = (
@@ -244,6 +261,32 @@ STOPS: tuple[Stop, ...] = (
     Stop("members-expired", "expired", shows("/members", '#members-locked[data-access="expired"]')),
     Stop("receipt", "subscriber", receipt),
     Stop("receipt-not-found", "subscriber", shows("/receipts/2000-01-999999", "#not-found")),
+    # The same pages read in Nepali (Devanagari text, `<html lang="ne">`): a reader of Nepali, or a stranger.
+    Stop("catalog-in-nepali", None, nepali("/", "#catalog .plan-card")),
+    Stop(
+        "register-errors-in-nepali",
+        None,
+        then(
+            nepali("/register", "#register"),
+            fill_and_send(
+                {
+                    "#username": f"{PREFIX}ne",
+                    "#email": f"{PREFIX}ne@example.com",
+                    "#password": "short",
+                    "#confirm_password": "short",
+                },
+                "#register",
+                "#password-error",
+            ),
+        ),
+    ),
+    Stop("checkout-in-nepali", "nepali", nepali("/checkout/basic", "#pay-with-khalti")),
+    Stop("dashboard-in-nepali", "nepali", nepali("/dashboard", '[data-status="active"]')),
+    Stop("profile-in-nepali", "nepali", nepali("/profile", "#profile-save")),
+    Stop("members-in-nepali", "nepali", nepali("/members", "#members-content")),
+    Stop(
+        "receipt-in-nepali", "nepali", then(nepali("/dashboard", ".receipt-link"), click(".receipt-link", "#receipt"))
+    ),
     Stop("admin-plans", "admin", shows("/admin/plans", "#admin-plans")),
     Stop(
         "admin-plans-delete-dialog",
@@ -341,7 +384,8 @@ def _context(browser: Browser, server: Server, storage: Any = None):
 
 @pytest.fixture(scope="module")
 def accounts(browser: Browser, e2e_server: Server, db: Db, visits: Visits, artifacts: Path) -> Accounts:
-    """A subscriber (confirmed, paid on the emulator), two payers, a newcomer, one in each end state, the admin."""
+    """A subscriber (confirmed, paid on the emulator), two payers, a newcomer, one in each end state, a subscriber
+    who reads Nepali, the admin."""
     found = Accounts()
 
     def person(who: str, make: Callable[[Journey], None]) -> None:
@@ -361,6 +405,11 @@ def accounts(browser: Browser, e2e_server: Server, db: Db, visits: Visits, artif
         found.receipt_path = j.page.locator(".receipt-link").first.get_attribute("href") or ""
         assert found.receipt_path.startswith("/receipts/"), found.receipt_path
 
+    def nepali_subscriber(j: Journey) -> None:
+        j.register(f"{PREFIX}nirmala")
+        j.buy("basic")
+        in_nepali(j)  # kept in the browser and on the account
+
     def ending(name: str, ends_in: timedelta) -> Callable[[Journey], None]:
         return lambda j: _period(e2e_server, j.register(f"{PREFIX}{name}"), ends_in)
 
@@ -371,6 +420,7 @@ def accounts(browser: Browser, e2e_server: Server, db: Db, visits: Visits, artif
     person("expiring", ending("esha", timedelta(days=3)))
     person("grace", ending("gopal", -timedelta(days=1)))
     person("expired", ending("elina", -timedelta(days=30)))
+    person("nepali", nepali_subscriber)
     person("admin", lambda j: j.sign_in(ADMIN_USERNAME, ADMIN_PASSWORD))
     _failed_mail(e2e_server)
     return found
