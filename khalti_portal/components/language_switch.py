@@ -15,7 +15,9 @@ from reflex_base.vars.base import Var
 from khalti_portal.components.brand import asset_url
 from khalti_portal.components.text import t
 from khalti_portal.i18n.catalogs import LANGUAGE_NAMES
-from khalti_portal.states.language import LanguageState
+from khalti_portal.states.language import STORAGE_KEY, LanguageState
+
+SHOW_ANYWAY_AFTER_MS = 3000  # a page hidden for its language is shown after this, whatever happened
 
 # Devanagari code points (and the joiners, the rupee sign and the dotted circle Nepali text uses).
 DEVANAGARI_RANGE = "U+0900-097F, U+1CD0-1CFF, U+200C-200D, U+20A8, U+25CC, U+A830-A839, U+A8E0-A8FF"
@@ -85,10 +87,31 @@ class BrowserEffects(rx.Fragment):
         ]
 
 
+def early_language() -> rx.Component:
+    """In `<head>`: a browser that chose Nepali keeps the page hidden until it can be shown in Nepali.
+
+    Pages are prerendered in English and the choice arrives with the socket's first answer, so without this
+    a Nepali reader sees the English for a moment on every full page load. The script runs as the HTML is
+    read, before anything is painted; `html_lang` shows the page once the state has arrived, and the page
+    is shown after SHOW_ANYWAY_AFTER_MS whatever happened (no script, no socket). Written without quotes,
+    `<` or `&`, which the prerendered HTML would escape.
+    """
+    root = "document.documentElement"
+    return rx.el.script(
+        f"try {{ if (window.localStorage.getItem(`{STORAGE_KEY}`) === `ne`) {{ {root}.lang = `ne`;"
+        f" {root}.style.visibility = `hidden`;"
+        f" setTimeout(function () {{ {root}.style.visibility = `` }}, {SHOW_ANYWAY_AFTER_MS}) }} }} catch (e) {{}}"
+    )
+
+
 def html_lang() -> rx.Component:
-    """`<html lang="ne">` while the page is in Nepali: screen readers and browsers' translators read it so."""
-    lang = LanguageState.html_lang
-    return BrowserEffects.create(effects=[(f"document.documentElement.lang = {lang!s}", [lang])])
+    """`<html lang="ne">` while the page is in Nepali: screen readers and browsers' translators read it so.
+
+    Once the state has arrived the page is shown (`early_language` may have hidden it for its language).
+    """
+    lang, hydrated = LanguageState.html_lang, rx.State.is_hydrated
+    show = f"if ({hydrated!s}) document.documentElement.style.visibility = ``"
+    return BrowserEffects.create(effects=[(f"document.documentElement.lang = {lang!s}; {show}", [lang, hydrated])])
 
 
 def document_title(title: str, site: str) -> rx.Component:

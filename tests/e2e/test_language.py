@@ -88,6 +88,37 @@ def test_switching_to_nepali_shows_the_header_and_catalog_from_the_catalog(journ
     journey.snap("catalog-back-in-english")
 
 
+# Records what the page shows at every frame the browser paints, from the first: the text of <body> while the
+# page is visible (a page kept hidden until it can be shown in Nepali records nothing).
+PAINTED_JS = """
+window.__painted = [];
+const sample = () => {
+  const shown = document.body && getComputedStyle(document.documentElement).visibility !== 'hidden';
+  if (shown) window.__painted.push(document.body.innerText);
+  if (window.__painted.length < 200) requestAnimationFrame(sample);
+};
+requestAnimationFrame(sample);
+"""
+
+
+def test_a_page_opened_in_nepali_never_shows_english_first(journey: Journey) -> None:
+    # The page is built in English (pages are prerendered, and the choice arrives with the socket): a
+    # browser that chose Nepali must not flash the English while it loads.
+    page = journey.page
+    journey.goto("/")
+    page.get_by_label("Language").select_option("ne")
+    expect(page.locator("html")).to_have_attribute("lang", "ne")
+    page.add_init_script(PAINTED_JS)
+    for path in ("/", "/login", "/terms"):
+        page.goto(journey.url(path))
+        expect(page.locator("#nav-plans")).to_have_text(translate(NE, "Plans"))
+        painted = page.evaluate("() => window.__painted")
+        assert painted, "nothing was painted"
+        english = [text for text in painted if "Sign in" in text or "Plans" in text]
+        assert english == [], f"{path}: English was shown before the Nepali: {english[0][:200]!r}"
+        assert any("योजनाहरू" in text for text in painted)
+
+
 # The page's own text with the merchant's and Khalti's names and codes taken out (plan names, the reference).
 PAGE_TEXT_JS = """(sel) => {
   const copy = document.querySelector(sel).cloneNode(true);
