@@ -19,7 +19,7 @@ export NPM_CONFIG_AUDIT := false
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup run dev test lint migrate seed services browser clean messages
+.PHONY: help setup run dev test lint migrate seed services browser clean messages catalogs
 
 help:
 	@echo "make run    set up (venv, requirements, Node, migrations, demo plans) and serve on PORT=$(PORT)"
@@ -41,7 +41,7 @@ help:
 	$(BIN)/reflex init --no-agents --loglevel warning
 	@touch $@
 
-setup: .make/venv .make/web migrate seed
+setup: .make/venv .make/web catalogs migrate seed
 
 migrate: .make/venv
 	$(BIN)/reflex db migrate
@@ -66,10 +66,14 @@ lint: .make/venv
 
 # The translations (docs/translation.md): every string in t(...), translate(lang, ...), translate_plural(lang, ...)
 # and N_(...) goes into messages.pot, which is merged into each language's messages.po (new strings empty,
-# changed ones fuzzy, removed ones dropped). The .po files are read as they are when the app starts
-# (i18n/catalogs.py compiles them in memory), so there is no compile step and no .mo file to go stale.
+# changed ones fuzzy, removed ones dropped). `make setup` compiles them (make catalogs); a .po edited since
+# is read as it is (i18n/catalogs.py compiles it in memory), so an old .mo never hides a correction.
 BABEL_KEYWORDS := t translate:2 translate_plural:2,3 N_
 LOCALE_DIR := khalti_portal/locale
+# The compiled catalogs (.mo, not committed) beside each .po; i18n/catalogs.py reads a .po newer than its .mo.
+catalogs: .make/venv
+	$(BIN)/pybabel compile -d $(LOCALE_DIR) --domain messages --statistics
+
 messages: .make/venv
 	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords $(addprefix -k ,$(BABEL_KEYWORDS)) \
 	  --add-comments=TRANSLATORS: --add-location=file --sort-output --project=khalti_portal \
@@ -89,4 +93,4 @@ test: setup services browser
 	KHALTI_PORTAL_DOTENV=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf .make .web $(VENV) khalti_portal.db .khalti_emulator.db test-artifacts
+	rm -rf .make .web $(VENV) khalti_portal.db .khalti_emulator.db test-artifacts $(LOCALE_DIR)/*/LC_MESSAGES/*.mo

@@ -159,3 +159,36 @@ def test_the_literal_check_sees_english_in_a_component() -> None:
         'rx.text("Choose your plan")\nrx.link(t("Plans"), href="/")\nrx.color("gray", 5)\nrx.box(aria_label="Main")'
     )
     assert untranslated_literals(source) == ["line 1: 'Choose your plan'", "line 4: 'Main'"]
+
+
+def test_the_compiled_catalog_is_read_unless_its_po_is_newer(tmp_path, monkeypatch) -> None:
+    # `make setup` compiles each .po to a .mo; an edited .po must win over the older .mo it would shadow.
+    import os
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import write_po
+
+    from khalti_portal.i18n import catalogs
+
+    monkeypatch.setattr(catalogs, "LOCALE_DIR", tmp_path)
+    po, mo = catalogs.po_path(Language.NE), catalogs.mo_path(Language.NE)
+    po.parent.mkdir(parents=True)
+    for path, text, write in ((po, "from the po", write_po), (mo, "from the mo", write_mo)):
+        catalog = Catalog(locale="ne")
+        catalog.add("Plans", text)
+        with path.open("wb") as out:
+            write(out, catalog)
+    try:
+        os.utime(po, (1_000_000, 1_000_000))
+        os.utime(mo, (2_000_000, 2_000_000))
+        catalogs.translations.cache_clear()
+        assert catalogs.translate(Language.NE, "Plans") == "from the mo"  # compiled by the set-up, and current
+        os.utime(po, (3_000_000, 3_000_000))
+        catalogs.translations.cache_clear()
+        assert catalogs.translate(Language.NE, "Plans") == "from the po"  # edited since: never a stale .mo
+        mo.unlink()
+        catalogs.translations.cache_clear()
+        assert catalogs.translate(Language.NE, "Plans") == "from the po"  # not compiled at all
+    finally:
+        catalogs.translations.cache_clear()  # the real catalog for the tests that follow

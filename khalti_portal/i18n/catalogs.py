@@ -1,8 +1,10 @@
 """The languages the portal speaks and their gettext catalogs (`khalti_portal/locale/<lang>/LC_MESSAGES/messages.po`).
 
-The message ids are the English text, so English needs no catalog. Each `.po` is compiled in memory the
-first time it is asked for (Babel reads it, writes the `.mo` into a buffer, `gettext` reads that): an edited
-`.po` needs no build step and no compiled file can be stale. A broken `.po` fails loudly at the first use.
+The message ids are the English text, so English needs no catalog. The set-up compiles each `.po` into its
+`.mo` (`make catalogs`, part of `make setup`; `.mo` files are not committed), and the compiled one is read
+while it is at least as new as its `.po`. An edited `.po` is never shadowed by an older `.mo`: it is compiled
+in memory instead (Babel reads it and writes the `.mo` into a buffer), so a translator needs no build step.
+A broken `.po` fails loudly at the first use.
 
 Server-side text (errors, status names, mails) goes through `translate(language, "...")`; page text
 through `components.text.t("...")`, which looks each string up here when the page is compiled. `N_("...")`
@@ -56,15 +58,24 @@ def po_path(language: Language) -> Path:
     return LOCALE_DIR / language.value / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+def mo_path(language: Language) -> Path:
+    """Where the set-up writes `language`'s compiled catalog, beside its `.po`."""
+    return po_path(language).with_suffix(".mo")
+
+
 @cache
 def translations(language: Language) -> gettext.NullTranslations:
-    """The language's catalog, compiled once per process; English is the message ids themselves."""
+    """The language's catalog, read once per process; English is the message ids themselves."""
     if language is SOURCE_LANGUAGE:
         return gettext.NullTranslations()
-    with po_path(language).open("rb") as po:
+    po, mo = po_path(language), mo_path(language)
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        with mo.open("rb") as compiled:
+            return gettext.GNUTranslations(compiled)
+    with po.open("rb") as po:
         catalog = read_po(po, locale=language.value)
     buffer = io.BytesIO()
-    write_mo(buffer, catalog)  # fuzzy entries are left out: a guess is not shown to people
+    write_mo(buffer, catalog)  # fuzzy entries are left out, as pybabel compile does: a guess is not shown
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
 
