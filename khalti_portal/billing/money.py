@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_decimal
-
 from khalti_portal.i18n.catalogs import N_
 from khalti_portal.i18n.messages import Message, Rupees
+from khalti_portal.i18n.numbers import PAISA_PER_RUPEE, format_rupees  # noqa: F401  (billing's amounts, in English)
 
 LOCALE = "en_IN"  # lakh grouping: 1,00,000
-PAISA_PER_RUPEE = 100
 # Our paisa columns are INTEGER; anything larger cannot be stored, so it cannot be an amount.
 MAX_PAISA = 2**31 - 1
 
@@ -21,16 +19,6 @@ _NUMBER = re.compile(r"^\d+(?:,\d+)*(?:\.\d*)?$|^\.\d+$", re.ASCII)
 
 class MoneyError(ValueError):
     """An amount a person typed could not be read; the message (`args[0]`, a `Message`) says how to write it."""
-
-
-def format_rupees(paisa: int) -> str:
-    """`Rs 1,00,000` for whole rupees, `Rs 1,299.50` otherwise (Indian/Nepali lakh grouping)."""
-    if isinstance(paisa, bool) or not isinstance(paisa, int):
-        raise TypeError(f"format_rupees takes integer paisa, got {type(paisa).__name__}")
-    sign = "-" if paisa < 0 else ""
-    rupees = Decimal(abs(paisa)) / PAISA_PER_RUPEE
-    pattern = "#,##,##0" if abs(paisa) % PAISA_PER_RUPEE == 0 else "#,##,##0.00"
-    return f"{sign}Rs {format_decimal(rupees, format=pattern, locale=LOCALE)}"
 
 
 def parse_rupees(text: str) -> int:

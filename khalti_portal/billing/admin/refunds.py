@@ -36,7 +36,6 @@ from khalti_portal.db.models import Payment, PaymentStatus
 from khalti_portal.db.session import session_scope
 from khalti_portal.i18n.catalogs import N_, Language, translate
 from khalti_portal.i18n.messages import shown
-from khalti_portal.i18n.numbers import format_rupees as rupees_in
 from khalti_portal.khalti import (
     KhaltiAuthError,
     KhaltiError,
@@ -136,7 +135,7 @@ async def refund_payment(
         requested=True,
     )
     verified = await verify_payment(target.pidx, source="admin", deps=deps)
-    amount = rupees_in(target.amount_paisa, language)
+    amount = format_rupees(target.amount_paisa, language)
     if verified.status == PaymentStatus.REFUNDED:
         return RefundOutcome(
             "refunded",
