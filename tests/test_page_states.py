@@ -39,7 +39,7 @@ def no_recheck_wait(monkeypatch):
     monkeypatch.setattr(payment_return, "RECHECK_FOR_SECONDS", 0.0)
 
 
-def add_pending_payment(user_id: int, plan: Plan, pidx: str) -> Payment:
+def add_payment(user_id: int, plan: Plan, pidx: str, *, status: str = "pending") -> Payment:
     with Session(get_engine(), expire_on_commit=False) as s:
         payment = Payment(
             purchase_order_id=f"KP-{pidx}",
@@ -48,7 +48,7 @@ def add_pending_payment(user_id: int, plan: Plan, pidx: str) -> Payment:
             amount_paisa=plan.price_paisa,
             plan_name=plan.name,
             duration_days=plan.duration_days,
-            status="pending",
+            status=status,
             pidx=pidx,
         )
         s.add(payment)
@@ -68,7 +68,7 @@ def rows(model) -> list:
 async def test_forged_completed_return_grants_nothing(app_db, khalti_api) -> None:
     owner = new_user("owner1")
     plan = add_plan()
-    add_pending_payment(owner, plan, "pidxForged0000000000001")
+    add_payment(owner, plan, "pidxForged0000000000001")
     khalti_api.post("api/v2/epayment/lookup/").respond(
         200, json=lookup_body("pidxForged0000000000001", "Initiated", plan.price_paisa)
     )
@@ -88,7 +88,7 @@ async def test_forged_completed_return_grants_nothing(app_db, khalti_api) -> Non
 async def test_another_users_pidx_is_not_found_but_still_applied_to_its_owner(app_db, khalti_api) -> None:
     owner, stranger = new_user("owner2"), new_user("stranger2")
     plan = add_plan()
-    add_pending_payment(owner, plan, "pidxOwned00000000000002")
+    add_payment(owner, plan, "pidxOwned00000000000002")
     khalti_api.post("api/v2/epayment/lookup/").respond(
         200, json=lookup_body("pidxOwned00000000000002", "Completed", plan.price_paisa, "txn2")
     )
@@ -117,7 +117,7 @@ async def test_missing_unknown_or_malformed_pidx_is_not_found(app_db, khalti_api
 async def test_owner_sees_completed_with_expiry_and_reference(app_db, khalti_api) -> None:
     owner = new_user("owner4")
     plan = add_plan()
-    add_pending_payment(owner, plan, "pidxPaid000000000000004")
+    add_payment(owner, plan, "pidxPaid000000000000004")
     khalti_api.post("api/v2/epayment/lookup/").respond(
         200, json=lookup_body("pidxPaid000000000000004", "Completed", plan.price_paisa, "txn4")
     )
@@ -139,7 +139,7 @@ async def test_owner_sees_completed_with_expiry_and_reference(app_db, khalti_api
 async def test_a_tab_that_signs_out_while_khalti_answers_is_shown_nothing(app_db, khalti_api) -> None:
     owner = new_user("leaver21")
     plan = add_plan()
-    add_pending_payment(owner, plan, "pidxLeave00000000000021")
+    add_payment(owner, plan, "pidxLeave00000000000021")
     tab = StateDriver(user_id=owner)
     state = tab.state(PaymentReturnState, "/payment/return?pidx=pidxLeave00000000000021")
 
@@ -156,7 +156,7 @@ async def test_a_tab_that_signs_out_while_khalti_answers_is_shown_nothing(app_db
 async def test_signed_out_return_still_applies_and_links_back_to_the_full_url(app_db, khalti_api) -> None:
     owner = new_user("owner5")
     plan = add_plan()
-    add_pending_payment(owner, plan, "pidxAnon000000000000005")
+    add_payment(owner, plan, "pidxAnon000000000000005")
     khalti_api.post("api/v2/epayment/lookup/").respond(
         200, json=lookup_body("pidxAnon000000000000005", "Completed", plan.price_paisa, "txn5")
     )
@@ -280,7 +280,7 @@ async def test_catalog_lists_active_plans_in_order_and_marks_the_subscribers_pla
 async def test_dashboard_rechecks_pending_payments_on_load(app_db, khalti_api) -> None:
     user = new_user("dash10")
     plan = add_plan()
-    add_pending_payment(user, plan, "pidxDash000000000000010")
+    add_payment(user, plan, "pidxDash000000000000010")
     khalti_api.post("api/v2/epayment/lookup/").respond(
         200, json=lookup_body("pidxDash000000000000010", "Completed", plan.price_paisa, "txn10")
     )
@@ -323,7 +323,7 @@ def fake_time(monkeypatch) -> FakeTime:
 async def test_pending_rechecks_at_2s_doubling_to_30s_until_it_completes(app_db, khalti_api, fake_time) -> None:
     owner = new_user("patient")
     plan = add_plan()
-    add_pending_payment(owner, plan, "pidxSlow000000000000011")
+    add_payment(owner, plan, "pidxSlow000000000000011")
     answers = [lookup_body("pidxSlow000000000000011", "Pending", plan.price_paisa)] * 6 + [
         lookup_body("pidxSlow000000000000011", "Completed", plan.price_paisa, "txn11")
     ]
@@ -339,7 +339,7 @@ async def test_pending_rechecks_at_2s_doubling_to_30s_until_it_completes(app_db,
 async def test_pending_stops_rechecking_after_five_minutes(app_db, khalti_api, fake_time) -> None:
     owner = new_user("stuck")
     plan = add_plan()
-    add_pending_payment(owner, plan, "pidxStuck00000000000012")
+    add_payment(owner, plan, "pidxStuck00000000000012")
     route = khalti_api.post("api/v2/epayment/lookup/").respond(
         200, json=lookup_body("pidxStuck00000000000012", "Pending", plan.price_paisa)
     )
@@ -415,20 +415,10 @@ def test_the_dashboard_reads_the_calendar_once_whatever_the_number_of_rows(app_d
     user = new_user("many_rows")
     plan = add_plan()
     now = utcnow()
+    for n in range(4):
+        add_payment(user, plan, f"pidxRows{n:015d}", status="completed")
     with Session(get_engine()) as s:
         for n in range(4):
-            s.add(
-                Payment(
-                    purchase_order_id=f"KP-rows-{n}",
-                    user_id=user,
-                    plan_id=plan.id,
-                    amount_paisa=plan.price_paisa,
-                    plan_name=plan.name,
-                    duration_days=plan.duration_days,
-                    status="completed",
-                    pidx=f"pidxRows{n:015d}",
-                )
-            )
             starts = now + timedelta(days=30 * n - 1)
             s.add(
                 SubscriptionPeriod(user_id=user, plan_id=plan.id, starts_at=starts, ends_at=starts + timedelta(days=30))
